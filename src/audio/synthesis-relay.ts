@@ -1,0 +1,111 @@
+import { readWithin, type OpenOriginStream } from '../origin/origin-call'
+import type { WavRecorder } from '../storage/wav-recorder'
+import { wavHeader, type PcmFormat } from './wav-header'
+
+export type RelayOutcome =
+  | { ok: true; object: R2Object; pcmBytes: number }
+  | { ok: false; reason: 'odd_length' | 'origin_cut' | 'origin_idle_timeout' | 'storage_failed' | 'client_gone' }
+
+export interface RelayOptions {
+  open: OpenOriginStream
+  format: 'wav' | 'pcm'
+  pcmFormat: PcmFormat
+  recorder: WavRecorder
+  idleTimeoutMs: number
+  /** Stops the origin call (frees the GPU when the client is gone or the stream is broken). */
+  abortOrigin: (reason: string) => void
+  /** Runs exactly once, before the client's stream closes or errors (settle quota, free slots). */
+  onEnd: (outcome: RelayOutcome) => Promise<void>
+}
+
+/**
+ * The client's audio stream: origin PCM passed on as it arrives, with no buffering beyond one
+ * chunk, while the same bytes are recorded to R2. The recording is committed, and `onEnd` has run,
+ * before the client sees the end of the stream, so the audio is listed by the time the download
+ * finishes. Any failure mid-way errors the client's stream (it cannot become a JSON error once audio
+ * has started) and drops the recording.
+ */
+export function relaySynthesis(options: RelayOptions): ReadableStream<Uint8Array> {
+  const { open, recorder } = options
+  const aligner = new SampleAligner()
+  let ended = false
+  const end = async (outcome: RelayOutcome) => {
+    if (ended) return
+    ended = true
+    if (!outcome.ok) {
+      options.abortOrigin(outcome.reason)
+      await recorder.abort()
+    }
+    await options.onEnd(outcome)
+  }
+
+  return new ReadableStream<Uint8Array>(
+    {
+      async start(controller) {
+        if (options.format === 'wav') controller.enqueue(wavHeader(options.pcmFormat))
+        const pcm = aligner.push(open.firstChunk)
+        await recorder.write(pcm)
+        controller.enqueue(pcm)
+      },
+      async pull(controller) {
+        let failure: RelayOutcome & { ok: false } = { ok: false, reason: 'origin_cut' }
+        try {
+          const result = await readWithin(open.reader, AbortSignal.timeout(options.idleTimeoutMs)).catch((e) => {
+            if (e instanceof DOMException && e.name === 'TimeoutError') failure = { ok: false, reason: 'origin_idle_timeout' }
+            throw e
+          })
+          if (result.done) {
+            // An odd byte count means the origin stopped inside a sample: a failed synthesis.
+            if (aligner.pending) throw ((failure = { ok: false, reason: 'odd_length' }), new Error('odd number of PCM bytes'))
+            failure = { ok: false, reason: 'storage_failed' }
+            const object = await recorder.finish()
+            await end({ ok: true, object, pcmBytes: recorder.pcmBytes })
+            controller.close()
+            return
+          }
+          const pcm = aligner.push(result.value)
+          if (pcm.length === 0) return
+          failure = { ok: false, reason: 'storage_failed' }
+          await recorder.write(pcm)
+          controller.enqueue(pcm)
+        } catch (e) {
+          await end(failure)
+          try {
+            controller.error(e)
+          } catch {
+            // Already cancelled by the client.
+          }
+        }
+      },
+      async cancel() {
+        await end({ ok: false, reason: 'client_gone' })
+      },
+    },
+    // Pull only when the client asks: the Worker holds no audio beyond the chunk in hand.
+    { highWaterMark: 0 },
+  )
+}
+
+/** Keeps whole 16-bit samples: network chunks may split a sample, an odd total is an error. */
+class SampleAligner {
+  #carry: number | undefined
+
+  get pending(): boolean {
+    return this.#carry !== undefined
+  }
+
+  push(chunk: Uint8Array): Uint8Array {
+    let bytes = chunk
+    if (this.#carry !== undefined) {
+      bytes = new Uint8Array(chunk.length + 1)
+      bytes[0] = this.#carry
+      bytes.set(chunk, 1)
+      this.#carry = undefined
+    }
+    if (bytes.length % 2 === 1) {
+      this.#carry = bytes[bytes.length - 1]
+      bytes = bytes.subarray(0, bytes.length - 1)
+    }
+    return bytes
+  }
+}

@@ -1,0 +1,19 @@
+export const ROLES = ['free', 'premium', 'admin'] as const
+export type Role = string
+
+export const SCOPES = ['tts', 'audio', 'voices', 'share', 'admin'] as const
+export type Scope = (typeof SCOPES)[number]
+
+/** The verified caller. Everything user-specific (R2 prefix, Durable Object) derives from `key`. */
+export interface Principal {
+  /** The token's `sub`, as the issuer wrote it. For display and logs only. */
+  sub: string
+  /** Collision-free, path-safe id derived from (issuer, sub): see user-key.ts. */
+  key: string
+  issuer: string
+  role: Role
+  scopes: ReadonlySet<Scope>
+  jti: string | undefined
+  issuedAt: number | undefined
+  expiresAt: number
+}

@@ -1,0 +1,19 @@
+/**
+ * Maps (issuer, sub) to the id that names a user's R2 prefix and Durable Object.
+ *
+ * A hash rather than an escaped `sub`: whatever a `sub` contains (`/`, `..`, unicode, 300
+ * characters) the key is 43 url-safe characters, so it can neither escape `users/<key>/` nor be a
+ * prefix of another user's key. The issuer is part of the input so two identity providers that both
+ * have a user "alice" never share data or quota.
+ */
+export async function userKey(issuer: string, sub: string): Promise<string> {
+  const input = new TextEncoder().encode(`${issuer}\u0000${sub}`)
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', input))
+  return base64url(digest)
+}
+
+export function base64url(bytes: Uint8Array): string {
+  let s = ''
+  for (const b of bytes) s += String.fromCharCode(b)
+  return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
+}

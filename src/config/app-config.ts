@@ -1,0 +1,45 @@
+import type { Env } from '../env'
+import { ConfigError } from './config-error'
+import { parseOrigins, type OriginConfig } from './origins'
+import { parseTiers, type Tier } from './tiers'
+
+export interface AppConfig {
+  jwt: { secret: Uint8Array; issuer: string; audience: string }
+  origins: OriginConfig[]
+  originSecret: string
+  tiers: Record<string, Tier>
+}
+
+const MIN_SECRET_BYTES = 32
+const cache = new WeakMap<Env, AppConfig>()
+
+/**
+ * Reads and validates every setting once per isolate. Throws ConfigError naming the setting at
+ * fault, which the error handler turns into a 500: a missing secret must never mean "no auth".
+ */
+export function getConfig(env: Env): AppConfig {
+  let config = cache.get(env)
+  if (!config) {
+    config = {
+      jwt: {
+        secret: requireSecret(env.JWT_SECRET, 'JWT_SECRET'),
+        issuer: env.JWT_ISSUER?.trim() || 'cosyvoice-edge',
+        audience: env.JWT_AUDIENCE?.trim() || 'cosyvoice-edge',
+      },
+      origins: parseOrigins(env.ORIGINS),
+      originSecret: new TextDecoder().decode(requireSecret(env.ORIGIN_SECRET, 'ORIGIN_SECRET')),
+      tiers: parseTiers(env.TIERS),
+    }
+    if (!env.AUDIO) throw new ConfigError('the R2 binding AUDIO is missing')
+    if (!env.USERS) throw new ConfigError('the Durable Object binding USERS is missing')
+    cache.set(env, config)
+  }
+  return config
+}
+
+export function requireSecret(value: string | undefined, name: string): Uint8Array {
+  if (!value) throw new ConfigError(`${name} is not set`)
+  const bytes = new TextEncoder().encode(value)
+  if (bytes.length < MIN_SECRET_BYTES) throw new ConfigError(`${name} must be at least ${MIN_SECRET_BYTES} bytes`)
+  return bytes
+}

@@ -1,0 +1,69 @@
+import { ConfigError } from './config-error'
+
+/** One role's limits. `null` means unlimited. */
+export interface Tier {
+  perMinute: number | null
+  perDay: number | null
+  concurrency: number | null
+  maxChars: number
+  storageBytes: number | null
+  /** Longest signed download link a user of this tier may ask for, in seconds. */
+  maxLinkSeconds: number
+}
+
+export const DEFAULT_TIERS: Readonly<Record<string, Tier>> = {
+  free: { perMinute: 10, perDay: 200, concurrency: 1, maxChars: 500, storageBytes: 100 * 1000 ** 2, maxLinkSeconds: 3600 },
+  premium: { perMinute: 60, perDay: 5000, concurrency: 4, maxChars: 5000, storageBytes: 10 * 1000 ** 3, maxLinkSeconds: 86400 },
+  admin: { perMinute: null, perDay: null, concurrency: null, maxChars: 20000, storageBytes: null, maxLinkSeconds: 7 * 86400 },
+}
+
+const FIELDS: Record<keyof Tier, string> = {
+  perMinute: 'per_minute',
+  perDay: 'per_day',
+  concurrency: 'concurrency',
+  maxChars: 'max_chars',
+  storageBytes: 'storage_bytes',
+  maxLinkSeconds: 'max_link_seconds',
+}
+const NULLABLE = new Set<keyof Tier>(['perMinute', 'perDay', 'concurrency', 'storageBytes'])
+
+/**
+ * Parses `TIERS`: a JSON object of role → partial limits in snake_case, merged over the defaults,
+ * e.g. `{"free":{"per_minute":5},"team":{"per_day":1000}}`. A role that is not a default starts
+ * from the free tier (a typo must never grant more).
+ */
+export function parseTiers(raw: string | undefined): Record<string, Tier> {
+  const tiers: Record<string, Tier> = structuredClone({ ...DEFAULT_TIERS })
+  if (!raw?.trim()) return tiers
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(raw)
+  } catch {
+    throw new ConfigError('TIERS is not valid JSON')
+  }
+  if (!isObject(parsed)) throw new ConfigError('TIERS must be a JSON object of role → limits')
+  for (const [role, limits] of Object.entries(parsed)) {
+    if (!/^[a-z][a-z0-9_-]{0,31}$/.test(role)) throw new ConfigError(`TIERS: role name "${role}" is not a simple lowercase name`)
+    if (!isObject(limits)) throw new ConfigError(`TIERS.${role} must be an object`)
+    const tier: Tier = { ...(tiers[role] ?? tiers.free!) }
+    for (const [key, value] of Object.entries(limits)) {
+      const field = (Object.keys(FIELDS) as (keyof Tier)[]).find((f) => FIELDS[f] === key)
+      if (!field) throw new ConfigError(`TIERS.${role}.${key} is not a known limit (${Object.values(FIELDS).join(', ')})`)
+      if (value === null && NULLABLE.has(field)) tier[field] = null as never
+      else if (typeof value === 'number' && Number.isInteger(value) && value >= 0) tier[field] = value
+      else throw new ConfigError(`TIERS.${role}.${key} must be a non-negative integer${NULLABLE.has(field) ? ' or null' : ''}`)
+    }
+    tiers[role] = tier
+  }
+  return tiers
+}
+
+/** Unknown roles get free rights, never more. */
+export function tierFor(tiers: Record<string, Tier>, role: string): { name: string; tier: Tier } {
+  const tier = Object.hasOwn(tiers, role) ? tiers[role] : undefined
+  return tier ? { name: role, tier } : { name: 'free', tier: tiers.free! }
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v)
+}

@@ -1,0 +1,29 @@
+import type { ContentfulStatusCode } from 'hono/utils/http-status'
+
+/**
+ * The one error type routes throw. `message` is public; `internal` and `cause` go to the log only.
+ * Anything thrown that is not an ApiError is a bug and answers a generic 500.
+ */
+export class ApiError extends Error {
+  readonly status: ContentfulStatusCode
+  readonly code: string
+  readonly headers: Record<string, string>
+  readonly internal: string | undefined
+
+  constructor(
+    status: ContentfulStatusCode,
+    code: string,
+    message: string,
+    options: { headers?: Record<string, string>; internal?: string; cause?: unknown } = {},
+  ) {
+    super(message, { cause: options.cause })
+    this.name = 'ApiError'
+    this.status = status
+    this.code = code
+    this.headers = options.headers ?? {}
+    this.internal = options.internal
+  }
+}
+
+export const badRequest = (message: string, code = 'bad_request') => new ApiError(400, code, message)
+export const notFound = (what = 'resource') => new ApiError(404, 'not_found', `${what} not found`)

@@ -1,0 +1,31 @@
+import type { MiddlewareHandler } from 'hono'
+import type { AppEnv } from '../app-env'
+
+/**
+ * Gives every request an id (echoed as X-Request-ID and sent to the origin) and writes one
+ * structured log line when it ends. A client-supplied X-Request-ID is not trusted: ids are ours.
+ */
+export const requestContext = (): MiddlewareHandler<AppEnv> =>
+  async function requestContext(c, next) {
+    const started = Date.now()
+    const requestId = crypto.randomUUID()
+    c.set('requestId', requestId)
+    c.set('logFields', {})
+    await next()
+    c.header('X-Request-ID', requestId)
+    const user = c.get('user')
+    console.log(
+      JSON.stringify({
+        request_id: requestId,
+        sub: user?.sub,
+        role: user?.role,
+        method: c.req.method,
+        route: c.req.routePath,
+        path: new URL(c.req.url).pathname,
+        status: c.res.status,
+        duration_ms: Date.now() - started,
+        bytes: Number(c.res.headers.get('content-length') ?? 0) || undefined,
+        ...c.get('logFields'),
+      }),
+    )
+  }

@@ -1,0 +1,19 @@
+import { Hono } from 'hono'
+import type { AppEnv } from './app-env'
+import { onError, onNotFound } from './http/error-handler'
+import { requestContext } from './http/request-context'
+import { audioRoutes } from './library/audio-routes'
+import { ttsRoutes } from './tts/tts-route'
+
+export { UserObject } from './users/user-object'
+
+const app = new Hono<AppEnv>()
+  .use(requestContext())
+  .get('/health', (c) => c.json({ ok: true }))
+  .route('/', ttsRoutes)
+  .route('/', audioRoutes)
+
+app.onError(onError)
+app.notFound(onNotFound)
+
+export default app

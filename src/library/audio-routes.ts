@@ -1,0 +1,50 @@
+import { Hono } from 'hono'
+import type { AppEnv } from '../app-env'
+import { requireUser } from '../auth/require-user'
+import { badRequest, notFound } from '../http/api-error'
+import { serveObject } from '../http/serve-object'
+import { audioKey, audioPrefix, isValidId } from '../storage/keys'
+import { audioView } from './audio-metadata'
+
+const DEFAULT_PAGE = 50
+const MAX_PAGE = 1000
+
+/** A caller's own audio: list, metadata, content, delete. Someone else's id is simply not found. */
+export const audioRoutes = new Hono<AppEnv>()
+  .use('/v1/audio', requireUser({ scope: 'audio' }))
+  .use('/v1/audio/*', requireUser({ scope: 'audio' }))
+  .get('/v1/audio', async (c) => {
+    const user = c.get('user')
+    const limit = Number(c.req.query('limit') ?? DEFAULT_PAGE)
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) throw badRequest(`limit must be an integer from 1 to ${MAX_PAGE}`)
+    const prefix = audioPrefix(user.key)
+    const listing = await c.env.AUDIO.list({ prefix, limit, cursor: c.req.query('cursor') || undefined}).catch(() => {
+      throw badRequest('invalid cursor', 'invalid_cursor')
+    })
+    const items = listing.objects.map((o) => audioView(o.key.slice(prefix.length, -'.wav'.length), o))
+    return c.json({ items, cursor: listing.truncated ? listing.cursor : null })
+  })
+  .get('/v1/audio/:id', async (c) => {
+    const id = c.req.param('id')
+    const object = isValidId(id) ? await c.env.AUDIO.head(audioKey(c.get('user').key, id)) : null
+    if (!object) throw notFound('audio')
+    return c.json(audioView(id, object), 200, { 'Cache-Control': 'private, no-store' })
+  })
+  .get('/v1/audio/:id/content', async (c) => {
+    const id = c.req.param('id')
+    c.set('logFields', { action: 'audio.download', resource: id })
+    const response = isValidId(id)
+      ? await serveObject(c.env.AUDIO, audioKey(c.get('user').key, id), c.req.raw, { filename: `${id}.wav`, cacheControl: 'private, max-age=0, must-revalidate' })
+      : null
+    if (!response) throw notFound('audio')
+    return response
+  })
+  .delete('/v1/audio/:id', async (c) => {
+    const id = c.req.param('id')
+    const key = audioKey(c.get('user').key, id)
+    const object = isValidId(id) ? await c.env.AUDIO.head(key) : null
+    if (!object) throw notFound('audio')
+    await c.env.AUDIO.delete(key)
+    c.set('logFields', { action: 'audio.delete', resource: id })
+    return c.body(null, 204)
+  })

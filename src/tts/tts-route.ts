@@ -1,0 +1,76 @@
+import { Hono } from 'hono'
+import type { AppEnv } from '../app-env'
+import { requireUser } from '../auth/require-user'
+import { getConfig } from '../config/app-config'
+import { tierFor } from '../config/tiers'
+import { ApiError } from '../http/api-error'
+import { readJson } from '../http/read-json'
+import { COSYVOICE_PCM } from '../audio/wav-header'
+import { relaySynthesis, type RelayOutcome } from '../audio/synthesis-relay'
+import { originForm } from '../origin/cosyvoice-form'
+import { startSynthesis } from '../origin/synthesize'
+import { audioKey, newId } from '../storage/keys'
+import { WavRecorder } from '../storage/wav-recorder'
+import { voiceForSynthesis } from '../voices/voice-store'
+import { characterCount, parseTtsRequest } from './tts-request'
+import { audioMetadata } from '../library/audio-metadata'
+
+export const FIRST_BYTE_TIMEOUT_MS = 60_000
+export const IDLE_TIMEOUT_MS = 30_000
+
+export const ttsRoutes = new Hono<AppEnv>().post('/v1/tts', requireUser({ scope: 'tts' }), async (c) => {
+  const config = getConfig(c.env)
+  const user = c.get('user')
+  const requestId = c.get('requestId')
+  const request = parseTtsRequest(await readJson(c))
+  const characters = characterCount(request.text)
+  const { tier } = tierFor(config.tiers, user.role)
+  if (characters > tier.maxChars) throw new ApiError(413, 'text_too_long', `text is ${characters} characters; your tier allows ${tier.maxChars}`)
+  c.set('logFields', { action: 'tts', mode: request.mode, characters })
+
+  const voice = request.voice_id ? await voiceForSynthesis(c.env.AUDIO, user.key, request.voice_id) : undefined
+
+  const originAbort = new AbortController()
+  const open = await startSynthesis(config.origins, {
+    form: (origin) => originForm({ mode: request.mode, text: request.text, speaker: request.speaker, instruct: request.instruct, promptText: voice?.promptText }, origin.model),
+    openPromptWav: voice?.openPromptWav,
+    requestId,
+    userId: user.key,
+    role: user.role,
+    originSecret: config.originSecret,
+    signal: originAbort.signal,
+    firstByteTimeoutMs: FIRST_BYTE_TIMEOUT_MS,
+  })
+
+  const audioId = newId()
+  const recorder = new WavRecorder({
+    bucket: c.env.AUDIO,
+    key: audioKey(user.key, audioId),
+    format: COSYVOICE_PCM,
+    httpMetadata: { contentType: 'audio/wav' },
+    customMetadata: await audioMetadata({ request, characters, requestId, sampleRate: COSYVOICE_PCM.sampleRate }),
+  })
+  const stream = relaySynthesis({
+    open,
+    format: request.format,
+    pcmFormat: COSYVOICE_PCM,
+    recorder,
+    idleTimeoutMs: IDLE_TIMEOUT_MS,
+    abortOrigin: (reason) => originAbort.abort(new Error(reason)),
+    onEnd: async (outcome: RelayOutcome) => {
+      console.log(JSON.stringify({ request_id: requestId, event: 'synthesis_end', ok: outcome.ok, ...(outcome.ok ? { bytes: outcome.object.size } : { reason: outcome.reason }) }))
+    },
+  })
+  c.set('logFields', { action: 'tts', resource: audioId, mode: request.mode, characters, origin: open.origin.url })
+  return new Response(stream, {
+    status: 200,
+    headers: {
+      'Content-Type': request.format === 'wav' ? 'audio/wav' : 'audio/L16;rate=24000;channels=1',
+      'X-Audio-Id': audioId,
+      'Content-Location': `/v1/audio/${audioId}`,
+      'X-Sample-Rate': String(COSYVOICE_PCM.sampleRate),
+      'X-Channels': String(COSYVOICE_PCM.channels),
+      'Cache-Control': 'no-store',
+    },
+  })
+})

@@ -1,0 +1,22 @@
+import type { TestProject } from 'vitest/node'
+// @ts-expect-error: a plain .mjs dev tool without type declarations
+import { startOrigin } from '../dev/origin.mjs'
+import { TEST_SECRETS } from './support/test-secrets'
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    originUrls: string[]
+  }
+}
+
+/**
+ * Real CosyVoice-protocol servers on loopback (the dev origin), started once for the whole run.
+ * The primary one checks the edge proof with the test ORIGIN_SECRET.
+ */
+export default async function setup(project: TestProject) {
+  const primary = await startOrigin({ port: 0, secret: TEST_SECRETS.ORIGIN_SECRET, engine: 'espeak' })
+  project.provide('originUrls', [primary.url])
+  return async () => {
+    await primary.close()
+  }
+}

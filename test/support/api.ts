@@ -1,0 +1,38 @@
+import { exports } from 'cloudflare:workers'
+
+export interface CallOptions {
+  token?: string
+  json?: unknown
+  body?: BodyInit
+  headers?: Record<string, string>
+  signal?: AbortSignal
+}
+
+/** One HTTP request to the Worker under test, as a client would send it. */
+export function call(method: string, path: string, o: CallOptions = {}): Promise<Response> {
+  const headers = new Headers(o.headers)
+  if (o.token) headers.set('authorization', `Bearer ${o.token}`)
+  let body = o.body
+  if (o.json !== undefined) {
+    headers.set('content-type', 'application/json')
+    body = JSON.stringify(o.json)
+  }
+  return exports.default.fetch(new Request(`https://edge.test${path}`, { method, headers, body, signal: o.signal }))
+}
+
+export async function errorOf(res: Response): Promise<{ code: string; message: string; request_id: string }> {
+  const body = (await res.json()) as { error: { code: string; message: string; request_id: string } }
+  return body.error
+}
+
+/** Lists every key in the audio bucket under a prefix (to check nothing partial was stored). */
+export async function listKeys(bucket: R2Bucket, prefix = ''): Promise<string[]> {
+  const keys: string[] = []
+  let cursor: string | undefined
+  do {
+    const page = await bucket.list({ prefix, cursor })
+    keys.push(...page.objects.map((o) => o.key))
+    cursor = page.truncated ? page.cursor : undefined
+  } while (cursor)
+  return keys
+}

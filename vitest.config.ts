@@ -1,0 +1,31 @@
+import { cloudflareTest } from '@cloudflare/vitest-pool-workers'
+import { defineConfig } from 'vitest/config'
+import { TEST_SECRETS } from './test/support/test-secrets'
+
+export default defineConfig({
+  plugins: [
+    cloudflareTest(({ inject }) => {
+      const origins = inject<string[]>('originUrls')
+      return {
+        wrangler: { configPath: './wrangler.toml' },
+        miniflare: {
+          bindings: {
+            ...TEST_SECRETS,
+            ORIGINS: JSON.stringify([
+              { url: origins[0], concurrency: 4 },
+            ]),
+            TEST_ORIGIN_URLS: JSON.stringify(origins),
+          },
+        },
+      }
+    }),
+  ],
+  test: {
+    globalSetup: ['./test/global-setup.ts'],
+    include: ['test/**/*.test.ts', 'src/**/*.unit.test.ts'],
+    testTimeout: 30_000,
+    // Every request logs a JSON line; show them only for failing tests.
+    silent: 'passed-only',
+    hookTimeout: 30_000,
+  },
+})
