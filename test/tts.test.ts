@@ -1,0 +1,280 @@
+import { env } from 'cloudflare:test'
+import { describe, expect, it } from 'vitest'
+import { call, errorOf, listKeys } from './support/api'
+import { originRecords } from './support/origin'
+import { tokenFor, uniqueUser } from './support/tokens'
+import { readWavHeader, rms, sha256 } from './support/wav'
+
+const HELLO = { text: '你好，世界。Hello there.', mode: 'sft', speaker: '中文女' }
+
+async function userPrefix(sub: string): Promise<string> {
+  // Same mapping as the edge: the first key under users/ that appears for this user.
+  const token = await tokenFor(sub)
+  const res = await call('POST', '/v1/tts', { token, json: { ...HELLO, text: 'Key probe.' } })
+  const id = res.headers.get('x-audio-id')
+  await res.arrayBuffer()
+  const key = (await listKeys(env.AUDIO, 'users/')).find((k) => k.endsWith(`/audio/${id}.wav`))!
+  return key.slice(0, key.indexOf('/audio/') + 1)
+}
+
+describe('POST /v1/tts', () => {
+  it('streams a playable 24 kHz WAV and stores the same audio as a complete WAV', async () => {
+    const token = await tokenFor(uniqueUser('alice'))
+    const res = await call('POST', '/v1/tts', { token, json: HELLO })
+    expect(res.status).toBe(200)
+    expect(res.headers.get('content-type')).toBe('audio/wav')
+    const id = res.headers.get('x-audio-id')!
+    expect(id).toMatch(/^[0-9a-z]{8}[0-9a-f]{24}$/)
+    expect(res.headers.get('content-location')).toBe(`/v1/audio/${id}`)
+    expect(res.headers.get('x-request-id')).toBeTruthy()
+
+    const streamed = new Uint8Array(await res.arrayBuffer())
+    const header = readWavHeader(streamed)
+    expect(header).toMatchObject({ riff: 'RIFF', wave: 'WAVE', format: 1, channels: 1, sampleRate: 24000, bitsPerSample: 16, dataId: 'data' })
+    const pcm = streamed.subarray(44)
+    expect(pcm.length % 2).toBe(0)
+    expect(pcm.length).toBeGreaterThan(24000 * 2 * 0.5) // more than half a second of speech
+    expect(rms(pcm)).toBeGreaterThan(300) // audible, not silence
+
+    const stored = await call('GET', `/v1/audio/${id}/content`, { token })
+    expect(stored.status).toBe(200)
+    expect(stored.headers.get('content-type')).toBe('audio/wav')
+    const bytes = new Uint8Array(await stored.arrayBuffer())
+    expect(Number(stored.headers.get('content-length'))).toBe(bytes.length)
+    expect(readWavHeader(bytes)).toMatchObject({ sampleRate: 24000, channels: 1, bitsPerSample: 16, dataSize: pcm.length, riffSize: 36 + pcm.length })
+    expect(await sha256(bytes.subarray(44))).toBe(await sha256(pcm))
+
+    const meta = await call('GET', `/v1/audio/${id}`, { token })
+    expect(meta.status).toBe(200)
+    const view = (await meta.json()) as Record<string, unknown>
+    expect(view).toMatchObject({ audio_id: id, mode: 'sft', speaker: '中文女', characters: 18, sample_rate: 24000, bytes: bytes.length })
+    expect(view.duration_seconds).toBeCloseTo(pcm.length / 48000, 2)
+    expect(view.text_sha256).toMatch(/^[0-9a-f]{64}$/)
+    expect(view.request_id).toBe(res.headers.get('x-request-id'))
+  })
+
+  it('sends raw PCM when asked, labelled with its rate', async () => {
+    const token = await tokenFor(uniqueUser())
+    const res = await call('POST', '/v1/tts', { token, json: { ...HELLO, format: 'pcm' } })
+    expect(res.status).toBe(200)
+    expect(res.headers.get('x-sample-rate')).toBe('24000')
+    expect(res.headers.get('content-type')).toBe('audio/L16;rate=24000;channels=1')
+    const body = new Uint8Array(await res.arrayBuffer())
+    expect(String.fromCharCode(...body.subarray(0, 4))).not.toBe('RIFF')
+    expect(body.length % 2).toBe(0)
+    expect(rms(body)).toBeGreaterThan(300)
+  })
+
+  it('proves itself to the origin and says who the call is for', async () => {
+    const sub = uniqueUser()
+    const res = await call('POST', '/v1/tts', { token: await tokenFor(sub, { role: 'premium' }), json: HELLO })
+    await res.arrayBuffer()
+    const [record] = await originRecords(res.headers.get('x-request-id')!)
+    expect(record).toBeDefined()
+    expect(record!.path).toBe('/inference_sft')
+    expect(record!.proofOk).toBe(true)
+    expect(record!.headers['x-user-role']).toBe('premium')
+    expect(record!.headers['x-user-id']).toMatch(/^[A-Za-z0-9_-]{43}$/)
+    expect(record!.headers['x-edge-signature']).toMatch(/^v1=[0-9a-f]{64}$/)
+    expect(record!.fields).toEqual({ tts_text: HELLO.text, spk_id: '中文女' })
+  })
+
+  it('keeps long audio bounded in memory and stores it whole (multipart upload)', async () => {
+    const token = await tokenFor(uniqueUser(), { role: 'premium' })
+    // ~2 s of speech repeated 70 times: well past one 5 MiB upload part.
+    const res = await call('POST', '/v1/tts', { token, json: { text: 'Hello there, this is a long one. [[dev:repeat=70]]', mode: 'sft', speaker: '英文女' } })
+    expect(res.status).toBe(200)
+    const streamed = new Uint8Array(await res.arrayBuffer())
+    expect(streamed.length).toBeGreaterThan(5 * 1024 * 1024 + 44)
+    const id = res.headers.get('x-audio-id')!
+    const stored = new Uint8Array(await (await call('GET', `/v1/audio/${id}/content`, { token })).arrayBuffer())
+    expect(stored.length).toBe(streamed.length)
+    expect(readWavHeader(stored).dataSize).toBe(streamed.length - 44)
+    expect(await sha256(stored.subarray(44))).toBe(await sha256(streamed.subarray(44)))
+  })
+})
+
+describe('POST /v1/tts validation', () => {
+  const cases: [string, unknown, number, RegExp][] = [
+    ['unknown field', { ...HELLO, extra: 1 }, 400, /unknown field "extra"/],
+    ['empty text', { ...HELLO, text: '   ' }, 400, /text must not be empty/],
+    ['unknown mode', { ...HELLO, mode: 'karaoke' }, 400, /mode must be one of/],
+    ['sft without speaker', { text: 'hi', mode: 'sft' }, 400, /needs a "speaker"/],
+    ['zero_shot without voice', { text: 'hi', mode: 'zero_shot' }, 400, /needs a "voice_id"/],
+    ['instruct2 without instruct', { text: 'hi', mode: 'instruct2', voice_id: 'x' }, 400, /needs an "instruct"/],
+    ['text not a string', { ...HELLO, text: 42 }, 400, /text must be a string/],
+    ['bad format', { ...HELLO, format: 'mp3' }, 400, /format must be/],
+    ['text over the tier', { ...HELLO, text: 'a'.repeat(501) }, 413, /501 characters/],
+  ]
+  for (const [name, body, status, message] of cases) {
+    it(`refuses ${name}`, async () => {
+      const sub = uniqueUser()
+      const res = await call('POST', '/v1/tts', { token: await tokenFor(sub), json: body })
+      expect(res.status).toBe(status)
+      expect((await errorOf(res)).message).toMatch(message)
+    })
+  }
+
+  it('refuses a body that is not JSON', async () => {
+    const res = await call('POST', '/v1/tts', { token: await tokenFor(uniqueUser()), body: 'text=hi', headers: { 'content-type': 'application/x-www-form-urlencoded' } })
+    expect(res.status).toBe(415)
+    const bad = await call('POST', '/v1/tts', { token: await tokenFor(uniqueUser()), body: '{', headers: { 'content-type': 'application/json' } })
+    expect(bad.status).toBe(400)
+    expect((await errorOf(bad)).code).toBe('invalid_json')
+  })
+
+  it('refuses a voice that does not exist with 404', async () => {
+    const res = await call('POST', '/v1/tts', { token: await tokenFor(uniqueUser()), json: { text: 'hi', mode: 'zero_shot', voice_id: '0000000000000000000000000000aaaa' } })
+    expect(res.status).toBe(404)
+  })
+})
+
+describe('origin failures leave nothing that looks complete', () => {
+  async function synth(text: string, speaker = '中文女') {
+    const sub = uniqueUser()
+    const token = await tokenFor(sub)
+    const res = await call('POST', '/v1/tts', { token, json: { text, mode: 'sft', speaker } })
+    return { sub, token, res }
+  }
+
+  async function expectNothingStored(token: string) {
+    const list = await call('GET', '/v1/audio', { token })
+    expect(((await list.json()) as { items: unknown[] }).items).toEqual([])
+  }
+
+  it('unknown speaker (200 with an empty body) → 502, nothing stored', async () => {
+    const { res, token } = await synth('Hello there.', 'nobody')
+    expect(res.status).toBe(502)
+    expect((await errorOf(res)).code).toBe('origin_failed')
+    await expectNothingStored(token)
+  })
+
+  it('empty body → 502', async () => {
+    const { res, token } = await synth('Hello there. [[dev:empty]]')
+    expect(res.status).toBe(502)
+    await expectNothingStored(token)
+  })
+
+  it('origin answering 500 → 502 origin_error', async () => {
+    const { res, token } = await synth('Hello there. [[dev:error500]]')
+    expect(res.status).toBe(502)
+    expect((await errorOf(res)).code).toBe('origin_error')
+    await expectNothingStored(token)
+  })
+
+  it('origin dropping the connection → 502', async () => {
+    const { res, token } = await synth('Hello there. [[dev:refuse]]')
+    expect(res.status).toBe(502)
+    await expectNothingStored(token)
+  })
+
+  it('stream cut mid-way → the client stream aborts, nothing stored', async () => {
+    const { res, token } = await synth('First sentence. Second sentence. Third one. [[dev:cut]]')
+    expect(res.status).toBe(200)
+    await expect(res.arrayBuffer()).rejects.toThrow()
+    await expectNothingStored(token)
+  })
+
+  it('odd number of bytes → the client stream aborts, nothing stored', async () => {
+    const { res, token } = await synth('Hello there. [[dev:odd]]')
+    expect(res.status).toBe(200)
+    await expect(res.arrayBuffer()).rejects.toThrow()
+    await expectNothingStored(token)
+  })
+
+  it('an unreachable origin → 502 origin_unavailable', async () => {
+    const { res } = await synthWithOrigins('http://127.0.0.1:9')
+    expect(res.status).toBe(502)
+    expect((await errorOf(res)).code).toBe('origin_unavailable')
+  })
+})
+
+async function synthWithOrigins(url: string) {
+  // A second app instance over the same bindings, pointed at a dead port.
+  const { default: app } = await import('../src/index')
+  const token = await tokenFor(uniqueUser())
+  const res = await app.fetch(
+    new Request('https://edge.test/v1/tts', { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(HELLO) }),
+    { ...env, ORIGINS: JSON.stringify([{ url }]) },
+    { waitUntil() {}, passThroughOnException() {}, props: {} } as unknown as ExecutionContext,
+  )
+  return { res }
+}
+
+describe('users are isolated', () => {
+  it('Bob gets 404 for Alice’s audio on every route, exactly like a missing id', async () => {
+    const alice = await tokenFor(uniqueUser('alice'))
+    const bob = await tokenFor(uniqueUser('bob'))
+    const res = await call('POST', '/v1/tts', { token: alice, json: HELLO })
+    await res.arrayBuffer()
+    const id = res.headers.get('x-audio-id')!
+    for (const [method, path] of [['GET', `/v1/audio/${id}`], ['GET', `/v1/audio/${id}/content`], ['DELETE', `/v1/audio/${id}`]] as const) {
+      const theirs = await call(method, path, { token: bob })
+      const missing = await call(method, path.replace(id, '0000000000000000000000000000aaaa'), { token: bob })
+      expect(theirs.status).toBe(404)
+      expect(missing.status).toBe(404)
+      expect((await errorOf(theirs)).message).toBe((await errorOf(missing)).message)
+    }
+    expect(((await (await call('GET', '/v1/audio', { token: bob })).json()) as { items: unknown[] }).items).toEqual([])
+    expect((await call('GET', `/v1/audio/${id}`, { token: alice })).status).toBe(200)
+  })
+
+  it('a hostile sub cannot escape its prefix or land in another user’s', async () => {
+    const victim = uniqueUser('victim')
+    const victimPrefix = await userPrefix(victim)
+    const hostile = [`../${victim}`, `${victim}/..`, `${victim}/`, `${victim}\u0000`, '../../', 'ユーザー/../../x', 'a'.repeat(300), `users/${victim}`]
+    const prefixes = new Set<string>()
+    for (const sub of hostile) {
+      const prefix = await userPrefix(sub)
+      expect(prefix).toMatch(/^users\/[A-Za-z0-9_-]{43}\/$/)
+      expect(prefix).not.toBe(victimPrefix)
+      prefixes.add(prefix)
+    }
+    expect(prefixes.size).toBe(hostile.length)
+  })
+
+  it('ids that are not ours are refused without touching storage', async () => {
+    const token = await tokenFor(uniqueUser())
+    for (const id of ['..%2F..%2Fsecret', '%2e%2e', 'x'.repeat(32)]) {
+      expect((await call('GET', `/v1/audio/${id}`, { token })).status).toBe(404)
+    }
+  })
+})
+
+describe('own audio', () => {
+  it('lists newest first with cursor pagination, and deletes', async () => {
+    const token = await tokenFor(uniqueUser())
+    const ids: string[] = []
+    for (let i = 0; i < 3; i++) {
+      const res = await call('POST', '/v1/tts', { token, json: HELLO })
+      await res.arrayBuffer()
+      ids.push(res.headers.get('x-audio-id')!)
+    }
+    const page1 = (await (await call('GET', '/v1/audio?limit=2', { token })).json()) as { items: { audio_id: string }[]; cursor: string | null }
+    expect(page1.items.map((i) => i.audio_id)).toEqual([ids[2], ids[1]])
+    expect(page1.cursor).toBeTruthy()
+    const page2 = (await (await call('GET', `/v1/audio?limit=2&cursor=${encodeURIComponent(page1.cursor!)}`, { token })).json()) as { items: { audio_id: string }[]; cursor: string | null }
+    expect(page2.items.map((i) => i.audio_id)).toEqual([ids[0]])
+    expect(page2.cursor).toBeNull()
+
+    expect((await call('DELETE', `/v1/audio/${ids[0]}`, { token })).status).toBe(204)
+    expect((await call('GET', `/v1/audio/${ids[0]}`, { token })).status).toBe(404)
+    expect((await call('GET', '/v1/audio?limit=0', { token })).status).toBe(400)
+  })
+
+  it('serves ranges and conditional requests', async () => {
+    const token = await tokenFor(uniqueUser())
+    const res = await call('POST', '/v1/tts', { token, json: HELLO })
+    const full = new Uint8Array(await res.arrayBuffer())
+    const path = `/v1/audio/${res.headers.get('x-audio-id')}/content`
+    const part = await call('GET', path, { token, headers: { range: 'bytes=0-99' } })
+    expect(part.status).toBe(206)
+    expect(part.headers.get('content-range')).toBe(`bytes 0-99/${full.length}`)
+    expect(new Uint8Array(await part.arrayBuffer()).length).toBe(100)
+    const etag = part.headers.get('etag')!
+    expect((await call('GET', path, { token, headers: { 'if-none-match': etag } })).status).toBe(304)
+    const bad = await call('GET', path, { token, headers: { range: `bytes=${full.length + 10}-` } })
+    expect(bad.status).toBe(416)
+    expect(bad.headers.get('content-range')).toBe(`bytes */${full.length}`)
+  })
+})
