@@ -15,6 +15,8 @@ export default defineConfig({
               { url: origins[0], concurrency: 4 },
             ]),
             TEST_ORIGIN_URLS: JSON.stringify(origins),
+            // Extra tiers for limit tests; free/premium/admin keep their defaults.
+            TIERS: JSON.stringify({ burst: { per_minute: 5, concurrency: 50 }, tiny: { storage_bytes: 300_000, per_minute: 100 }, daily3: { per_day: 3 } }),
           },
         },
       }

@@ -3,6 +3,7 @@ import type { AppEnv } from './app-env'
 import { onError, onNotFound } from './http/error-handler'
 import { requestContext } from './http/request-context'
 import { audioRoutes } from './library/audio-routes'
+import { usageRoutes } from './limits/usage-route'
 import { ttsRoutes } from './tts/tts-route'
 
 export { UserObject } from './users/user-object'
@@ -12,6 +13,7 @@ const app = new Hono<AppEnv>()
   .get('/health', (c) => c.json({ ok: true }))
   .route('/', ttsRoutes)
   .route('/', audioRoutes)
+  .route('/', usageRoutes)
 
 app.onError(onError)
 app.notFound(onNotFound)

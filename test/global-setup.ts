@@ -1,5 +1,4 @@
 import type { TestProject } from 'vitest/node'
-// @ts-expect-error: a plain .mjs dev tool without type declarations
 import { startOrigin } from '../dev/origin.mjs'
 import { TEST_SECRETS } from './support/test-secrets'
 

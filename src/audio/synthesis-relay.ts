@@ -14,6 +14,8 @@ export interface RelayOptions {
   idleTimeoutMs: number
   /** Stops the origin call (frees the GPU when the client is gone or the stream is broken). */
   abortOrigin: (reason: string) => void
+  /** Aborts when the client goes away (the request's signal). */
+  clientSignal?: AbortSignal
   /** Runs exactly once, before the client's stream closes or errors (settle quota, free slots). */
   onEnd: (outcome: RelayOutcome) => Promise<void>
 }
@@ -42,6 +44,18 @@ export function relaySynthesis(options: RelayOptions): ReadableStream<Uint8Array
   return new ReadableStream<Uint8Array>(
     {
       async start(controller) {
+        options.clientSignal?.addEventListener(
+          'abort',
+          () => {
+            void end({ ok: false, reason: 'client_gone' })
+            try {
+              controller.error(new Error('client disconnected'))
+            } catch {
+              // Already closed.
+            }
+          },
+          { once: true },
+        )
         if (options.format === 'wav') controller.enqueue(wavHeader(options.pcmFormat))
         const pcm = aligner.push(open.firstChunk)
         await recorder.write(pcm)

@@ -27,3 +27,8 @@ export class ApiError extends Error {
 
 export const badRequest = (message: string, code = 'bad_request') => new ApiError(400, code, message)
 export const notFound = (what = 'resource') => new ApiError(404, 'not_found', `${what} not found`)
+
+/** The same error with more headers (e.g. the RateLimit fields on a 502 after admission). */
+export function withHeaders(error: ApiError, headers: Record<string, string>): ApiError {
+  return new ApiError(error.status, error.code, error.message, { headers: { ...headers, ...error.headers }, internal: error.internal, cause: error.cause })
+}

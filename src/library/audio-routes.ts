@@ -5,6 +5,7 @@ import { badRequest, notFound } from '../http/api-error'
 import { serveObject } from '../http/serve-object'
 import { audioKey, audioPrefix, isValidId } from '../storage/keys'
 import { audioView } from './audio-metadata'
+import { userObject } from '../limits/user-limits'
 
 const DEFAULT_PAGE = 50
 const MAX_PAGE = 1000
@@ -45,6 +46,7 @@ export const audioRoutes = new Hono<AppEnv>()
     const object = isValidId(id) ? await c.env.AUDIO.head(key) : null
     if (!object) throw notFound('audio')
     await c.env.AUDIO.delete(key)
+    await userObject(c.env, c.get('user')).removeStored(key)
     c.set('logFields', { action: 'audio.delete', resource: id })
     return c.body(null, 204)
   })

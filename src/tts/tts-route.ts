@@ -3,7 +3,8 @@ import type { AppEnv } from '../app-env'
 import { requireUser } from '../auth/require-user'
 import { getConfig } from '../config/app-config'
 import { tierFor } from '../config/tiers'
-import { ApiError } from '../http/api-error'
+import { ApiError, withHeaders } from '../http/api-error'
+import { admitSynthesis } from '../limits/user-limits'
 import { readJson } from '../http/read-json'
 import { COSYVOICE_PCM } from '../audio/wav-header'
 import { relaySynthesis, type RelayOutcome } from '../audio/synthesis-relay'
@@ -17,6 +18,8 @@ import { audioMetadata } from '../library/audio-metadata'
 
 export const FIRST_BYTE_TIMEOUT_MS = 60_000
 export const IDLE_TIMEOUT_MS = 30_000
+/** Well inside the ledger's lease (LEASE_MS), so a live stream never loses its slot. */
+const LEASE_RENEW_MS = 30_000
 
 export const ttsRoutes = new Hono<AppEnv>().post('/v1/tts', requireUser({ scope: 'tts' }), async (c) => {
   const config = getConfig(c.env)
@@ -28,24 +31,32 @@ export const ttsRoutes = new Hono<AppEnv>().post('/v1/tts', requireUser({ scope:
   if (characters > tier.maxChars) throw new ApiError(413, 'text_too_long', `text is ${characters} characters; your tier allows ${tier.maxChars}`)
   c.set('logFields', { action: 'tts', mode: request.mode, characters })
 
-  const voice = request.voice_id ? await voiceForSynthesis(c.env.AUDIO, user.key, request.voice_id) : undefined
-
+  const admission = await admitSynthesis(c.env, user, tier, requestId)
   const originAbort = new AbortController()
-  const open = await startSynthesis(config.origins, {
-    form: (origin) => originForm({ mode: request.mode, text: request.text, speaker: request.speaker, instruct: request.instruct, promptText: voice?.promptText }, origin.model),
-    openPromptWav: voice?.openPromptWav,
-    requestId,
-    userId: user.key,
-    role: user.role,
-    originSecret: config.originSecret,
-    signal: originAbort.signal,
-    firstByteTimeoutMs: FIRST_BYTE_TIMEOUT_MS,
-  })
+  let open
+  try {
+    const voice = request.voice_id ? await voiceForSynthesis(c.env.AUDIO, user.key, request.voice_id) : undefined
+    open = await startSynthesis(config.origins, {
+      form: (origin) => originForm({ mode: request.mode, text: request.text, speaker: request.speaker, instruct: request.instruct, promptText: voice?.promptText }, origin.model),
+      openPromptWav: voice?.openPromptWav,
+      requestId,
+      userId: user.key,
+      role: user.role,
+      originSecret: config.originSecret,
+      signal: originAbort.signal,
+      firstByteTimeoutMs: FIRST_BYTE_TIMEOUT_MS,
+    })
+  } catch (e) {
+    await admission.settle({ ok: false })
+    throw e instanceof ApiError ? withHeaders(e, admission.headers) : e
+  }
 
   const audioId = newId()
+  const key = audioKey(user.key, audioId)
+  const renewal = setInterval(() => void admission.renew().catch(() => {}), LEASE_RENEW_MS)
   const recorder = new WavRecorder({
     bucket: c.env.AUDIO,
-    key: audioKey(user.key, audioId),
+    key,
     format: COSYVOICE_PCM,
     httpMetadata: { contentType: 'audio/wav' },
     customMetadata: await audioMetadata({ request, characters, requestId, sampleRate: COSYVOICE_PCM.sampleRate }),
@@ -57,8 +68,14 @@ export const ttsRoutes = new Hono<AppEnv>().post('/v1/tts', requireUser({ scope:
     recorder,
     idleTimeoutMs: IDLE_TIMEOUT_MS,
     abortOrigin: (reason) => originAbort.abort(new Error(reason)),
-    onEnd: async (outcome: RelayOutcome) => {
+    clientSignal: c.req.raw.signal,
+    onEnd: (outcome: RelayOutcome) => {
+      clearInterval(renewal)
       console.log(JSON.stringify({ request_id: requestId, event: 'synthesis_end', ok: outcome.ok, ...(outcome.ok ? { bytes: outcome.object.size } : { reason: outcome.reason }) }))
+      // waitUntil: when the client has gone, the request's own I/O is cancelled, but the slot must still be freed.
+      const settled = admission.settle(outcome.ok ? { ok: true, storedKey: key, bytes: outcome.object.size } : { ok: false })
+      c.executionCtx.waitUntil(settled)
+      return settled
     },
   })
   c.set('logFields', { action: 'tts', resource: audioId, mode: request.mode, characters, origin: open.origin.url })
@@ -71,6 +88,7 @@ export const ttsRoutes = new Hono<AppEnv>().post('/v1/tts', requireUser({ scope:
       'X-Sample-Rate': String(COSYVOICE_PCM.sampleRate),
       'X-Channels': String(COSYVOICE_PCM.channels),
       'Cache-Control': 'no-store',
+      ...admission.headers,
     },
   })
 })

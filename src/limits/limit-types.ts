@@ -1,0 +1,31 @@
+import type { Tier } from '../config/tiers'
+
+export type LimitCode = 'rate_limited' | 'daily_quota' | 'concurrency' | 'storage_quota'
+
+/** One limit's state, as shown in headers and `GET /v1/usage`. `limit` null = unlimited. */
+export interface LimitState {
+  limit: number | null
+  used: number
+  remaining: number | null
+  /** Seconds until it resets (or a slot/space frees up, for concurrency and storage). */
+  resetSeconds: number
+}
+
+export interface LimitSnapshot {
+  minute: LimitState
+  day: LimitState
+  concurrency: LimitState
+  storage: LimitState
+}
+
+export interface AdmitInput {
+  tier: Tier
+  /** Identifies the synthesis in logs and in its lease. */
+  requestId: string
+}
+
+export type AdmitResult =
+  | { ok: true; reservation: string; limits: LimitSnapshot }
+  | { ok: false; code: LimitCode; retryAfter: number; limits: LimitSnapshot }
+
+export type SettleOutcome = { ok: true; storedKey: string; bytes: number } | { ok: false }

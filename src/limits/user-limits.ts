@@ -1,0 +1,63 @@
+import type { Principal } from '../auth/principal'
+import type { Tier } from '../config/tiers'
+import type { Env } from '../env'
+import { ApiError } from '../http/api-error'
+import { DenyCache } from './deny-cache'
+import type { LimitCode, LimitSnapshot, SettleOutcome } from './limit-types'
+import { rateLimitHeaders } from './ratelimit-headers'
+
+const denials = new DenyCache()
+
+const MESSAGES: Record<LimitCode, string> = {
+  rate_limited: 'too many syntheses this minute',
+  daily_quota: 'daily synthesis quota used up',
+  concurrency: 'too many syntheses running at once',
+  storage_quota: 'storage quota full: delete some audio or voices',
+}
+
+export const userObject = (env: Env, user: Principal) => env.USERS.get(env.USERS.idFromName(user.key))
+
+export interface Admission {
+  headers: Record<string, string>
+  /** Keeps the slot alive while audio streams. */
+  renew(): Promise<void>
+  /** Frees the slot; charges quota only for a success. Safe to call more than once. */
+  settle(outcome: SettleOutcome): Promise<void>
+}
+
+/**
+ * Admits one synthesis for the user or throws 429 with the code of the limit hit, Retry-After and
+ * the RateLimit headers. One Durable Object round trip, or none when the user is known to be over.
+ */
+export async function admitSynthesis(env: Env, user: Principal, tier: Tier, requestId: string): Promise<Admission> {
+  const now = Date.now()
+  const cached = denials.get(user.key, now)
+  if (cached) throw limitError(cached.code, Math.max(1, Math.ceil((cached.until - now) / 1000)), cached.headers)
+  const stub = userObject(env, user)
+  const result = await stub.admit(tier, requestId)
+  const headers = rateLimitHeaders(result.limits)
+  if (!result.ok) {
+    denials.remember(user.key, result.code, now + result.retryAfter * 1000, headers)
+    throw limitError(result.code, result.retryAfter, headers)
+  }
+  let settled = false
+  return {
+    headers,
+    renew: async () => {
+      if (!settled) await stub.renew(result.reservation)
+    },
+    settle: async (outcome) => {
+      if (settled) return
+      settled = true
+      await stub.settle(result.reservation, outcome, tier)
+    },
+  }
+}
+
+export async function usageOf(env: Env, user: Principal, tier: Tier): Promise<LimitSnapshot> {
+  return userObject(env, user).usage(tier)
+}
+
+function limitError(code: LimitCode, retryAfter: number, headers: Record<string, string>): ApiError {
+  return new ApiError(429, code, MESSAGES[code], { headers: { ...headers, 'Retry-After': String(retryAfter) } })
+}

@@ -1,0 +1,12 @@
+import type { Env as WorkerEnv } from '../src/env'
+
+declare global {
+  namespace Cloudflare {
+    interface Env extends WorkerEnv {
+      TEST_ORIGIN_URLS: string
+    }
+    interface GlobalProps {
+      mainModule: typeof import('../src/index')
+    }
+  }
+}
