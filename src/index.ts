@@ -4,6 +4,7 @@ import { onError, onNotFound } from './http/error-handler'
 import { requestContext } from './http/request-context'
 import { audioRoutes } from './library/audio-routes'
 import { usageRoutes } from './limits/usage-route'
+import { auditRoutes } from './audit/audit-routes'
 import { ttsRoutes } from './tts/tts-route'
 
 export { UserObject } from './users/user-object'
@@ -14,6 +15,7 @@ const app = new Hono<AppEnv>()
   .route('/', ttsRoutes)
   .route('/', audioRoutes)
   .route('/', usageRoutes)
+  .route('/', auditRoutes)
 
 app.onError(onError)
 app.notFound(onNotFound)

@@ -3,7 +3,8 @@ import type { AppEnv } from '../app-env'
 
 /**
  * Gives every request an id (echoed as X-Request-ID and sent to the origin) and writes one
- * structured log line when it ends. A client-supplied X-Request-ID is not trusted: ids are ours.
+ * structured log line when it ends; a request that names an `action` (in `logFields`) is also
+ * written to the user's audit trail. A client-supplied X-Request-ID is not trusted: ids are ours.
  */
 export const requestContext = (): MiddlewareHandler<AppEnv> =>
   async function requestContext(c, next) {
@@ -14,6 +15,15 @@ export const requestContext = (): MiddlewareHandler<AppEnv> =>
     await next()
     c.header('X-Request-ID', requestId)
     const user = c.get('user')
+    const fields = c.get('logFields')
+    if (user && typeof fields.action === 'string') {
+      // Off the response path: the audit write is one Durable Object call after the response.
+      c.executionCtx.waitUntil(
+        c.env.USERS.get(c.env.USERS.idFromName(user.key))
+          .recordAudit({ at: started, action: fields.action, resource: typeof fields.resource === 'string' ? fields.resource : null, status: c.res.status, requestId })
+          .catch((e: unknown) => console.error(JSON.stringify({ level: 'error', request_id: requestId, audit_error: String(e) }))),
+      )
+    }
     console.log(
       JSON.stringify({
         request_id: requestId,

@@ -3,6 +3,7 @@ import type { Tier } from '../config/tiers'
 import type { Env } from '../env'
 import type { AdmitResult, LimitSnapshot, SettleOutcome } from '../limits/limit-types'
 import { UsageLedger } from '../limits/usage-ledger'
+import { AuditLog, type AuditEntry } from '../audit/audit-log'
 
 /**
  * One per user (named by the user key, auth/user-key.ts): the single place where that user's
@@ -14,11 +15,25 @@ import { UsageLedger } from '../limits/usage-ledger'
  */
 export class UserObject extends DurableObject<Env> {
   readonly #usage: UsageLedger
+  readonly #audit: AuditLog
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
     this.#usage = new UsageLedger(ctx.storage.sql)
+    this.#audit = new AuditLog(ctx.storage.sql)
   }
+
+  // --- audit trail ---
+
+  recordAudit(entry: AuditEntry): void {
+    this.#audit.record(entry)
+  }
+
+  listAudit(limit: number, before?: number) {
+    return this.#audit.list(limit, before)
+  }
+
+  // --- limits ---
 
   /** Hot path, one round trip: check every limit and reserve a slot for one synthesis. */
   async admit(tier: Tier, requestId: string): Promise<AdmitResult> {

@@ -1,0 +1,35 @@
+import { Hono, type Context } from 'hono'
+import type { AppEnv } from '../app-env'
+import { requireUser } from '../auth/require-user'
+import { userKey } from '../auth/user-key'
+import { getConfig } from '../config/app-config'
+import { badRequest } from '../http/api-error'
+
+const MAX_PAGE = 200
+
+async function page(c: Context<AppEnv>, key: string) {
+  const limit = Number(c.req.query('limit') ?? 50)
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) throw badRequest(`limit must be an integer from 1 to ${MAX_PAGE}`)
+  const cursor = c.req.query('cursor')
+  const before = cursor === undefined ? undefined : Number(cursor)
+  if (before !== undefined && !Number.isInteger(before)) throw badRequest('invalid cursor', 'invalid_cursor')
+  const { entries, next } = await c.env.USERS.get(c.env.USERS.idFromName(key)).listAudit(limit, before)
+  return c.json(
+    {
+      items: entries.map((e) => ({ at: new Date(e.at).toISOString(), action: e.action, resource: e.resource, status: e.status, request_id: e.requestId, actor: e.actor, detail: e.detail })),
+      cursor: next === null ? null : String(next),
+    },
+    200,
+    { 'Cache-Control': 'private, no-store' },
+  )
+}
+
+/** The audit trail: `GET /v1/audit` for your own, `GET /admin/audit?sub=` for an admin. */
+export const auditRoutes = new Hono<AppEnv>()
+  .get('/v1/audit', requireUser(), (c) => page(c, c.get('user').key))
+  .get('/admin/audit', requireUser({ scope: 'admin', roles: ['admin'] }), async (c) => {
+    const sub = c.req.query('sub')
+    if (!sub) throw badRequest('give the user as ?sub=')
+    const issuer = c.req.query('iss') ?? getConfig(c.env).jwt.issuer
+    return page(c, await userKey(issuer, sub))
+  })
