@@ -1,0 +1,35 @@
+#!/usr/bin/env node
+// `npm run dev`: the dev origin on :50000 and the Worker on :8787 (wrangler dev: local R2 and
+// Durable Objects), with `.dev.vars` generated on first run.
+import { spawn } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { startOrigin } from '../dev/origin.mjs'
+import { DEV_VARS_PATH, ensureDevVars, readDevVars } from './dev-vars.mjs'
+
+const ORIGIN_PORT = Number(process.env.DEV_ORIGIN_PORT ?? 50000)
+const WORKER_PORT = Number(process.env.PORT ?? 8787)
+
+const { created, added } = ensureDevVars()
+if (added.length) console.log(`${created ? 'created' : 'updated'} ${DEV_VARS_PATH} with fresh ${added.join(', ')}`)
+const vars = readDevVars()
+
+const origin = await startOrigin({ port: ORIGIN_PORT, secret: vars.ORIGIN_SECRET, log: true })
+console.log(`dev origin (CosyVoice FastAPI protocol, espeak-ng voices) on ${origin.url}, edge proof required`)
+
+const root = fileURLToPath(new URL('..', import.meta.url))
+const wrangler = spawn('npx', ['wrangler', 'dev', '--ip', '127.0.0.1', '--port', String(WORKER_PORT), ...process.argv.slice(2)], {
+  cwd: root,
+  stdio: 'inherit',
+})
+
+let stopping = false
+async function stop(code = 0) {
+  if (stopping) return
+  stopping = true
+  wrangler.kill('SIGINT')
+  await origin.close()
+  process.exit(code)
+}
+process.on('SIGINT', () => stop(0))
+process.on('SIGTERM', () => stop(0))
+wrangler.on('exit', (code) => stop(code ?? 0))
