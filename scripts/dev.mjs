@@ -20,6 +20,8 @@ const root = fileURLToPath(new URL('..', import.meta.url))
 const wrangler = spawn('npx', ['wrangler', 'dev', '--ip', '127.0.0.1', '--port', String(WORKER_PORT), ...process.argv.slice(2)], {
   cwd: root,
   stdio: 'inherit',
+  // The Worker does not read request.cf, so skip wrangler's fetch of it (it fails on offline machines).
+  env: { CLOUDFLARE_CF_FETCH_ENABLED: 'false', WRANGLER_SEND_METRICS: 'false', ...process.env },
 })
 
 let stopping = false
