@@ -1,0 +1,41 @@
+import { env } from 'cloudflare:test'
+import { describe, expect, it } from 'vitest'
+import app from '../src/index'
+import { tokenFor, uniqueUser } from './support/tokens'
+
+/** The app over the test bindings with some settings changed or removed. */
+async function callWith(overrides: Record<string, unknown>, path = '/v1/audio') {
+  const token = await tokenFor(uniqueUser())
+  const ctx = { waitUntil() {}, passThroughOnException() {}, props: {} } as unknown as ExecutionContext
+  return app.fetch(new Request(`https://edge.test${path}`, { headers: { authorization: `Bearer ${token}` } }), { ...env, ...overrides }, ctx)
+}
+
+describe('configuration fails closed', () => {
+  const cases: [string, Record<string, unknown>, RegExp][] = [
+    ['no JWT_SECRET', { JWT_SECRET: undefined }, /JWT_SECRET is not set/],
+    ['a short JWT_SECRET', { JWT_SECRET: 'short' }, /JWT_SECRET must be at least 32 bytes/],
+    ['no ORIGIN_SECRET', { ORIGIN_SECRET: undefined }, /ORIGIN_SECRET is not set/],
+    ['no ORIGINS', { ORIGINS: undefined }, /ORIGINS is not set/],
+    ['ORIGINS that is not JSON', { ORIGINS: '[nope' }, /ORIGINS is not valid JSON/],
+    ['an origin with a bad concurrency', { ORIGINS: '[{"url":"http://127.0.0.1:1","concurrency":0}]' }, /ORIGINS\[0\]\.concurrency/],
+    ['TIERS with an unknown limit', { TIERS: '{"free":{"per_hour":5}}' }, /TIERS\.free\.per_hour is not a known limit/],
+    ['TIERS with a negative limit', { TIERS: '{"free":{"per_minute":-1}}' }, /TIERS\.free\.per_minute must be a non-negative integer/],
+    ['no R2 binding', { AUDIO: undefined }, /R2 binding AUDIO/],
+  ]
+  for (const [name, overrides, message] of cases) {
+    it(`answers 500 naming the setting for ${name}, and never serves the request`, async () => {
+      const res = await callWith(overrides)
+      expect(res.status).toBe(500)
+      const body = (await res.json()) as { error: { code: string; message: string } }
+      expect(body.error.code).toBe('misconfigured')
+      expect(body.error.message).toMatch(message)
+    })
+  }
+
+  it('keeps secrets out of the error', async () => {
+    const res = await callWith({ JWT_SECRET: 'too-short-but-unique-x1' })
+    const text = await res.text()
+    expect(text).toMatch(/JWT_SECRET/)
+    expect(text).not.toContain('too-short-but-unique-x1')
+  })
+})
