@@ -6,6 +6,10 @@ import { audioRoutes } from './library/audio-routes'
 import { usageRoutes } from './limits/usage-route'
 import { auditRoutes } from './audit/audit-routes'
 import { ttsRoutes } from './tts/tts-route'
+import { linkRoutes } from './links/link-routes'
+import { shareRoutes } from './links/share-routes'
+import { voiceRoutes } from './voices/voice-routes'
+import { sharedVoiceRoutes } from './voices/shared-voice-routes'
 
 export { UserObject } from './users/user-object'
 
@@ -16,6 +20,10 @@ const app = new Hono<AppEnv>()
   .route('/', audioRoutes)
   .route('/', usageRoutes)
   .route('/', auditRoutes)
+  .route('/', linkRoutes)
+  .route('/', shareRoutes)
+  .route('/', voiceRoutes)
+  .route('/', sharedVoiceRoutes)
 
 app.onError(onError)
 app.notFound(onNotFound)

@@ -9,12 +9,14 @@ export interface Tier {
   storageBytes: number | null
   /** Longest signed download link a user of this tier may ask for, in seconds. */
   maxLinkSeconds: number
+  /** How many cloned voices a user may keep (each also counts against `storageBytes`). */
+  maxVoices: number | null
 }
 
 export const DEFAULT_TIERS: Readonly<Record<string, Tier>> = {
-  free: { perMinute: 10, perDay: 200, concurrency: 1, maxChars: 500, storageBytes: 100 * 1000 ** 2, maxLinkSeconds: 3600 },
-  premium: { perMinute: 60, perDay: 5000, concurrency: 4, maxChars: 5000, storageBytes: 10 * 1000 ** 3, maxLinkSeconds: 86400 },
-  admin: { perMinute: null, perDay: null, concurrency: null, maxChars: 20000, storageBytes: null, maxLinkSeconds: 7 * 86400 },
+  free: { perMinute: 10, perDay: 200, concurrency: 1, maxChars: 500, storageBytes: 100 * 1000 ** 2, maxLinkSeconds: 3600, maxVoices: 5 },
+  premium: { perMinute: 60, perDay: 5000, concurrency: 4, maxChars: 5000, storageBytes: 10 * 1000 ** 3, maxLinkSeconds: 86400, maxVoices: 50 },
+  admin: { perMinute: null, perDay: null, concurrency: null, maxChars: 20000, storageBytes: null, maxLinkSeconds: 7 * 86400, maxVoices: null },
 }
 
 const FIELDS: Record<keyof Tier, string> = {
@@ -24,8 +26,9 @@ const FIELDS: Record<keyof Tier, string> = {
   maxChars: 'max_chars',
   storageBytes: 'storage_bytes',
   maxLinkSeconds: 'max_link_seconds',
+  maxVoices: 'max_voices',
 }
-const NULLABLE = new Set<keyof Tier>(['perMinute', 'perDay', 'concurrency', 'storageBytes'])
+const NULLABLE = new Set<keyof Tier>(['perMinute', 'perDay', 'concurrency', 'storageBytes', 'maxVoices'])
 
 /**
  * Parses `TIERS`: a JSON object of role → partial limits in snake_case, merged over the defaults,

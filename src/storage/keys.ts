@@ -7,6 +7,9 @@ export const audioPrefix = (userKey: string) => `${userPrefix(userKey)}audio/`
 export const audioKey = (userKey: string, audioId: string) => `${audioPrefix(userKey)}${audioId}.wav`
 export const voicePrefix = (userKey: string) => `${userPrefix(userKey)}voices/`
 export const voiceKey = (userKey: string, voiceId: string) => `${voicePrefix(userKey)}${voiceId}`
+/** A published voice: a small pointer naming the owner; the audio stays under the owner's prefix. */
+export const sharedVoicePrefix = 'shared/voices/'
+export const sharedVoiceKey = (voiceId: string) => `${sharedVoicePrefix}${voiceId}`
 
 const ID_PATTERN = /^[0-9a-z]{8}[0-9a-f]{24}$/
 

@@ -1,6 +1,7 @@
 import { notFound } from '../http/api-error'
 import type { StreamedFile } from '../origin/multipart-body'
 import { isValidId, voiceKey } from '../storage/keys'
+import { sharedVoice } from './shared-voices'
 
 export interface VoiceForSynthesis {
   voiceId: string
@@ -10,13 +11,20 @@ export interface VoiceForSynthesis {
 }
 
 /**
- * Finds a voice the caller may synthesize with. Someone else's voice is "not found", exactly like a
- * voice that does not exist: its existence is not revealed.
+ * Finds a voice the caller may synthesize with: their own, or one an admin published
+ * (shared-voices.ts). Someone else's unpublished voice is "not found", exactly like a voice that
+ * does not exist: its existence is not revealed.
  */
-export async function voiceForSynthesis(bucket: R2Bucket, ownerKey: string, voiceId: string): Promise<VoiceForSynthesis> {
+export async function voiceForSynthesis(bucket: R2Bucket, callerKey: string, voiceId: string): Promise<VoiceForSynthesis> {
   if (!isValidId(voiceId)) throw notFound('voice')
-  const key = voiceKey(ownerKey, voiceId)
-  const head = await bucket.head(key)
+  let key = voiceKey(callerKey, voiceId)
+  let head = await bucket.head(key)
+  if (!head) {
+    const shared = await sharedVoice(bucket, voiceId)
+    if (!shared) throw notFound('voice')
+    key = voiceKey(shared.ownerKey, voiceId)
+    head = await bucket.head(key)
+  }
   if (!head) throw notFound('voice')
   const promptText = head.customMetadata?.prompt_text ?? ''
   const contentType = head.httpMetadata?.contentType ?? 'audio/wav'

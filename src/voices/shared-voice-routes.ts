@@ -1,0 +1,65 @@
+import { Hono, type Context } from 'hono'
+import type { AppEnv } from '../app-env'
+import { requireUser } from '../auth/require-user'
+import { userKey } from '../auth/user-key'
+import { getConfig } from '../config/app-config'
+import { badRequest, notFound } from '../http/api-error'
+import { isValidId, voiceKey } from '../storage/keys'
+import { listSharedVoices, publishVoice, unpublishVoice } from './shared-voices'
+
+const DEFAULT_PAGE = 50
+const MAX_PAGE = 1000
+
+/**
+ * Publishing: `POST /admin/voices/<id>/publish?sub=<owner>[&iss=<issuer>]` lets every user
+ * synthesize with the owner's voice; `DELETE` on the same path withdraws it. Without `sub` the
+ * voice is the admin's own. `GET /v1/shared-voices` lists what is published (id, name, date:
+ * never the owner, the transcript or the audio).
+ */
+export const sharedVoiceRoutes = new Hono<AppEnv>()
+  .use('/admin/voices/*', requireUser({ scope: 'admin', roles: ['admin'] }))
+  .post('/admin/voices/:id/publish', async (c) => {
+    const id = c.req.param('id')
+    const owner = await ownerKeyOf(c)
+    const object = isValidId(id) ? await c.env.AUDIO.head(voiceKey(owner, id)) : null
+    if (!object) throw notFound('voice')
+    const shared = await publishVoice(c.env.AUDIO, { voiceId: id, ownerKey: owner, name: object.customMetadata?.name ?? null, publishedBy: c.get('user').sub })
+    await auditForOwner(c, owner, 'voice.publish', id, 200)
+    c.set('logFields', { action: 'voice.publish', resource: id })
+    return c.json({ voice_id: id, name: shared.name, shared: true, published: shared.published }, 200, { 'Cache-Control': 'no-store' })
+  })
+  .delete('/admin/voices/:id/publish', async (c) => {
+    const id = c.req.param('id')
+    const owner = await ownerKeyOf(c)
+    if (!isValidId(id) || !(await unpublishVoice(c.env.AUDIO, id, owner))) throw notFound('shared voice')
+    await auditForOwner(c, owner, 'voice.unpublish', id, 204)
+    c.set('logFields', { action: 'voice.unpublish', resource: id })
+    return c.body(null, 204)
+  })
+  .get('/v1/shared-voices', requireUser({ scope: 'voices' }), async (c) => {
+    const limit = Number(c.req.query('limit') ?? DEFAULT_PAGE)
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) throw badRequest(`limit must be an integer from 1 to ${MAX_PAGE}`)
+    const page = await listSharedVoices(c.env.AUDIO, limit, c.req.query('cursor') || undefined).catch(() => {
+      throw badRequest('invalid cursor', 'invalid_cursor')
+    })
+    return c.json(
+      { items: page.voices.map((v) => ({ voice_id: v.voiceId, name: v.name, published: v.published })), cursor: page.cursor },
+      200,
+      { 'Cache-Control': 'private, no-store' },
+    )
+  })
+
+/** The voice owner named by `?sub=` (and `?iss=`, default the edge's issuer), else the admin. */
+async function ownerKeyOf(c: Context<AppEnv>): Promise<string> {
+  const sub = c.req.query('sub')
+  if (sub === undefined) return c.get('user').key
+  if (!sub) throw badRequest('sub must not be empty')
+  return userKey(c.req.query('iss') ?? getConfig(c.env).jwt.issuer, sub)
+}
+
+/** The owner's own trail records what an admin did to their voice, and who. */
+async function auditForOwner(c: Context<AppEnv>, ownerKey: string, action: string, voiceId: string, status: number): Promise<void> {
+  const admin = c.get('user')
+  if (ownerKey === admin.key) return
+  await c.env.USERS.get(c.env.USERS.idFromName(ownerKey)).recordAudit({ at: Date.now(), action, resource: voiceId, status, requestId: c.get('requestId'), actor: admin.sub })
+}

@@ -1,0 +1,121 @@
+import { Hono } from 'hono'
+import type { AppEnv } from '../app-env'
+import { checkPromptAudioRules, inspectPromptAudio, PromptAudioError, type PromptAudioInfo } from '../audio/prompt-audio'
+import { requireUser } from '../auth/require-user'
+import { getConfig } from '../config/app-config'
+import { tierFor } from '../config/tiers'
+import { ApiError, badRequest, notFound } from '../http/api-error'
+import { serveObject } from '../http/serve-object'
+import { userObject, usageOf } from '../limits/user-limits'
+import { isValidId, newId, voiceKey, voicePrefix } from '../storage/keys'
+import { listWithMetadata } from './list-with-metadata'
+import { sharedVoice, unpublishVoice } from './shared-voices'
+import { PROMPT_CONTENT_TYPES, promptFilename, voiceMetadata, voiceView } from './voice-metadata'
+import { readVoiceUpload } from './voice-upload'
+
+const DEFAULT_PAGE = 50
+const MAX_PAGE = 1000
+
+/**
+ * A caller's own cloned voices: create, list, metadata, prompt audio, delete. Everything is looked
+ * up under the caller's own prefix, so another user's voice is "not found", exactly like a missing
+ * one, published or not (publishing only lets others synthesize with it: shared-voices.ts).
+ */
+export const voiceRoutes = new Hono<AppEnv>()
+  .use('/v1/voices', requireUser({ scope: 'voices' }))
+  .use('/v1/voices/*', requireUser({ scope: 'voices' }))
+  .post('/v1/voices', async (c) => {
+    const user = c.get('user')
+    const upload = await readVoiceUpload(c.req.raw)
+    const info = checkedPrompt(upload.audio)
+    const { tier } = tierFor(getConfig(c.env).tiers, user.role)
+
+    // Checked, then stored: two concurrent uploads may both pass and overshoot by one voice. The
+    // quota is a fair-use bound, not a security one, so that is not worth a reservation protocol.
+    if (tier.maxVoices !== null) {
+      const existing = await c.env.AUDIO.list({ prefix: voicePrefix(user.key), limit: Math.max(1, tier.maxVoices) })
+      if (existing.objects.length >= tier.maxVoices) {
+        throw new ApiError(409, 'voice_limit', `your tier keeps at most ${tier.maxVoices} voices: delete one first`)
+      }
+    }
+    const { storage } = await usageOf(c.env, user, tier)
+    if (storage.remaining !== null && storage.remaining < upload.audio.byteLength) {
+      // 413, not 429: waiting does not help, a smaller prompt or deleting something does.
+      throw new ApiError(413, 'storage_quota', `storage quota full: this voice needs ${upload.audio.byteLength} bytes and ${storage.remaining} are left`)
+    }
+
+    const voiceId = newId()
+    const key = voiceKey(user.key, voiceId)
+    // Stored exactly as uploaded, stereo included: the origin loads prompts with
+    // torchaudio/soundfile and downmixes to mono there (CosyVoice's load_wav averages the channels),
+    // so the owner gets back the file they sent.
+    const object = await c.env.AUDIO.put(key, upload.audio, {
+      httpMetadata: { contentType: PROMPT_CONTENT_TYPES[info.format] },
+      customMetadata: voiceMetadata({ name: upload.name, promptText: upload.promptText, info }),
+    })
+    try {
+      await userObject(c.env, user).addStored(key, object.size)
+    } catch (e) {
+      // An object the quota does not know about must not stay behind.
+      await c.env.AUDIO.delete(key)
+      throw e
+    }
+    c.set('logFields', { action: 'voice.create', resource: voiceId })
+    return c.json(voiceView(voiceId, object), 201, { Location: `/v1/voices/${voiceId}`, 'Cache-Control': 'no-store' })
+  })
+  .get('/v1/voices', async (c) => {
+    const user = c.get('user')
+    const limit = Number(c.req.query('limit') ?? DEFAULT_PAGE)
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) throw badRequest(`limit must be an integer from 1 to ${MAX_PAGE}`)
+    const prefix = voicePrefix(user.key)
+    const listing = await listWithMetadata(c.env.AUDIO, { prefix, limit, cursor: c.req.query('cursor') || undefined }).catch(() => {
+      throw badRequest('invalid cursor', 'invalid_cursor')
+    })
+    const items = listing.objects.map((o) => voiceView(o.key.slice(prefix.length), o))
+    return c.json({ items, cursor: listing.truncated ? listing.cursor : null }, 200, { 'Cache-Control': 'private, no-store' })
+  })
+  .get('/v1/voices/:id', async (c) => {
+    const id = c.req.param('id')
+    const user = c.get('user')
+    const object = isValidId(id) ? await c.env.AUDIO.head(voiceKey(user.key, id)) : null
+    if (!object) throw notFound('voice')
+    const shared = await sharedVoice(c.env.AUDIO, id)
+    return c.json({ ...voiceView(id, object), shared: shared?.ownerKey === user.key }, 200, { 'Cache-Control': 'private, no-store' })
+  })
+  .get('/v1/voices/:id/content', async (c) => {
+    const id = c.req.param('id')
+    const key = voiceKey(c.get('user').key, id)
+    const head = isValidId(id) ? await c.env.AUDIO.head(key) : null
+    const response = head ? await serveObject(c.env.AUDIO, key, c.req.raw, { filename: promptFilename(id, head), cacheControl: 'private, max-age=0, must-revalidate' }) : null
+    if (!response) throw notFound('voice')
+    return response
+  })
+  .delete('/v1/voices/:id', async (c) => {
+    const id = c.req.param('id')
+    const user = c.get('user')
+    const key = voiceKey(user.key, id)
+    const object = isValidId(id) ? await c.env.AUDIO.head(key) : null
+    if (!object) throw notFound('voice')
+    // The pointer first: a published voice must never point at nothing for long.
+    await unpublishVoice(c.env.AUDIO, id, user.key)
+    await c.env.AUDIO.delete(key)
+    await userObject(c.env, user).removeStored(key)
+    c.set('logFields', { action: 'voice.delete', resource: id })
+    return c.body(null, 204)
+  })
+
+/**
+ * Parses and checks the prompt before anything is stored: not WAV or FLAC → 415; malformed, lying
+ * about its length, or outside the origin's rules (rate, duration, channels) → 400 naming the rule.
+ */
+function checkedPrompt(bytes: Uint8Array): PromptAudioInfo {
+  try {
+    const info = inspectPromptAudio(bytes)
+    checkPromptAudioRules(info)
+    return info
+  } catch (e) {
+    if (!(e instanceof PromptAudioError)) throw e
+    if (e.code === 'unsupported_media_type') throw new ApiError(415, 'unsupported_media_type', `prompt_wav: ${e.message}`)
+    throw new ApiError(400, 'invalid_audio', `prompt_wav: ${e.message}`)
+  }
+}
