@@ -6,8 +6,6 @@ import { audioRoutes } from './library/audio-routes'
 import { usageRoutes } from './limits/usage-route'
 import { auditRoutes } from './audit/audit-routes'
 import { ttsRoutes } from './tts/tts-route'
-import { linkRoutes } from './links/link-routes'
-import { shareRoutes } from './links/share-routes'
 import { voiceRoutes } from './voices/voice-routes'
 import { sharedVoiceRoutes } from './voices/shared-voice-routes'
 
@@ -20,8 +18,6 @@ const app = new Hono<AppEnv>()
   .route('/', audioRoutes)
   .route('/', usageRoutes)
   .route('/', auditRoutes)
-  .route('/', linkRoutes)
-  .route('/', shareRoutes)
   .route('/', voiceRoutes)
   .route('/', sharedVoiceRoutes)
 
