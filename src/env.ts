@@ -14,4 +14,24 @@ export interface Env {
   ORIGIN_SECRET?: string
   /** JSON tier overrides, see config/tiers.ts. */
   TIERS?: string
+  // Links and shares (src/links/).
+  /** HMAC key of signed download links /d/… (at least 32 bytes). Only the link routes need it. Secret. */
+  LINK_SECRET?: string
+  /** The LINK_SECRET being rotated out: links it signed still verify until they expire. Secret. */
+  LINK_SECRET_PREVIOUS?: string
+  /** Per-IP rate limit of the anonymous routes /d/… and /s/… (wrangler.toml [[ratelimits]]). */
+  ANONYMOUS_LIMIT?: RateLimit
+  // Token service (src/auth/auth-config.ts documents each).
+  /** JSON username → {role, PBKDF2 password hash} for POST /auth/login. Secret. */
+  AUTH_USERS?: string
+  ACCESS_TTL?: string
+  REFRESH_TTL?: string
+  TOKEN_MINT_MAX_TTL?: string
+  REVOCATION_CACHE_SECONDS?: string
+  /** Private ES256/EdDSA JWK (with kid) the edge signs with instead of HS256. Secret. */
+  SIGNING_JWK?: string
+  /** The key SIGNING_JWK replaced, still accepted during a rotation. Secret. */
+  SIGNING_JWK_PREVIOUS?: string
+  /** JSON list of external identity providers, see auth/trusted-issuers.ts. */
+  TRUSTED_ISSUERS?: string
 }

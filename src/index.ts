@@ -6,6 +6,11 @@ import { audioRoutes } from './library/audio-routes'
 import { usageRoutes } from './limits/usage-route'
 import { auditRoutes } from './audit/audit-routes'
 import { ttsRoutes } from './tts/tts-route'
+import { linkRoutes } from './links/link-routes'
+import { shareRoutes } from './links/share-routes'
+import { authRoutes } from './tokens/auth-routes'
+import { adminTokenRoutes } from './tokens/admin-token-routes'
+import { jwksRoutes } from './tokens/jwks-route'
 import { voiceRoutes } from './voices/voice-routes'
 import { sharedVoiceRoutes } from './voices/shared-voice-routes'
 
@@ -14,10 +19,15 @@ export { UserObject } from './users/user-object'
 const app = new Hono<AppEnv>()
   .use(requestContext())
   .get('/health', (c) => c.json({ ok: true }))
+  .route('/', authRoutes)
+  .route('/', adminTokenRoutes)
+  .route('/', jwksRoutes)
   .route('/', ttsRoutes)
   .route('/', audioRoutes)
   .route('/', usageRoutes)
   .route('/', auditRoutes)
+  .route('/', linkRoutes)
+  .route('/', shareRoutes)
   .route('/', voiceRoutes)
   .route('/', sharedVoiceRoutes)
 

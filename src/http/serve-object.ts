@@ -80,7 +80,7 @@ export function parseRange(header: string, size: number): { start: number; end: 
   return { start, end }
 }
 
-function etagMatches(header: string, etag: string): boolean {
+export function etagMatches(header: string, etag: string): boolean {
   if (header.trim() === '*') return true
   const strip = (t: string) => t.trim().replace(/^W\//, '')
   return header.split(',').some((t) => strip(t) === strip(etag))

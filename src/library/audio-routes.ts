@@ -46,7 +46,10 @@ export const audioRoutes = new Hono<AppEnv>()
     const object = isValidId(id) ? await c.env.AUDIO.head(key) : null
     if (!object) throw notFound('audio')
     await c.env.AUDIO.delete(key)
-    await userObject(c.env, c.get('user')).removeStored(key)
+    const owner = userObject(c.env, c.get('user'))
+    await owner.removeStored(key)
+    // Its share links die with it (410 share_revoked); its signed links 404, the object being gone.
+    await owner.revokeSharesOfAudio(id)
     c.set('logFields', { action: 'audio.delete', resource: id })
     return c.body(null, 204)
   })

@@ -4,6 +4,16 @@ import type { Env } from '../env'
 import type { AdmitResult, LimitSnapshot, SettleOutcome } from '../limits/limit-types'
 import { UsageLedger } from '../limits/usage-ledger'
 import { AuditLog, type AuditEntry } from '../audit/audit-log'
+import { RevocationLedger, type RevocationState, type TokenRef } from '../auth/revocation-ledger'
+import { SessionLedger, type IssuedAccess, type NewSession, type RotateResult } from '../tokens/session-ledger'
+import { LoginThrottle, type ThrottlePolicy, type ThrottleResult } from '../tokens/login-throttle'
+import { ShareLedger, type Claim, type NewShare, type Share, type ShareRequest } from '../links/share-ledger'
+
+/** Live (unexpired, unrevoked) shares one user may have at once: keeps each object's table small. */
+const MAX_ACTIVE_SHARES = 1000
+
+/** How long a `jti` revoked without a known expiry stays revoked: longer than any token the edge mints. */
+const MAX_REVOKED_JTI_MS = 31 * 86_400_000
 
 /**
  * One per user (named by the user key, auth/user-key.ts): the single place where that user's
@@ -16,11 +26,56 @@ import { AuditLog, type AuditEntry } from '../audit/audit-log'
 export class UserObject extends DurableObject<Env> {
   readonly #usage: UsageLedger
   readonly #audit: AuditLog
+  readonly #revocations: RevocationLedger
+  readonly #sessions: SessionLedger
+  readonly #logins: LoginThrottle
+  readonly #shares: ShareLedger
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
     this.#usage = new UsageLedger(ctx.storage.sql)
     this.#audit = new AuditLog(ctx.storage.sql)
+    this.#revocations = new RevocationLedger(ctx.storage.sql)
+    this.#sessions = new SessionLedger(ctx.storage.sql, this.#revocations)
+    this.#logins = new LoginThrottle(ctx.storage.sql)
+    this.#shares = new ShareLedger(ctx.storage.sql)
+  }
+
+  // --- tokens: revocations, login sessions, login throttling (auth/, tokens/) ---
+
+  revocationState(): RevocationState {
+    return this.#revocations.state(Date.now())
+  }
+
+  /** Revokes one token (`jti`, until `expiresAt` ms) or, with `allBefore` (seconds), every token and session. */
+  revokeTokens(change: { jti?: string; expiresAt?: number; allBefore?: number }): void {
+    const now = Date.now()
+    if (change.jti !== undefined) this.#revocations.revokeJti(change.jti, change.expiresAt ?? now + MAX_REVOKED_JTI_MS, now)
+    if (change.allBefore !== undefined) {
+      this.#revocations.revokeAllBefore(change.allBefore)
+      this.#sessions.endAll()
+    }
+  }
+
+  startSession(session: NewSession): void {
+    this.#sessions.start(session, Date.now())
+  }
+
+  rotateRefreshToken(oldHash: string, newHash: string, access: IssuedAccess): RotateResult {
+    return this.#sessions.rotate(oldHash, newHash, access, Date.now())
+  }
+
+  /** Ends a session; returns the access token ids revoked with it. */
+  endSession(session: string): string[] {
+    return this.#sessions.end(session, Date.now())
+  }
+
+  beginLogin(policy: ThrottlePolicy): ThrottleResult {
+    return this.#logins.begin(policy, Date.now())
+  }
+
+  loginSucceeded(attempt: string, forgetAll: boolean): void {
+    this.#logins.succeeded(attempt, forgetAll)
   }
 
   // --- audit trail ---
@@ -33,10 +88,47 @@ export class UserObject extends DurableObject<Env> {
     return this.#audit.list(limit, before)
   }
 
+  // --- share links (links/share-ledger.ts) ---
+
+  /** Null when the user already has MAX_ACTIVE_SHARES live shares. */
+  createShare(share: NewShare): Share | null {
+    const now = Date.now()
+    if (this.#shares.activeCount(now) >= MAX_ACTIVE_SHARES) return null
+    return this.#shares.create(share, now)
+  }
+
+  listShares(limit: number, before?: number) {
+    return this.#shares.list(limit, before)
+  }
+
+  revokeShare(shareId: string): Share | null {
+    return this.#shares.revoke(shareId, Date.now())
+  }
+
+  revokeSharesOfAudio(audioId: string): number {
+    return this.#shares.revokeAudio(audioId, Date.now())
+  }
+
+  /** One anonymous request for a share: checked, counted, and each counted download audited, atomically. */
+  claimShare(shareId: string, request: ShareRequest, requestId: string): Claim {
+    const now = Date.now()
+    const claim = this.#shares.claim(shareId, request, now)
+    if (claim.ok && claim.counted) {
+      const { share } = claim
+      this.#audit.record({
+        at: now, action: 'share.download', resource: shareId, status: 200, requestId, actor: 'anonymous',
+        detail: { audio_id: share.audioId, client: request.client, download: share.downloads, max_downloads: share.maxDownloads },
+      })
+    }
+    return claim
+  }
+
   // --- limits ---
 
   /** Hot path, one round trip: check every limit and reserve a slot for one synthesis. */
-  async admit(tier: Tier, requestId: string): Promise<AdmitResult> {
+  async admit(tier: Tier, requestId: string, token?: TokenRef): Promise<AdmitResult | { ok: false; revoked: true }> {
+    // The revocation check rides on this call (auth/revocation-check.ts): exact, no extra round trip.
+    if (token && this.#revocations.isRevoked(token, Date.now())) return { ok: false, revoked: true }
     const result = this.#usage.admit(tier, requestId, Date.now())
     if (result.ok) await this.#scheduleExpiry()
     return result

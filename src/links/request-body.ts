@@ -1,0 +1,18 @@
+import type { Context } from 'hono'
+import * as v from 'valibot'
+import { badRequest } from '../http/api-error'
+import { readJson } from '../http/read-json'
+
+/** A JSON body that may be left out entirely (no body at all means `{}`). */
+export async function readOptionalJson(c: Context): Promise<unknown> {
+  if (c.req.raw.body === null || c.req.header('content-length') === '0') return {}
+  return readJson(c)
+}
+
+/** Validates a body against a valibot schema; the first problem is a 400 that says what to fix. */
+export function parseBody<S extends v.GenericSchema>(schema: S, body: unknown): v.InferOutput<S> {
+  const result = v.safeParse(schema, body)
+  if (result.success) return result.output
+  const issue = result.issues[0]
+  throw badRequest(issue.type === 'strict_object' ? `unknown field "${v.getDotPath(issue)}"` : issue.message, 'invalid_request')
+}

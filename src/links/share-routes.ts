@@ -1,0 +1,151 @@
+import { Hono, type Context } from 'hono'
+import * as v from 'valibot'
+import type { AppEnv } from '../app-env'
+import { requireUser } from '../auth/require-user'
+import { getConfig } from '../config/app-config'
+import { tierFor } from '../config/tiers'
+import { ApiError, badRequest, notFound } from '../http/api-error'
+import { serveObject } from '../http/serve-object'
+import { userObject } from '../limits/user-limits'
+import { audioKey, isValidId } from '../storage/keys'
+import { anonymousRateLimit } from './anonymous-limit'
+import { base64url } from './base64url'
+import { linkTtl } from './link-ttl'
+import { parseBody, readOptionalJson } from './request-body'
+import { newShareId, shareOwner } from './share-id'
+import type { Claim, Share, ShareRefusal } from './share-ledger'
+import { shareErrorPage, sharePage, wantsHtml } from './share-page'
+
+const MAX_DOWNLOADS = 1_000_000
+const MAX_NOTE_CHARS = 500
+const MAX_PAGE = 200
+
+const ShareBody = v.strictObject({
+  ttl_seconds: v.unknown(),
+  max_downloads: v.optional(
+    v.nullable(v.pipe(v.number('max_downloads must be a number'), v.integer('max_downloads must be a whole number'), v.minValue(1, 'max_downloads must be at least 1'), v.maxValue(MAX_DOWNLOADS, `max_downloads may be at most ${MAX_DOWNLOADS}`))),
+    null,
+  ),
+  note: v.optional(
+    v.nullable(v.pipe(v.string('note must be a string'), v.trim(), v.maxLength(MAX_NOTE_CHARS, `note is over ${MAX_NOTE_CHARS} characters`), v.regex(/^(?:[^\p{Cc}]|\n)*$/u, 'note must not contain control characters other than line breaks'))),
+    null,
+  ),
+})
+
+const REFUSALS: Record<ShareRefusal, { status: 404 | 410; message: string }> = {
+  not_found: { status: 404, message: 'share not found' },
+  share_revoked: { status: 410, message: 'this share was revoked by its owner' },
+  share_expired: { status: 410, message: 'this share has expired' },
+  share_exhausted: { status: 410, message: 'this share has no downloads left' },
+}
+
+/**
+ * External share links. The owner creates, lists and revokes them with a token; anyone holding a
+ * share id opens `/s/<id>` with none: a page with a player for a browser, the audio for anything
+ * else (`/s/<id>/audio` is always the audio, for the page's player and download link). Each share
+ * lives in its owner's Durable Object (share-ledger.ts), which counts downloads exactly.
+ */
+export const shareRoutes = new Hono<AppEnv>()
+  .post('/v1/audio/:id/shares', requireUser({ scope: 'share' }), async (c) => {
+    const user = c.get('user')
+    const id = c.req.param('id')
+    const body = parseBody(ShareBody, await readOptionalJson(c))
+    const ttl = linkTtl(body.ttl_seconds, tierFor(getConfig(c.env).tiers, user.role).tier)
+    const key = audioKey(user.key, id)
+    const object = isValidId(id) ? await c.env.AUDIO.head(key) : null
+    if (!object) throw notFound('audio')
+    const share = await userObject(c.env, user).createShare({
+      shareId: newShareId(c.env, user.key),
+      audioId: id,
+      audioKey: key,
+      etag: object.httpEtag,
+      size: object.size,
+      expiresAt: Date.now() + ttl * 1000,
+      maxDownloads: body.max_downloads,
+      note: body.note || null,
+    })
+    if (!share) throw new ApiError(409, 'too_many_shares', 'you have too many live shares: revoke some first')
+    c.set('logFields', { action: 'share.create', resource: share.shareId })
+    return c.json(shareView(share, c.req.url), 201, { 'Cache-Control': 'no-store' })
+  })
+  .get('/v1/shares', requireUser({ scope: 'share' }), async (c) => {
+    const limit = Number(c.req.query('limit') ?? 50)
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) throw badRequest(`limit must be an integer from 1 to ${MAX_PAGE}`)
+    const cursor = c.req.query('cursor')
+    const before = cursor === undefined ? undefined : Number(cursor)
+    if (before !== undefined && !Number.isInteger(before)) throw badRequest('invalid cursor', 'invalid_cursor')
+    const { shares, next } = await userObject(c.env, c.get('user')).listShares(limit, before)
+    return c.json({ items: shares.map((s) => shareView(s, c.req.url)), cursor: next === null ? null : String(next) }, 200, { 'Cache-Control': 'private, no-store' })
+  })
+  .delete('/v1/shares/:id', requireUser({ scope: 'share' }), async (c) => {
+    const id = c.req.param('id')
+    // Only the caller's own object is asked: someone else's share is simply not found.
+    const share = id.length <= 100 ? await userObject(c.env, c.get('user')).revokeShare(id) : null
+    if (!share) throw notFound('share')
+    c.set('logFields', { action: 'share.revoke', resource: id })
+    return c.body(null, 204)
+  })
+  .get('/s/:id', anonymousRateLimit(), async (c) => {
+    if (wantsHtml(c.req.header('accept'))) {
+      const claim = await claimShare(c, false)
+      if (!claim.ok) return shareErrorPage(REFUSALS[claim.code].status, REFUSALS[claim.code].message)
+      return sharePage(claim.share)
+    }
+    return serveShare(c, 'attachment')
+  })
+  .get('/s/:id/audio', anonymousRateLimit(), (c) => serveShare(c, c.req.query('download') ? 'attachment' : 'inline'))
+
+async function serveShare(c: Context<AppEnv>, disposition: 'inline' | 'attachment'): Promise<Response> {
+  const claim = await claimShare(c, c.req.method !== 'HEAD')
+  if (!claim.ok) throw new ApiError(REFUSALS[claim.code].status, claim.code, REFUSALS[claim.code].message)
+  c.set('logFields', { action: 'share.download', resource: claim.share.audioId, counted: claim.counted })
+  const remaining = Math.max(0, Math.floor((claim.share.expiresAt - Date.now()) / 1000))
+  const response = await serveObject(c.env.AUDIO, claim.audioKey, c.req.raw, {
+    filename: `${claim.share.audioId}.wav`,
+    // Private, and fresh no longer than the share lives: a cache never holds it past the link.
+    cacheControl: `private, max-age=${remaining}`,
+    disposition,
+  })
+  if (!response) throw notFound('share')
+  response.headers.set('Vary', 'Accept')
+  return response
+}
+
+/** Asks the owner's Durable Object, which checks (and for a download, counts) the request. */
+async function claimShare(c: Context<AppEnv>, body: boolean): Promise<Claim> {
+  const id = c.req.param('id')!
+  const owner = shareOwner(c.env, id)
+  if (!owner) return { ok: false, code: 'not_found' }
+  return owner.claimShare(
+    id,
+    { body, range: c.req.header('range') ?? null, ifNoneMatch: c.req.header('if-none-match') ?? null, client: await clientOf(id, c.req.header('cf-connecting-ip')) },
+    c.get('requestId'),
+  )
+}
+
+/**
+ * Who is asking, as far as download sessions and the owner's audit trail need to know: a hash of
+ * the address salted with the share id, so it tells clients of one share apart without storing an
+ * address or letting two shares' clients be linked.
+ */
+async function clientOf(shareId: string, ip: string | undefined): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(`${shareId}\n${ip ?? 'unknown'}`))
+  return base64url(new Uint8Array(digest).subarray(0, 12))
+}
+
+function shareView(s: Share, requestUrl: string) {
+  const now = Date.now()
+  const status = s.revokedAt !== null ? 'revoked' : now >= s.expiresAt ? 'expired' : s.maxDownloads !== null && s.downloads >= s.maxDownloads ? 'exhausted' : 'active'
+  return {
+    share_id: s.shareId,
+    url: new URL(`/s/${s.shareId}`, requestUrl).href,
+    audio_id: s.audioId,
+    status,
+    created_at: new Date(s.createdAt).toISOString(),
+    expires_at: new Date(s.expiresAt).toISOString(),
+    max_downloads: s.maxDownloads,
+    downloads: s.downloads,
+    revoked_at: s.revokedAt === null ? null : new Date(s.revokedAt).toISOString(),
+    note: s.note,
+  }
+}
