@@ -233,6 +233,20 @@ describe('a user\'s voices', () => {
     expect(trail).toEqual(expect.arrayContaining([`voice.create ${first.voice_id}`, `voice.create ${second.voice_id}`, `voice.delete ${first.voice_id}`]))
   })
 
+  it('deleting needs a recent login: an older token gets 401 reauth_required and nothing is deleted', async () => {
+    const sub = uniqueUser()
+    const voice = await createVoice(await tokenFor(sub))
+    const stale = await tokenFor(sub, { iat: Math.floor(Date.now() / 1000) - 600 })
+    const res = await call('DELETE', `/v1/voices/${voice.voice_id}`, { token: stale })
+    expect(res.status).toBe(401)
+    expect((await errorOf(res)).code).toBe('reauth_required')
+    expect(res.headers.get('www-authenticate')).toContain('error="insufficient_user_authentication"')
+    // The same answer for a voice that does not exist: a stale token learns nothing.
+    expect((await call('DELETE', '/v1/voices/0000000000000000000000000000abcd', { token: stale })).status).toBe(401)
+    expect((await call('GET', `/v1/voices/${voice.voice_id}`, { token: stale })).status).toBe(200)
+    expect((await call('DELETE', `/v1/voices/${voice.voice_id}`, { token: await tokenFor(sub) })).status).toBe(204)
+  })
+
   it('serves the prompt with ranges', async () => {
     const token = await tokenFor(uniqueUser())
     const voice = await createVoice(token)

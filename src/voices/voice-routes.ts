@@ -1,6 +1,7 @@
 import { Hono } from 'hono'
 import type { AppEnv } from '../app-env'
 import { checkPromptAudioRules, inspectPromptAudio, PromptAudioError, type PromptAudioInfo } from '../audio/prompt-audio'
+import { requireFreshAuth } from '../auth/fresh-auth'
 import { requireUser } from '../auth/require-user'
 import { getConfig } from '../config/app-config'
 import { tierFor } from '../config/tiers'
@@ -90,7 +91,10 @@ export const voiceRoutes = new Hono<AppEnv>()
     if (!response) throw notFound('voice')
     return response
   })
-  .delete('/v1/voices/:id', async (c) => {
+  // Deleting a voice is irreversible (and withdraws it from everyone if published): it needs a
+  // recent login, not just any live token. A stale token is refused before the lookup, so the 401
+  // says nothing about whether the voice exists.
+  .delete('/v1/voices/:id', requireFreshAuth(), async (c) => {
     const id = c.req.param('id')
     const user = c.get('user')
     const key = voiceKey(user.key, id)
