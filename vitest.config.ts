@@ -1,16 +1,21 @@
 import { cloudflareTest } from '@cloudflare/vitest-pool-workers'
 import { defineConfig } from 'vitest/config'
 import { TEST_SECRETS } from './test/support/test-secrets'
+import { AUTH_BINDINGS, trustedIssuers } from './test/support/auth-fixtures'
 
 export default defineConfig({
   plugins: [
     cloudflareTest(({ inject }) => {
       const origins = inject<string[]>('originUrls')
+      const jwksUrl = inject<string>('jwksUrl')
       return {
         wrangler: { configPath: './wrangler.toml' },
         miniflare: {
           bindings: {
             ...TEST_SECRETS,
+            // Token service: login users, ES256 signing keys mid-rotation, IdPs on the loopback JWKS server.
+            ...AUTH_BINDINGS,
+            TRUSTED_ISSUERS: trustedIssuers(jwksUrl),
             ORIGINS: JSON.stringify([
               { url: origins[0], concurrency: 4 },
             ]),

@@ -21,4 +21,17 @@ export interface Env {
   LINK_SECRET_PREVIOUS?: string
   /** Per-IP rate limit of the anonymous routes /d/… and /s/… (wrangler.toml [[ratelimits]]). */
   ANONYMOUS_LIMIT?: RateLimit
+  // Token service (src/auth/auth-config.ts documents each).
+  /** JSON username → {role, PBKDF2 password hash} for POST /auth/login. Secret. */
+  AUTH_USERS?: string
+  ACCESS_TTL?: string
+  REFRESH_TTL?: string
+  TOKEN_MINT_MAX_TTL?: string
+  REVOCATION_CACHE_SECONDS?: string
+  /** Private ES256/EdDSA JWK (with kid) the edge signs with instead of HS256. Secret. */
+  SIGNING_JWK?: string
+  /** The key SIGNING_JWK replaced, still accepted during a rotation. Secret. */
+  SIGNING_JWK_PREVIOUS?: string
+  /** JSON list of external identity providers, see auth/trusted-issuers.ts. */
+  TRUSTED_ISSUERS?: string
 }

@@ -8,6 +8,9 @@ import { auditRoutes } from './audit/audit-routes'
 import { ttsRoutes } from './tts/tts-route'
 import { linkRoutes } from './links/link-routes'
 import { shareRoutes } from './links/share-routes'
+import { authRoutes } from './tokens/auth-routes'
+import { adminTokenRoutes } from './tokens/admin-token-routes'
+import { jwksRoutes } from './tokens/jwks-route'
 import { voiceRoutes } from './voices/voice-routes'
 import { sharedVoiceRoutes } from './voices/shared-voice-routes'
 
@@ -16,6 +19,9 @@ export { UserObject } from './users/user-object'
 const app = new Hono<AppEnv>()
   .use(requestContext())
   .get('/health', (c) => c.json({ ok: true }))
+  .route('/', authRoutes)
+  .route('/', adminTokenRoutes)
+  .route('/', jwksRoutes)
   .route('/', ttsRoutes)
   .route('/', audioRoutes)
   .route('/', usageRoutes)

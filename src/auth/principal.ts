@@ -16,4 +16,8 @@ export interface Principal {
   jti: string | undefined
   issuedAt: number | undefined
   expiresAt: number
+  /** When the user last proved who they are (`auth_time`, else `iat`): see fresh-auth.ts. */
+  authTime: number | undefined
+  /** The login session (refresh-token family) an edge token belongs to, if any. */
+  sessionId: string | undefined
 }

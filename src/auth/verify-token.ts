@@ -1,6 +1,8 @@
-import { errors, jwtVerify, type JWTPayload } from 'jose'
-import type { AppConfig } from '../config/app-config'
+import { decodeJwt, decodeProtectedHeader, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose'
+import type { AuthConfig } from './auth-config'
 import { SCOPES, type Principal, type Scope } from './principal'
+import { JwksUnavailableError } from './remote-key-set'
+import type { TrustedIssuer } from './trusted-issuers'
 import { userKey } from './user-key'
 
 /** Tokens longer than this are refused before any crypto runs. */
@@ -8,7 +10,7 @@ export const MAX_TOKEN_BYTES = 8 * 1024
 /** Allowed disagreement between our clock and the issuer's, for exp, nbf and iat. */
 export const CLOCK_SKEW_SECONDS = 30
 
-/** A token that must be refused. `reason` is for the client; `code` (jose's) is for the log. */
+/** A token that must be refused. `reason` is for the client; `code` (jose's, or ours) is for the log. */
 export class InvalidTokenError extends Error {
   constructor(
     readonly reason: string,
@@ -21,34 +23,75 @@ export class InvalidTokenError extends Error {
 }
 
 /**
- * Verifies an access token and returns the caller. One module for every kind of key the edge
- * accepts: today HS256 edge-issued tokens; asymmetric keys and external issuers plug in here.
+ * Verifies an access token and returns the caller. The unverified `iss` only picks the verifier;
+ * each verifier then requires that same issuer, its audience, `exp` and `sub`, and its own
+ * algorithm allow-list:
+ * - the edge's own tokens: HS256 with JWT_SECRET, or ES256/EdDSA with SIGNING_JWK and
+ *   SIGNING_JWK_PREVIOUS (chosen by `kid`); an HS256 header never reaches a public key;
+ * - a TRUSTED_ISSUERS provider: its remote JWKS and its listed asymmetric algorithms.
+ * Anything else (unknown issuer, `none`, a JWKS that cannot be fetched) is refused: fail closed.
  */
-export async function verifyAccessToken(token: string, config: AppConfig, now = Date.now()): Promise<Principal> {
+export async function verifyAccessToken(token: string, auth: AuthConfig, now = Date.now()): Promise<Principal> {
   if (token.length > MAX_TOKEN_BYTES) throw new InvalidTokenError('token too large', 'ERR_TOKEN_TOO_LARGE')
+  let issuer: unknown
+  try {
+    decodeProtectedHeader(token)
+    issuer = decodeJwt(token).iss
+  } catch (e) {
+    throw joseFailure(e)
+  }
+  if (issuer === undefined) throw new InvalidTokenError('missing "iss" claim', 'ERR_JWT_CLAIM_VALIDATION_FAILED')
+  if (issuer === auth.edge.issuer) return verifyEdgeToken(token, auth, now)
+  const trusted = auth.trustedIssuers.find((t) => t.issuer === issuer)
+  if (!trusted) throw new InvalidTokenError('invalid "iss" claim', 'ERR_ISSUER_NOT_TRUSTED')
+  return verifyExternalToken(token, trusted, now)
+}
+
+async function verifyEdgeToken(token: string, auth: AuthConfig, now: number): Promise<Principal> {
+  const { secret, signing, issuer, audience } = auth.edge
+  const key: JWTVerifyGetKey = (header, input) => (header.alg === 'HS256' ? secret : signing!.verifyKey(header, input))
   let payload: JWTPayload
   try {
-    ;({ payload } = await jwtVerify(token, config.jwt.secret, {
-      algorithms: ['HS256'],
-      issuer: config.jwt.issuer,
-      audience: config.jwt.audience,
+    ;({ payload } = await jwtVerify(token, key, {
+      algorithms: ['HS256', ...(signing?.algorithms ?? [])],
+      issuer,
+      audience,
       requiredClaims: ['exp', 'sub'],
       clockTolerance: CLOCK_SKEW_SECONDS,
       currentDate: new Date(now),
     }))
   } catch (e) {
-    if (e instanceof errors.JOSEError) throw new InvalidTokenError(describeJoseError(e), e.code, { cause: e })
-    throw e
+    throw joseFailure(e)
   }
-  return principalFromClaims(payload, config.jwt.issuer, now)
+  const principal = await principalFromClaims(payload, issuer, payload.role, now)
+  return { ...principal, sessionId: typeof payload.sid === 'string' ? payload.sid : undefined }
 }
 
-export async function principalFromClaims(payload: JWTPayload, issuer: string, now: number): Promise<Principal> {
+async function verifyExternalToken(token: string, trusted: TrustedIssuer, now: number): Promise<Principal> {
+  let payload: JWTPayload
+  try {
+    ;({ payload } = await jwtVerify(token, trusted.keys, {
+      algorithms: trusted.algorithms,
+      issuer: trusted.issuer,
+      audience: trusted.audience,
+      requiredClaims: ['exp', 'sub'],
+      clockTolerance: CLOCK_SKEW_SECONDS,
+      currentDate: new Date(now),
+    }))
+  } catch (e) {
+    if (e instanceof JwksUnavailableError) throw new InvalidTokenError("the issuer's signing keys are unavailable", 'ERR_JWKS_UNAVAILABLE', { cause: e })
+    throw joseFailure(e)
+  }
+  return principalFromClaims(payload, trusted.issuer, claimAt(payload, trusted.roleClaim), now)
+}
+
+export async function principalFromClaims(payload: JWTPayload, issuer: string, roleClaim: unknown, now: number): Promise<Principal> {
   const sub = payload.sub
   if (typeof sub !== 'string' || sub.length === 0 || sub.length > 512) throw new InvalidTokenError('invalid "sub" claim', 'ERR_SUB')
   if (typeof payload.iat === 'number' && payload.iat > now / 1000 + CLOCK_SKEW_SECONDS)
     throw new InvalidTokenError('token issued in the future', 'ERR_IAT_FUTURE')
-  const role = typeof payload.role === 'string' && payload.role ? payload.role : 'free'
+  const role = roleOf(roleClaim)
+  const issuedAt = typeof payload.iat === 'number' ? payload.iat : undefined
   return {
     sub,
     key: await userKey(issuer, sub),
@@ -56,8 +99,10 @@ export async function principalFromClaims(payload: JWTPayload, issuer: string, n
     role,
     scopes: parseScopes(payload.scope, role),
     jti: typeof payload.jti === 'string' ? payload.jti : undefined,
-    issuedAt: typeof payload.iat === 'number' ? payload.iat : undefined,
+    issuedAt,
     expiresAt: payload.exp!,
+    authTime: typeof payload.auth_time === 'number' ? payload.auth_time : issuedAt,
+    sessionId: undefined,
   }
 }
 
@@ -72,6 +117,25 @@ export function parseScopes(claim: unknown, role: string): ReadonlySet<Scope> {
   return new Set(all.filter((s) => asked.includes(s)))
 }
 
+/** A role claim: a name, or (as many IdPs send) a list from which the highest known role wins. */
+function roleOf(claim: unknown): string {
+  if (typeof claim === 'string' && claim) return claim
+  if (Array.isArray(claim)) return (['admin', 'premium'] as const).find((r) => claim.includes(r)) ?? 'free'
+  return 'free'
+}
+
+function claimAt(payload: JWTPayload, path: string): unknown {
+  let value: unknown = payload
+  for (const part of path.split('.')) value = typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[part] : undefined
+  return value
+}
+
+/** jose failures by class and `code`; anything else is not a token problem and propagates (500). */
+function joseFailure(e: unknown): unknown {
+  if (!(e instanceof errors.JOSEError)) return e
+  return new InvalidTokenError(describeJoseError(e), e.code, { cause: e })
+}
+
 function describeJoseError(e: errors.JOSEError): string {
   if (e instanceof errors.JWTExpired) return 'token expired'
   if (e instanceof errors.JWTClaimValidationFailed) {
@@ -80,5 +144,7 @@ function describeJoseError(e: errors.JOSEError): string {
   }
   if (e instanceof errors.JWSSignatureVerificationFailed) return 'signature verification failed'
   if (e instanceof errors.JOSEAlgNotAllowed) return 'algorithm not allowed'
+  if (e instanceof errors.JWKSNoMatchingKey || e instanceof errors.JWKSMultipleMatchingKeys) return 'unknown signing key'
+  if (e instanceof errors.JWKSTimeout) return "the issuer's signing keys are unavailable"
   return 'malformed token'
 }

@@ -2,6 +2,7 @@ import type { Principal } from '../auth/principal'
 import type { Tier } from '../config/tiers'
 import type { Env } from '../env'
 import { ApiError } from '../http/api-error'
+import { invalidToken } from '../auth/require-user'
 import { DenyCache } from './deny-cache'
 import type { LimitCode, LimitSnapshot, SettleOutcome } from './limit-types'
 import { rateLimitHeaders } from './ratelimit-headers'
@@ -27,14 +28,17 @@ export interface Admission {
 
 /**
  * Admits one synthesis for the user or throws 429 with the code of the limit hit, Retry-After and
- * the RateLimit headers. One Durable Object round trip, or none when the user is known to be over.
+ * the RateLimit headers; 401 if the token was revoked. One Durable Object round trip, or none when
+ * the user is known to be over.
  */
 export async function admitSynthesis(env: Env, user: Principal, tier: Tier, requestId: string): Promise<Admission> {
   const now = Date.now()
   const cached = denials.get(user.key, now)
   if (cached) throw limitError(cached.code, Math.max(1, Math.ceil((cached.until - now) / 1000)), cached.headers)
   const stub = userObject(env, user)
-  const result = await stub.admit(tier, requestId)
+  // The token's revocation check rides on this same call (auth/revocation-check.ts).
+  const result = await stub.admit(tier, requestId, { jti: user.jti, issuedAt: user.issuedAt })
+  if ('revoked' in result) throw invalidToken('token revoked', { internal: 'revoked at admission' })
   const headers = rateLimitHeaders(result.limits)
   if (!result.ok) {
     denials.remember(user.key, result.code, now + result.retryAfter * 1000, headers)

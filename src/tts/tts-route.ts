@@ -21,7 +21,7 @@ export const IDLE_TIMEOUT_MS = 30_000
 /** Well inside the ledger's lease (LEASE_MS), so a live stream never loses its slot. */
 const LEASE_RENEW_MS = 30_000
 
-export const ttsRoutes = new Hono<AppEnv>().post('/v1/tts', requireUser({ scope: 'tts' }), async (c) => {
+export const ttsRoutes = new Hono<AppEnv>().post('/v1/tts', requireUser({ scope: 'tts', revocation: 'at-admission' }), async (c) => {
   const config = getConfig(c.env)
   const user = c.get('user')
   const requestId = c.get('requestId')

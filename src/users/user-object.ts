@@ -4,10 +4,16 @@ import type { Env } from '../env'
 import type { AdmitResult, LimitSnapshot, SettleOutcome } from '../limits/limit-types'
 import { UsageLedger } from '../limits/usage-ledger'
 import { AuditLog, type AuditEntry } from '../audit/audit-log'
+import { RevocationLedger, type RevocationState, type TokenRef } from '../auth/revocation-ledger'
+import { SessionLedger, type IssuedAccess, type NewSession, type RotateResult } from '../tokens/session-ledger'
+import { LoginThrottle, type ThrottlePolicy, type ThrottleResult } from '../tokens/login-throttle'
 import { ShareLedger, type Claim, type NewShare, type Share, type ShareRequest } from '../links/share-ledger'
 
 /** Live (unexpired, unrevoked) shares one user may have at once: keeps each object's table small. */
 const MAX_ACTIVE_SHARES = 1000
+
+/** How long a `jti` revoked without a known expiry stays revoked: longer than any token the edge mints. */
+const MAX_REVOKED_JTI_MS = 31 * 86_400_000
 
 /**
  * One per user (named by the user key, auth/user-key.ts): the single place where that user's
@@ -20,13 +26,56 @@ const MAX_ACTIVE_SHARES = 1000
 export class UserObject extends DurableObject<Env> {
   readonly #usage: UsageLedger
   readonly #audit: AuditLog
+  readonly #revocations: RevocationLedger
+  readonly #sessions: SessionLedger
+  readonly #logins: LoginThrottle
   readonly #shares: ShareLedger
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
     this.#usage = new UsageLedger(ctx.storage.sql)
     this.#audit = new AuditLog(ctx.storage.sql)
+    this.#revocations = new RevocationLedger(ctx.storage.sql)
+    this.#sessions = new SessionLedger(ctx.storage.sql, this.#revocations)
+    this.#logins = new LoginThrottle(ctx.storage.sql)
     this.#shares = new ShareLedger(ctx.storage.sql)
+  }
+
+  // --- tokens: revocations, login sessions, login throttling (auth/, tokens/) ---
+
+  revocationState(): RevocationState {
+    return this.#revocations.state(Date.now())
+  }
+
+  /** Revokes one token (`jti`, until `expiresAt` ms) or, with `allBefore` (seconds), every token and session. */
+  revokeTokens(change: { jti?: string; expiresAt?: number; allBefore?: number }): void {
+    const now = Date.now()
+    if (change.jti !== undefined) this.#revocations.revokeJti(change.jti, change.expiresAt ?? now + MAX_REVOKED_JTI_MS, now)
+    if (change.allBefore !== undefined) {
+      this.#revocations.revokeAllBefore(change.allBefore)
+      this.#sessions.endAll()
+    }
+  }
+
+  startSession(session: NewSession): void {
+    this.#sessions.start(session, Date.now())
+  }
+
+  rotateRefreshToken(oldHash: string, newHash: string, access: IssuedAccess): RotateResult {
+    return this.#sessions.rotate(oldHash, newHash, access, Date.now())
+  }
+
+  /** Ends a session; returns the access token ids revoked with it. */
+  endSession(session: string): string[] {
+    return this.#sessions.end(session, Date.now())
+  }
+
+  beginLogin(policy: ThrottlePolicy): ThrottleResult {
+    return this.#logins.begin(policy, Date.now())
+  }
+
+  loginSucceeded(attempt: string, forgetAll: boolean): void {
+    this.#logins.succeeded(attempt, forgetAll)
   }
 
   // --- audit trail ---
@@ -77,7 +126,9 @@ export class UserObject extends DurableObject<Env> {
   // --- limits ---
 
   /** Hot path, one round trip: check every limit and reserve a slot for one synthesis. */
-  async admit(tier: Tier, requestId: string): Promise<AdmitResult> {
+  async admit(tier: Tier, requestId: string, token?: TokenRef): Promise<AdmitResult | { ok: false; revoked: true }> {
+    // The revocation check rides on this call (auth/revocation-check.ts): exact, no extra round trip.
+    if (token && this.#revocations.isRevoked(token, Date.now())) return { ok: false, revoked: true }
     const result = this.#usage.admit(tier, requestId, Date.now())
     if (result.ok) await this.#scheduleExpiry()
     return result

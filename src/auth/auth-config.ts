@@ -1,0 +1,94 @@
+import type { Env } from '../env'
+import { getConfig } from '../config/app-config'
+import { ConfigError } from '../config/config-error'
+import { parsePasswordHash, type PasswordHash } from './password-hash'
+import { parseSigningKeys, type SigningKeys } from './signing-keys'
+import { parseTrustedIssuers, type TrustedIssuer } from './trusted-issuers'
+
+/** A user who may log in at /auth/login (from `AUTH_USERS`). */
+export interface LoginUser {
+  role: string
+  password: PasswordHash
+}
+
+export interface AuthConfig {
+  /** The edge as an issuer: HS256 with JWT_SECRET, and SIGNING_JWK when set. */
+  edge: { issuer: string; audience: string; secret: Uint8Array; signing: SigningKeys | undefined }
+  trustedIssuers: TrustedIssuer[]
+  users: ReadonlyMap<string, LoginUser>
+  /** ACCESS_TTL: life of access tokens from login and refresh, seconds. Default 3600. */
+  accessTtl: number
+  /** REFRESH_TTL: life of a refresh-token family from its login, seconds. Default 30 days. */
+  refreshTtl: number
+  /** TOKEN_MINT_MAX_TTL: longest token POST /admin/tokens mints, seconds. Default 1 day. */
+  mintMaxTtl: number
+  /** REVOCATION_CACHE_SECONDS: how long an isolate trusts its copy of a user's revocations. Default 5. */
+  revocationCacheMs: number
+}
+
+const cache = new WeakMap<Env, Promise<AuthConfig>>()
+
+/**
+ * The token service's settings, validated once per isolate (importing keys is async, hence a
+ * promise). Errors are ConfigErrors naming the setting: a broken key or user list fails closed.
+ */
+export function getAuthConfig(env: Env): Promise<AuthConfig> {
+  let config = cache.get(env)
+  if (!config) {
+    config = build(env)
+    // A broken setting is reported on every request rather than cached as a rejected promise forever.
+    config.catch(() => cache.delete(env))
+    cache.set(env, config)
+  }
+  return config
+}
+
+async function build(env: Env): Promise<AuthConfig> {
+  const { jwt } = getConfig(env)
+  return {
+    edge: { ...jwt, signing: await parseSigningKeys(env.SIGNING_JWK, env.SIGNING_JWK_PREVIOUS) },
+    trustedIssuers: parseTrustedIssuers(env.TRUSTED_ISSUERS, jwt.issuer),
+    users: parseUsers(env.AUTH_USERS),
+    accessTtl: seconds(env.ACCESS_TTL, 'ACCESS_TTL', 3600, 60, 86400),
+    refreshTtl: seconds(env.REFRESH_TTL, 'REFRESH_TTL', 30 * 86400, 300, 365 * 86400),
+    mintMaxTtl: seconds(env.TOKEN_MINT_MAX_TTL, 'TOKEN_MINT_MAX_TTL', 86400, 60, 30 * 86400),
+    revocationCacheMs: seconds(env.REVOCATION_CACHE_SECONDS, 'REVOCATION_CACHE_SECONDS', 5, 0, 60) * 1000,
+  }
+}
+
+/**
+ * `AUTH_USERS` (secret): `{"alice":{"role":"premium","password":"pbkdf2-sha256$100000$…$…"}}`,
+ * written by `npm run user -- add alice --role premium`. Named AUTH_USERS because `USERS` is the
+ * binding of the per-user Durable Object.
+ */
+function parseUsers(raw: string | undefined): ReadonlyMap<string, LoginUser> {
+  const users = new Map<string, LoginUser>()
+  if (!raw?.trim()) return users
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(raw)
+  } catch {
+    throw new ConfigError('AUTH_USERS is not valid JSON')
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new ConfigError('AUTH_USERS must be a JSON object of username → {role, password}')
+  for (const [name, entry] of Object.entries(parsed)) {
+    if (!USERNAME.test(name)) throw new ConfigError(`AUTH_USERS: "${name}" is not a valid username (${USERNAME.source})`)
+    const e = entry as { role?: unknown; password?: unknown } | null
+    if (typeof e?.password !== 'string') throw new ConfigError(`AUTH_USERS.${name}.password must be a PBKDF2 hash string`)
+    const password = parsePasswordHash(e.password)
+    if (typeof password === 'string') throw new ConfigError(`AUTH_USERS.${name}.password ${password}`)
+    const role = e.role === undefined ? 'free' : e.role
+    if (typeof role !== 'string' || !/^[a-z][a-z0-9_-]{0,31}$/.test(role)) throw new ConfigError(`AUTH_USERS.${name}.role must be a simple lowercase name`)
+    users.set(name, { role, password })
+  }
+  return users
+}
+
+export const USERNAME = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/
+
+function seconds(raw: string | undefined, name: string, fallback: number, min: number, max: number): number {
+  if (!raw?.trim()) return fallback
+  const value = Number(raw)
+  if (!Number.isInteger(value) || value < min || value > max) throw new ConfigError(`${name} must be a whole number of seconds from ${min} to ${max}`)
+  return value
+}

@@ -1,0 +1,52 @@
+import { getCookie } from 'hono/cookie'
+import type { Context } from 'hono'
+import { base64url } from './user-key'
+
+/**
+ * Browser sessions: the access token in an HttpOnly cookie (script cannot read it, so XSS cannot
+ * steal it), with the `__Host-` prefix so it is Secure, host-only and Path=/ (a sibling subdomain
+ * cannot plant or shadow it), SameSite=Lax.
+ *
+ * CSRF: a cookie rides along on cross-site requests, so every unsafe method authenticated by the
+ * cookie must also send `X-CSRF-Token`. The token is HMAC(JWT_SECRET, "csrf:" + jti): it is bound
+ * to this one session token, needs no storage, and a page on another site can neither read it (it
+ * is given in the login response and in the readable `__Host-csrf` cookie, same-origin only) nor
+ * compute it. A bearer token in the Authorization header needs none: browsers never add it on
+ * their own.
+ */
+export const ACCESS_COOKIE = '__Host-access'
+export const CSRF_COOKIE = '__Host-csrf'
+export const CSRF_HEADER = 'x-csrf-token'
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
+
+export const isSafeMethod = (method: string) => SAFE_METHODS.has(method.toUpperCase())
+
+export function accessCookie(c: Context): string | undefined {
+  return getCookie(c, ACCESS_COOKIE)
+}
+
+export async function csrfTokenFor(jti: string, secret: Uint8Array): Promise<string> {
+  const key = await crypto.subtle.importKey('raw', secret, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign'])
+  return base64url(new Uint8Array(await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(`csrf:${jti}`))))
+}
+
+/** Constant-time check of the request's X-CSRF-Token against the one bound to `jti`. */
+export async function csrfValid(sent: string | undefined, jti: string | undefined, secret: Uint8Array): Promise<boolean> {
+  if (!sent || !jti) return false
+  const expected = new TextEncoder().encode(await csrfTokenFor(jti, secret))
+  const given = new TextEncoder().encode(sent)
+  return given.length === expected.length && crypto.subtle.timingSafeEqual(given, expected)
+}
+
+/** Set-Cookie values for a browser session of `maxAge` seconds. */
+export function sessionCookies(accessToken: string, csrfToken: string, maxAge: number): string[] {
+  return [
+    `${ACCESS_COOKIE}=${accessToken}; Path=/; Max-Age=${maxAge}; Secure; HttpOnly; SameSite=Lax`,
+    `${CSRF_COOKIE}=${csrfToken}; Path=/; Max-Age=${maxAge}; Secure; SameSite=Lax`,
+  ]
+}
+
+export function clearedSessionCookies(): string[] {
+  return [`${ACCESS_COOKIE}=; Path=/; Max-Age=0; Secure; HttpOnly; SameSite=Lax`, `${CSRF_COOKIE}=; Path=/; Max-Age=0; Secure; SameSite=Lax`]
+}

@@ -1,0 +1,82 @@
+import { Hono } from 'hono'
+import type { AppEnv } from '../app-env'
+import { getAuthConfig } from '../auth/auth-config'
+import { insufficientScope, requireUser } from '../auth/require-user'
+import { revocations } from '../auth/revocation-check'
+import { userKey } from '../auth/user-key'
+import { parseScopes } from '../auth/verify-token'
+import { getConfig } from '../config/app-config'
+import { ApiError, badRequest } from '../http/api-error'
+import { readJson } from '../http/read-json'
+import { issueAccessToken } from './issue-token'
+import { newJti, ownerOf } from './token-ids'
+
+const MIN_TTL_SECONDS = 60
+
+/**
+ * Operators act for others (the MiroTalk P2P token API: a host mints time-boxed guest tokens).
+ * Both routes need the admin role and the `admin` scope.
+ */
+export const adminTokenRoutes = new Hono<AppEnv>()
+  /**
+   * `{sub, role?, scope?, ttl_seconds}` → `{token, jti, expires_at}`. The minted token never has
+   * more than its minter: its scopes are a subset of the minter's, it ends no later than the
+   * minter's own token (and TOKEN_MINT_MAX_TTL), and it carries the minter's `auth_time`, so it is
+   * no "fresher" than the human behind it.
+   */
+  .post('/admin/tokens', requireUser({ roles: ['admin'], scope: 'admin' }), async (c) => {
+    const auth = await getAuthConfig(c.env)
+    const minter = c.get('user')
+    const body = (await readJson(c, 4096)) as Record<string, unknown> | null
+    const sub = body?.sub
+    const role = body?.role ?? 'free'
+    const scope = body?.scope
+    const ttl = body?.ttl_seconds
+    if (typeof sub !== 'string' || !sub || sub.length > 256) throw badRequest('"sub" must be a string of 1 to 256 characters')
+    if (typeof role !== 'string' || !(role in getConfig(c.env).tiers)) throw badRequest('"role" must be one of the configured tiers')
+    if (scope !== undefined && (typeof scope !== 'string' || !/^[a-z]+( [a-z]+)*$/.test(scope))) throw badRequest('"scope" must be space-separated scope names')
+    if (typeof ttl !== 'number' || !Number.isInteger(ttl) || ttl < MIN_TTL_SECONDS || ttl > auth.mintMaxTtl)
+      throw badRequest(`"ttl_seconds" must be a whole number from ${MIN_TTL_SECONDS} to ${auth.mintMaxTtl}`)
+    const now = Date.now()
+    if (now / 1000 + ttl > minter.expiresAt) throw new ApiError(400, 'ttl_too_long', 'a minted token cannot outlive the token that mints it')
+    const granted = parseScopes(scope, role)
+    const beyond = [...granted].filter((s) => !minter.scopes.has(s))
+    if (beyond.length) throw insufficientScope(`you cannot grant scopes you lack: ${beyond.join(' ')}`)
+    if (scope !== undefined && granted.size === 0) throw badRequest('"scope" grants nothing this role may have')
+
+    const key = await userKey(auth.edge.issuer, sub)
+    const minted = await issueAccessToken(auth, { sub, jti: newJti(key), role, scope: [...granted].join(' '), ttlSeconds: ttl, authTime: minter.authTime }, now)
+    c.set('logFields', { action: 'admin.token_mint', resource: minted.jti, for_sub: sub, for_role: role })
+    return c.json({ token: minted.token, jti: minted.jti, expires_at: new Date(minted.expiresAt * 1000).toISOString() }, 201, { 'Cache-Control': 'no-store' })
+  })
+
+  /**
+   * `{jti}` revokes one token: an edge-issued `jti` names its owner (token-ids.ts); for another
+   * issuer's token send `sub` (and `issuer`) with it. `{sub, issuer?}` alone revokes every token
+   * and session of that user issued up to now. Takes effect at once on this isolate and within
+   * REVOCATION_CACHE_SECONDS everywhere (exactly, for synthesis).
+   */
+  .post('/admin/revoke', requireUser({ roles: ['admin'], scope: 'admin' }), async (c) => {
+    const auth = await getAuthConfig(c.env)
+    const body = (await readJson(c, 4096)) as Record<string, unknown> | null
+    const { jti, sub } = body ?? {}
+    const issuer = body?.issuer ?? auth.edge.issuer
+    if (jti !== undefined && (typeof jti !== 'string' || !jti || jti.length > 256)) throw badRequest('"jti" must be a token id')
+    if (sub !== undefined && (typeof sub !== 'string' || !sub || sub.length > 512)) throw badRequest('"sub" must be a user id')
+    if (typeof issuer !== 'string') throw badRequest('"issuer" must be a string')
+    if (jti === undefined && sub === undefined) throw badRequest('send {"jti": "..."} or {"sub": "..."}')
+    const key = sub !== undefined ? await userKey(issuer, sub) : ownerOf(jti as string)
+    if (!key) throw badRequest('this jti was not issued by the edge: send its "sub" (and "issuer") too')
+    const stub = c.env.USERS.get(c.env.USERS.idFromName(key))
+    if (typeof jti === 'string') {
+      await stub.revokeTokens({ jti })
+      revocations.noteRevoked(key, { jti })
+      c.set('logFields', { action: 'admin.revoke', resource: jti })
+      return c.json({ revoked: { jti } }, 200)
+    }
+    const second = Math.floor(Date.now() / 1000)
+    await stub.revokeTokens({ allBefore: second })
+    revocations.noteRevoked(key, { revokedBefore: second })
+    c.set('logFields', { action: 'admin.revoke', resource: `${issuer} ${sub}` })
+    return c.json({ revoked: { sub, issuer, issued_before: new Date((second + 1) * 1000).toISOString() } }, 200)
+  })

@@ -1,0 +1,100 @@
+import type { RevocationLedger } from '../auth/revocation-ledger'
+
+export interface NewSession {
+  id: string
+  sub: string
+  /** When the user typed their password, seconds: carried into every refreshed token. */
+  authTime: number
+  /** End of the whole family, ms: refreshing never extends it. */
+  expiresAt: number
+  refreshHash: string
+  access: IssuedAccess
+}
+
+export interface IssuedAccess {
+  jti: string
+  /** ms */
+  expiresAt: number
+}
+
+export type RotateResult =
+  | { ok: true; session: string; sub: string; authTime: number; expiresAt: number }
+  /** `revokedJtis`: access tokens killed with the family (reuse), for the isolate's cache. */
+  | { ok: false; reason: 'unknown' | 'expired' | 'revoked' | 'reused'; revokedJtis: string[] }
+
+/**
+ * Login sessions as refresh-token families (OAuth 2.0 Security BCP, RFC 9700 §4.14.2): each
+ * refresh spends the presented token and issues the next one of the same family. Presenting a
+ * spent token means two parties hold the family (a thief and the user), so the whole family is
+ * revoked, with every access token issued in it.
+ *
+ * Only SHA-256 hashes of refresh tokens are stored: a copy of this database cannot be replayed.
+ */
+export class SessionLedger {
+  readonly #sql: SqlStorage
+  readonly #revocations: RevocationLedger
+
+  constructor(sql: SqlStorage, revocations: RevocationLedger) {
+    this.#sql = sql
+    this.#revocations = revocations
+    sql.exec(`
+      CREATE TABLE IF NOT EXISTS sessions (id TEXT PRIMARY KEY, sub TEXT NOT NULL, auth_time INTEGER NOT NULL, expires_at INTEGER NOT NULL, revoked INTEGER NOT NULL DEFAULT 0);
+      CREATE TABLE IF NOT EXISTS refresh_tokens (hash TEXT PRIMARY KEY, session TEXT NOT NULL, spent INTEGER NOT NULL DEFAULT 0);
+      CREATE INDEX IF NOT EXISTS refresh_tokens_session ON refresh_tokens (session);
+      CREATE TABLE IF NOT EXISTS session_access (jti TEXT PRIMARY KEY, session TEXT NOT NULL, expires_at INTEGER NOT NULL);
+      CREATE INDEX IF NOT EXISTS session_access_session ON session_access (session);
+    `)
+  }
+
+  start(s: NewSession, now: number): void {
+    this.#prune(now)
+    this.#sql.exec('INSERT INTO sessions (id, sub, auth_time, expires_at) VALUES (?, ?, ?, ?)', s.id, s.sub, s.authTime, s.expiresAt)
+    this.#sql.exec('INSERT INTO refresh_tokens (hash, session) VALUES (?, ?)', s.refreshHash, s.id)
+    this.#recordAccess(s.id, s.access)
+  }
+
+  /** Spends `oldHash` and issues `newHash` in the same family, all in one synchronous step. */
+  rotate(oldHash: string, newHash: string, access: IssuedAccess, now: number): RotateResult {
+    const row = this.#sql
+      .exec<{ session: string; spent: number; sub: string; auth_time: number; expires_at: number; revoked: number }>(
+        'SELECT t.session, t.spent, s.sub, s.auth_time, s.expires_at, s.revoked FROM refresh_tokens t JOIN sessions s ON s.id = t.session WHERE t.hash = ?',
+        oldHash,
+      )
+      .toArray()[0]
+    if (!row) return { ok: false, reason: 'unknown', revokedJtis: [] }
+    if (row.revoked) return { ok: false, reason: 'revoked', revokedJtis: [] }
+    if (row.expires_at <= now) return { ok: false, reason: 'expired', revokedJtis: [] }
+    if (row.spent) return { ok: false, reason: 'reused', revokedJtis: this.end(row.session, now) }
+    this.#sql.exec('UPDATE refresh_tokens SET spent = 1 WHERE hash = ?', oldHash)
+    this.#sql.exec('INSERT INTO refresh_tokens (hash, session) VALUES (?, ?)', newHash, row.session)
+    this.#recordAccess(row.session, access)
+    return { ok: true, session: row.session, sub: row.sub, authTime: row.auth_time, expiresAt: row.expires_at }
+  }
+
+  /** Revokes a session: its refresh tokens stop working and its access tokens are revoked. */
+  end(session: string, now: number): string[] {
+    this.#sql.exec('UPDATE sessions SET revoked = 1 WHERE id = ?', session)
+    const access = this.#sql.exec<{ jti: string; expires_at: number }>('SELECT jti, expires_at FROM session_access WHERE session = ? AND expires_at > ?', session, now).toArray()
+    for (const a of access) this.#revocations.revokeJti(a.jti, a.expires_at, now)
+    return access.map((a) => a.jti)
+  }
+
+  /** Revokes every session of the user (with "revoke everything issued before now"). */
+  endAll(): void {
+    this.#sql.exec('UPDATE sessions SET revoked = 1')
+  }
+
+  #recordAccess(session: string, access: IssuedAccess): void {
+    this.#sql.exec('INSERT INTO session_access (jti, session, expires_at) VALUES (?, ?, ?)', access.jti, session, access.expiresAt)
+  }
+
+  /** Forgets sessions that ended long enough ago that none of their tokens can still be presented. */
+  #prune(now: number): void {
+    const gone = this.#sql.exec<{ id: string }>('SELECT id FROM sessions WHERE expires_at <= ?', now).toArray()
+    for (const { id } of gone) {
+      this.#sql.exec('DELETE FROM refresh_tokens WHERE session = ?', id)
+      this.#sql.exec('DELETE FROM session_access WHERE session = ?', id)
+      this.#sql.exec('DELETE FROM sessions WHERE id = ?', id)
+    }
+  }
+}
