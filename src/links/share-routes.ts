@@ -21,7 +21,7 @@ const MAX_NOTE_CHARS = 500
 const MAX_PAGE = 200
 
 const ShareBody = v.strictObject({
-  ttl_seconds: v.unknown(),
+  ttl_seconds: v.optional(v.unknown()),
   max_downloads: v.optional(
     v.nullable(v.pipe(v.number('max_downloads must be a number'), v.integer('max_downloads must be a whole number'), v.minValue(1, 'max_downloads must be at least 1'), v.maxValue(MAX_DOWNLOADS, `max_downloads may be at most ${MAX_DOWNLOADS}`))),
     null,
