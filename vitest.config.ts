@@ -20,6 +20,9 @@ export default defineConfig({
               { url: origins[0], concurrency: 4 },
             ]),
             TEST_ORIGIN_URLS: JSON.stringify(origins),
+            // Failure tests run one after another against the one primary origin: its breaker must
+            // not take it out for every other test (test/origins.test.ts tests the breaker).
+            ORIGIN_BREAKER_FAILURES: '1000',
             // Extra tiers for limit tests; free/premium/admin keep their defaults.
             TIERS: JSON.stringify({ burst: { per_minute: 5, concurrency: 50 }, tiny: { storage_bytes: 300_000, per_minute: 100 }, daily3: { per_day: 3 } }),
           },

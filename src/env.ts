@@ -1,9 +1,12 @@
+import type { OriginPool } from './pool/origin-pool'
 import type { UserObject } from './users/user-object'
 
 /** Bindings and settings from wrangler.toml, `.dev.vars` and `wrangler secret put`. */
 export interface Env {
   AUDIO: R2Bucket
   USERS: DurableObjectNamespace<UserObject>
+  /** Admission to the origins, one object per ORIGINS configuration (src/pool/origin-pool.ts). */
+  ORIGIN_POOL: DurableObjectNamespace<OriginPool>
   /** HS256 key for edge-issued tokens (at least 32 bytes). Secret. */
   JWT_SECRET?: string
   JWT_ISSUER?: string
@@ -12,6 +15,14 @@ export interface Env {
   ORIGINS?: string
   /** Shared with the origins so they can refuse anything that did not come through the edge. Secret. */
   ORIGIN_SECRET?: string
+  // Origin pool and timeouts (src/pool/pool-settings.ts documents each).
+  ORIGIN_FIRST_BYTE_TIMEOUT_MS?: string
+  ORIGIN_IDLE_TIMEOUT_MS?: string
+  ORIGIN_QUEUE_TIMEOUT_MS?: string
+  ORIGIN_QUEUE_PER_USER?: string
+  ORIGIN_QUEUE_MAX?: string
+  ORIGIN_BREAKER_FAILURES?: string
+  ORIGIN_BREAKER_COOLDOWN_MS?: string
   /** JSON tier overrides, see config/tiers.ts. */
   TIERS?: string
   // Links and shares (src/links/).

@@ -6,15 +6,17 @@ import { audioRoutes } from './library/audio-routes'
 import { usageRoutes } from './limits/usage-route'
 import { auditRoutes } from './audit/audit-routes'
 import { ttsRoutes } from './tts/tts-route'
-import { linkRoutes } from './links/link-routes'
-import { shareRoutes } from './links/share-routes'
+import { poolRoutes } from './pool/pool-routes'
 import { authRoutes } from './tokens/auth-routes'
 import { adminTokenRoutes } from './tokens/admin-token-routes'
 import { jwksRoutes } from './tokens/jwks-route'
+import { linkRoutes } from './links/link-routes'
+import { shareRoutes } from './links/share-routes'
 import { voiceRoutes } from './voices/voice-routes'
 import { sharedVoiceRoutes } from './voices/shared-voice-routes'
 
 export { UserObject } from './users/user-object'
+export { OriginPool } from './pool/origin-pool'
 
 const app = new Hono<AppEnv>()
   .use(requestContext())
@@ -26,6 +28,7 @@ const app = new Hono<AppEnv>()
   .route('/', audioRoutes)
   .route('/', usageRoutes)
   .route('/', auditRoutes)
+  .route('/', poolRoutes)
   .route('/', linkRoutes)
   .route('/', shareRoutes)
   .route('/', voiceRoutes)

@@ -8,6 +8,8 @@ declare module 'vitest' {
     originUrls: string[]
     /** Loopback identity provider: /<tenant>/jwks.json, /sign, /rotate, /stats. */
     jwksUrl: string
+    /** Origins for the pool tests (test/origins.test.ts): each counts its own concurrency. */
+    poolOrigins: { single1: string; single2: string; empty: string; refused: string }
   }
 }
 
@@ -20,8 +22,23 @@ export default async function setup(project: TestProject) {
   project.provide('originUrls', [primary.url])
   const idp = await startJwksServer()
   project.provide('jwksUrl', idp.url)
+  // Tone engine: fast and deterministic, the pool tests are about who gets a GPU, not the speech.
+  const pool = {
+    single1: await startOrigin({ port: 0, secret: TEST_SECRETS.ORIGIN_SECRET, engine: 'tone', maxConcurrent: 1 }),
+    single2: await startOrigin({ port: 0, secret: TEST_SECRETS.ORIGIN_SECRET, engine: 'tone', maxConcurrent: 1 }),
+    empty: await startOrigin({ port: 0, secret: TEST_SECRETS.ORIGIN_SECRET, engine: 'tone', fault: 'empty' }),
+  }
+  project.provide('poolOrigins', { single1: pool.single1.url, single2: pool.single2.url, empty: pool.empty.url, refused: await closedPortUrl() })
   return async () => {
+    await Promise.all(Object.values(pool).map((o) => o.close()))
     await idp.close()
     await primary.close()
   }
+}
+
+/** A loopback address nothing listens on: an origin started and closed again. */
+async function closedPortUrl(): Promise<string> {
+  const gone = await startOrigin({ port: 0, engine: 'tone' })
+  await gone.close()
+  return gone.url
 }

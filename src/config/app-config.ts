@@ -2,11 +2,13 @@ import type { Env } from '../env'
 import { ConfigError } from './config-error'
 import { parseOrigins, type OriginConfig } from './origins'
 import { parseTiers, type Tier } from './tiers'
+import { parsePoolSettings, type PoolSettings } from '../pool/pool-settings'
 
 export interface AppConfig {
   jwt: { secret: Uint8Array; issuer: string; audience: string }
   origins: OriginConfig[]
   originSecret: string
+  pool: PoolSettings
   tiers: Record<string, Tier>
 }
 
@@ -28,10 +30,12 @@ export function getConfig(env: Env): AppConfig {
       },
       origins: parseOrigins(env.ORIGINS),
       originSecret: new TextDecoder().decode(requireSecret(env.ORIGIN_SECRET, 'ORIGIN_SECRET')),
+      pool: parsePoolSettings(env),
       tiers: parseTiers(env.TIERS),
     }
     if (!env.AUDIO) throw new ConfigError('the R2 binding AUDIO is missing')
     if (!env.USERS) throw new ConfigError('the Durable Object binding USERS is missing')
+    if (!env.ORIGIN_POOL) throw new ConfigError('the Durable Object binding ORIGIN_POOL is missing')
     cache.set(env, config)
   }
   return config

@@ -1,25 +1,47 @@
+import type { RelayOutcome } from '../audio/synthesis-relay'
 import type { OriginConfig } from '../config/origins'
 import { ApiError } from '../http/api-error'
+import type { OriginSlot } from '../pool/pool-client'
+import type { AttemptFailure } from '../pool/pool-types'
 import { openOriginStream, type OriginCallInput, type OpenOriginStream } from './origin-call'
 
-/** Attempts per request: one origin, then one other if the first failed before any audio. */
+/** Origins per request: the granted one, then one other if it failed before any audio. */
 const MAX_ATTEMPTS = 2
 
+export type SynthesisCall = Omit<OriginCallInput, 'form'> & { form: (origin: OriginConfig) => OriginCallInput['form'] }
+
 /**
- * Starts a synthesis on an origin, skipping to another one if the first refuses or fails before
- * the first audio byte. Never retried after audio started flowing (the client already has it).
+ * Starts a synthesis on the slot's origin, moving the slot to one other origin if the first refuses
+ * or fails before the first audio byte. Never retried after audio started flowing (the client
+ * already has it). On every failure the slot is released here, before the error reaches the
+ * client; on success the caller owns the slot and releases it when the stream ends.
  */
-export async function startSynthesis(origins: readonly OriginConfig[], input: Omit<OriginCallInput, 'form'> & { form: (o: OriginConfig) => OriginCallInput['form'] }): Promise<OpenOriginStream> {
-  const start = Math.floor(Math.random() * origins.length)
-  let lastError: unknown
-  for (let i = 0; i < Math.min(MAX_ATTEMPTS, origins.length); i++) {
-    const origin = origins[(start + i) % origins.length]!
+export async function startSynthesis(slot: OriginSlot, input: SynthesisCall): Promise<OpenOriginStream> {
+  for (;;) {
+    const started = Date.now()
     try {
-      return await openOriginStream(origin, { ...input, form: input.form(origin) })
+      const open = await openOriginStream(slot.origin, { ...input, form: input.form(slot.origin) })
+      slot.started(Date.now() - started)
+      return open
     } catch (e) {
-      if (input.signal.aborted || !(e instanceof ApiError)) throw e
-      lastError = e
+      if (!(e instanceof ApiError) || input.signal.aborted) {
+        // The client left, or a bug: neither says anything about the origin.
+        await slot.release()
+        throw e
+      }
+      const failure = { code: e.code, detail: e.internal }
+      if (slot.attempts < MAX_ATTEMPTS && (await slot.failover(failure))) continue
+      await slot.release({ failure })
+      throw e
     }
   }
-  throw lastError
+}
+
+/**
+ * What the end of a stream says about its origin, for the breaker: cut, odd or stalled is the
+ * origin failing; the client leaving or our storage failing is not.
+ */
+export function originFailureOf(outcome: RelayOutcome): AttemptFailure | undefined {
+  if (outcome.ok || outcome.reason === 'client_gone' || outcome.reason === 'storage_failed') return undefined
+  return { code: outcome.reason }
 }

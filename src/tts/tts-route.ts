@@ -9,16 +9,15 @@ import { readJson } from '../http/read-json'
 import { COSYVOICE_PCM } from '../audio/wav-header'
 import { relaySynthesis, type RelayOutcome } from '../audio/synthesis-relay'
 import { originForm } from '../origin/cosyvoice-form'
-import { startSynthesis } from '../origin/synthesize'
+import { originFailureOf, startSynthesis } from '../origin/synthesize'
+import { acquireOriginSlot } from '../pool/pool-client'
 import { audioKey, newId } from '../storage/keys'
 import { WavRecorder } from '../storage/wav-recorder'
 import { voiceForSynthesis } from '../voices/voice-store'
 import { characterCount, parseTtsRequest } from './tts-request'
 import { audioMetadata } from '../library/audio-metadata'
 
-export const FIRST_BYTE_TIMEOUT_MS = 60_000
-export const IDLE_TIMEOUT_MS = 30_000
-/** Well inside the ledger's lease (LEASE_MS), so a live stream never loses its slot. */
+/** Well inside the ledger's and the pool's leases (LEASE_MS), so a live stream never loses its slots. */
 const LEASE_RENEW_MS = 30_000
 
 export const ttsRoutes = new Hono<AppEnv>().post('/v1/tts', requireUser({ scope: 'tts', revocation: 'at-admission' }), async (c) => {
@@ -33,18 +32,21 @@ export const ttsRoutes = new Hono<AppEnv>().post('/v1/tts', requireUser({ scope:
 
   const admission = await admitSynthesis(c.env, user, tier, requestId)
   const originAbort = new AbortController()
-  let open
+  let open, slot
   try {
     const voice = request.voice_id ? await voiceForSynthesis(c.env.AUDIO, user.key, request.voice_id) : undefined
-    open = await startSynthesis(config.origins, {
+    // One pool round trip (perhaps a fair wait) for a slot on an origin; startSynthesis releases
+    // it itself if no origin starts sending audio.
+    slot = await acquireOriginSlot(c.env, config, { user: user.key, signal: c.req.raw.signal, waitUntil: (p) => c.executionCtx.waitUntil(p) })
+    open = await startSynthesis(slot, {
       form: (origin) => originForm({ mode: request.mode, text: request.text, speaker: request.speaker, instruct: request.instruct, promptText: voice?.promptText }, origin.model),
       openPromptWav: voice?.openPromptWav,
       requestId,
       userId: user.key,
       role: user.role,
       originSecret: config.originSecret,
-      signal: originAbort.signal,
-      firstByteTimeoutMs: FIRST_BYTE_TIMEOUT_MS,
+      signal: AbortSignal.any([originAbort.signal, c.req.raw.signal]),
+      firstByteTimeoutMs: config.pool.firstByteTimeoutMs,
     })
   } catch (e) {
     await admission.settle({ ok: false })
@@ -53,7 +55,7 @@ export const ttsRoutes = new Hono<AppEnv>().post('/v1/tts', requireUser({ scope:
 
   const audioId = newId()
   const key = audioKey(user.key, audioId)
-  const renewal = setInterval(() => void admission.renew().catch(() => {}), LEASE_RENEW_MS)
+  const renewal = setInterval(() => void Promise.all([admission.renew(), slot.renew()]).catch(() => {}), LEASE_RENEW_MS)
   const recorder = new WavRecorder({
     bucket: c.env.AUDIO,
     key,
@@ -66,7 +68,7 @@ export const ttsRoutes = new Hono<AppEnv>().post('/v1/tts', requireUser({ scope:
     format: request.format,
     pcmFormat: COSYVOICE_PCM,
     recorder,
-    idleTimeoutMs: IDLE_TIMEOUT_MS,
+    idleTimeoutMs: config.pool.idleTimeoutMs,
     abortOrigin: (reason) => originAbort.abort(new Error(reason)),
     clientSignal: c.req.raw.signal,
     onEnd: (outcome: RelayOutcome) => {
@@ -75,7 +77,9 @@ export const ttsRoutes = new Hono<AppEnv>().post('/v1/tts', requireUser({ scope:
       // waitUntil: when the client has gone, the request's own I/O is cancelled, but the slot must still be freed.
       const settled = admission.settle(outcome.ok ? { ok: true, storedKey: key, bytes: outcome.object.size } : { ok: false })
       c.executionCtx.waitUntil(settled)
-      return settled
+      // The origin slot is freed the moment the synthesis ends, in parallel with the user's.
+      const released = slot.release({ failure: originFailureOf(outcome) })
+      return Promise.all([settled, released]).then(() => {})
     },
   })
   c.set('logFields', { action: 'tts', resource: audioId, mode: request.mode, characters, origin: open.origin.url })

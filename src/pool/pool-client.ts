@@ -1,0 +1,175 @@
+import type { ContentfulStatusCode } from 'hono/utils/http-status'
+import type { AppConfig } from '../config/app-config'
+import type { OriginConfig } from '../config/origins'
+import type { Env } from '../env'
+import { ApiError } from '../http/api-error'
+import type { OriginPool } from './origin-pool'
+import type { AcquireResult, AttemptFailure, PoolPolicy, SlotReport } from './pool-types'
+
+const names = new WeakMap<readonly OriginConfig[], Promise<string>>()
+const policies = new WeakMap<AppConfig, PoolPolicy>()
+
+/**
+ * The pool object for a set of origins, named by a hash of them: a different ORIGINS is a different
+ * pool (with fresh breakers and statistics), and pools of different configurations never share
+ * slots. Changing ORIGINS therefore starts counting from zero; syntheses still running on the old
+ * pool are not seen by the new one until they end, a minute or so.
+ */
+export async function poolStub(env: Env, origins: readonly OriginConfig[]): Promise<DurableObjectStub<OriginPool>> {
+  let name = names.get(origins)
+  if (!name) {
+    const canonical = JSON.stringify(origins.map(({ url, concurrency, weight, name }) => ({ url, concurrency, weight, name })))
+    name = crypto.subtle.digest('SHA-256', new TextEncoder().encode(canonical)).then((d) => `pool:${[...new Uint8Array(d)].map((b) => b.toString(16).padStart(2, '0')).join('')}`)
+    names.set(origins, name)
+  }
+  return env.ORIGIN_POOL.get(env.ORIGIN_POOL.idFromName(await name))
+}
+
+export function poolPolicy(config: AppConfig): PoolPolicy {
+  let policy = policies.get(config)
+  if (!policy) {
+    const { queuePerUser, queueMax, queueTimeoutMs, breakerFailures, breakerCooldownMs } = config.pool
+    policy = {
+      origins: config.origins.map(({ url, name, concurrency, weight }) => ({ url, name, concurrency, weight })),
+      queuePerUser,
+      queueMax,
+      queueTimeoutMs,
+      breakerFailures,
+      breakerCooldownMs,
+    }
+    policies.set(config, policy)
+  }
+  return policy
+}
+
+export interface SlotRequest {
+  /** The user's key: fairness is per user. */
+  user: string
+  /** The client's signal: leaving the queue when it goes away. */
+  signal: AbortSignal
+  waitUntil: (promise: Promise<unknown>) => void
+}
+
+/**
+ * A granted slot on one origin. The Worker holds it from the grant to the end of the synthesis and
+ * must `release` it exactly then, however the synthesis ended; if the Worker dies instead, the lease
+ * lapses in the pool by itself.
+ */
+export class OriginSlot {
+  readonly #stub: DurableObjectStub<OriginPool>
+  readonly #ticket: string
+  readonly #request: SlotRequest
+  readonly #origins: readonly OriginConfig[]
+  readonly #tried: string[] = []
+  #origin!: OriginConfig
+  #ttfbMs: number | undefined
+  #released = false
+
+  constructor(stub: DurableObjectStub<OriginPool>, ticket: string, request: SlotRequest, origins: readonly OriginConfig[], granted: string) {
+    this.#stub = stub
+    this.#ticket = ticket
+    this.#request = request
+    this.#origins = origins
+    this.#seat(granted)
+  }
+
+  get origin(): OriginConfig {
+    return this.#origin
+  }
+
+  /** Origins tried so far, this one included. */
+  get attempts(): number {
+    return this.#tried.length
+  }
+
+  /** Audio started flowing, after this long: the success the pool will be told about. */
+  started(ttfbMs: number): void {
+    this.#ttfbMs = ttfbMs
+  }
+
+  /**
+   * This origin failed before any audio: tells the pool and takes a slot on another origin (one
+   * round trip). False when the pool has no other origin for it; the slot is then already free.
+   */
+  async failover(failure: AttemptFailure): Promise<boolean> {
+    const result = await untilGranted(this.#stub, this.#ticket, this.#request, () =>
+      this.#stub.failover(this.#ticket, this.#request.user, { failure }, this.#tried),
+    )
+    if (!result.ok) {
+      this.#released = true
+      return false
+    }
+    this.#seat(result.origin)
+    return true
+  }
+
+  /** Frees the slot, through waitUntil so that it happens even when the client has gone. */
+  release(outcome: { failure?: AttemptFailure } = {}): Promise<void> {
+    if (this.#released) return Promise.resolve()
+    this.#released = true
+    const report: SlotReport = outcome.failure ? { failure: outcome.failure } : this.#ttfbMs === undefined ? {} : { ttfbMs: this.#ttfbMs }
+    const released = this.#stub.release(this.#ticket, report).catch((e: unknown) => console.error(JSON.stringify({ level: 'error', pool_release_error: String(e) })))
+    this.#request.waitUntil(released)
+    return released
+  }
+
+  async renew(): Promise<void> {
+    if (!this.#released) await this.#stub.renew(this.#ticket)
+  }
+
+  #seat(url: string): void {
+    const origin = this.#origins.find((o) => o.url === url)
+    if (!origin) throw new Error(`the pool granted an origin that is not configured: ${url}`)
+    this.#origin = origin
+    this.#tried.push(url)
+  }
+}
+
+/**
+ * Hot path, one round trip: a slot on an origin, perhaps after a fair wait. Throws 503
+ * `origins_busy` (queue full or wait over) or `origins_unavailable` (every origin taken out), each
+ * with Retry-After.
+ */
+export async function acquireOriginSlot(env: Env, config: AppConfig, request: SlotRequest): Promise<OriginSlot> {
+  const stub = await poolStub(env, config.origins)
+  const ticket = crypto.randomUUID()
+  const policy = poolPolicy(config)
+  const result = await untilGranted(stub, ticket, request, () => stub.acquire(policy, ticket, request.user))
+  if (!result.ok) throw refusal(result)
+  const slot = new OriginSlot(stub, ticket, request, config.origins, result.origin)
+  if (request.signal.aborted) {
+    // Granted just as the client left: give it straight back.
+    void slot.release()
+    throw clientGone()
+  }
+  return slot
+}
+
+/** Waits for the pool, leaving its queue if the client goes away meanwhile. */
+async function untilGranted(stub: DurableObjectStub<OriginPool>, ticket: string, request: SlotRequest, call: () => Promise<AcquireResult>): Promise<AcquireResult> {
+  if (request.signal.aborted) throw clientGone()
+  const leave = () => request.waitUntil(stub.cancel(ticket).catch(() => {}))
+  request.signal.addEventListener('abort', leave, { once: true })
+  try {
+    return await call()
+  } catch (e) {
+    throw new ApiError(503, 'pool_unavailable', 'the voice servers cannot be reached right now', { headers: { 'Retry-After': '1' }, cause: e })
+  } finally {
+    request.signal.removeEventListener('abort', leave)
+  }
+}
+
+function refusal(result: AcquireResult & { ok: false }): ApiError {
+  const headers = { 'Retry-After': String(result.retryAfter) }
+  switch (result.code) {
+    case 'origins_busy':
+      return new ApiError(503, 'origins_busy', 'every voice server is busy: try again shortly', { headers })
+    case 'cancelled':
+      return clientGone()
+    default:
+      return new ApiError(503, 'origins_unavailable', 'no voice server is available right now', { headers, internal: result.code })
+  }
+}
+
+/** nginx's 499: the client closed the request; it never sees this, the log does. */
+const clientGone = () => new ApiError(499 as number as ContentfulStatusCode, 'client_closed_request', 'the client went away')
