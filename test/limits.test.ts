@@ -1,4 +1,6 @@
+import { env } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
+import app from '../src/index'
 import { call, errorOf } from './support/api'
 import { tokenFor, uniqueUser } from './support/tokens'
 
@@ -161,5 +163,42 @@ describe('per-user limits', () => {
     expect(res.status).toBe(413)
     expect((await errorOf(res)).code).toBe('text_too_long')
     expect((await usage(token)).syntheses_per_minute.used).toBe(0)
+  })
+})
+
+describe('floods stay cheap', () => {
+  it('a user far past the limit is refused without a Durable Object call per request', async () => {
+    // The app over the real bindings, with the users namespace wrapped to count what reaches it.
+    let objectCalls = 0
+    const users = new Proxy(env.USERS, {
+      get(target, prop) {
+        if (prop === 'get') return (id: DurableObjectId) => ((objectCalls += 1), target.get(id))
+        const value = Reflect.get(target, prop)
+        return typeof value === 'function' ? value.bind(target) : value
+      },
+    })
+    const ctx = { waitUntil() {}, passThroughOnException() {}, props: {} } as unknown as ExecutionContext
+    const token = await tokenFor(uniqueUser(), { role: 'burst' })
+    const send = () =>
+      app.fetch(
+        new Request('https://edge.test/v1/tts', { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(SHORT) }),
+        { ...env, USERS: users },
+        ctx,
+      )
+    for (let i = 0; i < 5; i++) {
+      const res = await send()
+      expect(res.status).toBe(200)
+      await res.arrayBuffer()
+    }
+    const first429 = await send()
+    expect(first429.status).toBe(429)
+    const callsAtLimit = objectCalls
+    const flood = await Promise.all(Array.from({ length: 100 }, send))
+    expect(flood.every((r) => r.status === 429)).toBe(true)
+    for (const r of flood) {
+      expect(r.headers.get('retry-after')).toBeTruthy()
+      expect(r.headers.get('ratelimit')).toMatch(/"minute";r=0/)
+    }
+    expect(objectCalls).toBe(callsAtLimit)
   })
 })

@@ -16,7 +16,8 @@ export const requestContext = (): MiddlewareHandler<AppEnv> =>
     c.header('X-Request-ID', requestId)
     const user = c.get('user')
     const fields = c.get('logFields')
-    if (user && typeof fields.action === 'string') {
+    // A 429 changed nothing and a flood of them must stay cheap: the log line is its record.
+    if (user && typeof fields.action === 'string' && c.res.status !== 429) {
       // Off the response path: the audit write is one Durable Object call after the response.
       c.executionCtx.waitUntil(
         c.env.USERS.get(c.env.USERS.idFromName(user.key))
