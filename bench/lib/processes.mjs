@@ -1,0 +1,147 @@
+// Starting and stopping what the bench measures: the dev origin in its own process and Workers under
+// `wrangler dev` (workerd), each on a free loopback port, and reading a process tree's memory.
+import { spawn } from 'node:child_process'
+import { createWriteStream, readFileSync, readdirSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { createRequire } from 'node:module'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url))
+const WRANGLER_BIN = createRequire(import.meta.url).resolve('wrangler/bin/wrangler.js')
+
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address()
+      server.close(() => resolve(port))
+    })
+  })
+}
+
+/**
+ * A child process in its own process group, so stopping it also stops what it spawned (wrangler
+ * starts workerd) and nothing else. Output goes to a log file for post-mortems.
+ */
+function startChild(command, args, { env, logPath, cwd = ROOT }) {
+  const log = createWriteStream(logPath)
+  const child = spawn(command, args, { cwd, env: { ...process.env, ...env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
+  child.stdout.pipe(log)
+  child.stderr.pipe(log)
+  const exited = new Promise((resolve) => child.once('exit', resolve))
+  return {
+    pid: child.pid,
+    exited,
+    logPath,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return
+      try {
+        process.kill(-child.pid, 'SIGTERM')
+      } catch {
+        return
+      }
+      const timeout = new Promise((resolve) => setTimeout(resolve, 5000, 'timeout'))
+      if ((await Promise.race([exited, timeout])) === 'timeout') {
+        try {
+          process.kill(-child.pid, 'SIGKILL')
+        } catch {}
+      }
+    },
+  }
+}
+
+async function waitForHttp(url, child, timeoutMs) {
+  const deadline = Date.now() + timeoutMs
+  let exitCode
+  child.exited.then((code) => (exitCode = code ?? 'signal'))
+  while (Date.now() < deadline) {
+    if (exitCode !== undefined) throw new Error(`process exited (${exitCode}) before ${url} answered; see ${child.logPath}`)
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(2000) })
+      await res.arrayBuffer()
+      if (res.ok) return
+    } catch {}
+    await new Promise((resolve) => setTimeout(resolve, 200))
+  }
+  throw new Error(`${url} did not answer within ${timeoutMs} ms; see ${child.logPath}`)
+}
+
+/** The dev origin (dev/origin.mjs, tone engine, zero delay) in its own process. */
+export async function startOriginProcess({ secret, logDir }) {
+  const port = await freePort()
+  const child = startChild(process.execPath, [join(ROOT, 'bench/support/origin-process.mjs')], {
+    env: { BENCH_ORIGIN_PORT: String(port), ORIGIN_SECRET: secret },
+    logPath: join(logDir, 'origin.log'),
+  })
+  const url = `http://127.0.0.1:${port}`
+  await waitForHttp(`${url}/health`, child, 20_000)
+  return { ...child, url, port }
+}
+
+/**
+ * `wrangler dev` on a free port with settings from `envFile` (which also keeps the project's own
+ * `.dev.vars` out of the run) and local state in `persistTo`.
+ */
+export async function startWrangler({ config, envFile, persistTo, logDir, name, healthPath = '/health' }) {
+  const port = await freePort()
+  const inspectorPort = await freePort()
+  const args = [
+    WRANGLER_BIN, 'dev', '--config', config, '--ip', '127.0.0.1', '--port', String(port),
+    '--inspector-port', String(inspectorPort), '--env-file', envFile, '--persist-to', persistTo,
+    '--show-interactive-dev-session=false', '--log-level', 'warn',
+  ]
+  const child = startChild(process.execPath, args, {
+    // The Worker does not read request.cf: skip wrangler's fetch of it (offline machines), and metrics.
+    env: { CLOUDFLARE_CF_FETCH_ENABLED: 'false', WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1' },
+    logPath: join(logDir, `${name}.log`),
+  })
+  const url = `http://127.0.0.1:${port}`
+  try {
+    await waitForHttp(`${url}${healthPath}`, child, 90_000)
+  } catch (e) {
+    await child.stop()
+    throw e
+  }
+  return { ...child, url, port, workerdPid: () => findDescendant(child.pid, 'workerd') }
+}
+
+function childrenOf() {
+  const map = new Map()
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
+      // comm may contain spaces and parentheses: fields after the last ')' are fixed.
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'))
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
+      if (!map.has(ppid)) map.set(ppid, [])
+      map.get(ppid).push({ pid: Number(entry), comm })
+    } catch {}
+  }
+  return map
+}
+
+/** The first process named `comm` below `rootPid` (breadth first), or undefined. */
+export function findDescendant(rootPid, comm) {
+  const children = childrenOf()
+  const queue = [rootPid]
+  while (queue.length) {
+    for (const child of children.get(queue.shift()) ?? []) {
+      if (child.comm === comm) return child.pid
+      queue.push(child.pid)
+    }
+  }
+  return undefined
+}
+
+/** Resident set size of a process in bytes (VmRSS), or undefined if it is gone. */
+export function rssBytes(pid) {
+  try {
+    const match = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
+    return match ? Number(match[1]) * 1024 : undefined
+  } catch {
+    return undefined
+  }
+}
