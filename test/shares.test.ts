@@ -103,6 +103,12 @@ describe('share links', () => {
     const audio = `/s/${share_id}/audio`
     const listener = newIp()
 
+    // HEAD carries no audio: it never counts.
+    const head = await call('HEAD', audio, { headers: { 'cf-connecting-ip': listener } })
+    expect(head.status).toBe(200)
+    expect(head.headers.get('content-length')).toBe(String(bytes.length))
+    expect((await listOf(token))[0]!.downloads).toBe(0)
+
     // A browser player: a first piece (counts as the one download), then more pieces (free).
     const first = await open(audio, listener, { range: 'bytes=0-99' })
     expect(first.status).toBe(206)
