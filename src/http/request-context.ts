@@ -32,7 +32,7 @@ export const requestContext = (): MiddlewareHandler<AppEnv> =>
         role: user?.role,
         method: c.req.method,
         route: c.req.routePath,
-        path: new URL(c.req.url).pathname,
+        path: redactPath(new URL(c.req.url).pathname),
         status: c.res.status,
         duration_ms: Date.now() - started,
         bytes: Number(c.res.headers.get('content-length') ?? 0) || undefined,
@@ -40,3 +40,8 @@ export const requestContext = (): MiddlewareHandler<AppEnv> =>
       }),
     )
   }
+
+/** Link tokens and share ids are bearer credentials: they must not land in operator logs. */
+export function redactPath(path: string): string {
+  return path.replace(/^\/(d|s)\/[^/]+/, '/$1/<redacted>')
+}
