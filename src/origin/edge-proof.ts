@@ -3,7 +3,7 @@
  * a timestamp, the method, the path, the request id and the user. The origin refuses a timestamp
  * outside its window and a request id it has already seen, so a captured request cannot be replayed
  * later or against another endpoint. The check on the origin side is `dev/origin-proof.mjs` (and the
- * Python version in README).
+ * Python version for operators in docs/ORIGIN-PROOF.md).
  */
 export const PROOF_VERSION = 'v1'
 
