@@ -98,6 +98,8 @@ describe('logout and revocation', () => {
     const res = await call('POST', '/admin/revoke', { token: admin, json: { jti } })
     expect(res.status).toBe(200)
     await expectInvalid(await call('GET', '/v1/audio', { token: victim.access_token }))
+    // Its login session ends with it: the refresh token cannot mint a replacement.
+    await expectInvalid(await call('POST', '/auth/refresh', { json: { refresh_token: victim.refresh_token } }), 'invalid_grant')
     const tts = await call('POST', '/v1/tts', { token: victim.access_token, json: sft })
     await expectInvalid(tts)
     expect(await originRecords(tts.headers.get('x-request-id')!)).toEqual([])

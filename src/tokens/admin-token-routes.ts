@@ -51,7 +51,7 @@ export const adminTokenRoutes = new Hono<AppEnv>()
   })
 
   /**
-   * `{jti}` revokes one token: an edge-issued `jti` names its owner (token-ids.ts); for another
+   * `{jti}` revokes one token (and, for a login's token, its session and refresh tokens): an edge-issued `jti` names its owner (token-ids.ts); for another
    * issuer's token send `sub` (and `issuer`) with it. `{sub, issuer?}` alone revokes every token
    * and session of that user issued up to now. Takes effect at once on this isolate and within
    * REVOCATION_CACHE_SECONDS everywhere (exactly, for synthesis).
@@ -69,8 +69,8 @@ export const adminTokenRoutes = new Hono<AppEnv>()
     if (!key) throw badRequest('this jti was not issued by the edge: send its "sub" (and "issuer") too')
     const stub = c.env.USERS.get(c.env.USERS.idFromName(key))
     if (typeof jti === 'string') {
-      await stub.revokeTokens({ jti })
-      revocations.noteRevoked(key, { jti })
+      const alsoRevoked = await stub.revokeTokens({ jti })
+      for (const revoked of [jti, ...alsoRevoked]) revocations.noteRevoked(key, { jti: revoked })
       c.set('logFields', { action: 'admin.revoke', resource: jti })
       return c.json({ revoked: { jti } }, 200)
     }

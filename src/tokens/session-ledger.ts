@@ -79,6 +79,12 @@ export class SessionLedger {
     return access.map((a) => a.jti)
   }
 
+  /** Ends the session an access token was issued in, if any (revoking a login's token logs it out). */
+  endByAccessToken(jti: string, now: number): string[] {
+    const row = this.#sql.exec<{ session: string }>('SELECT session FROM session_access WHERE jti = ?', jti).toArray()[0]
+    return row ? this.end(row.session, now) : []
+  }
+
   /** Revokes every session of the user (with "revoke everything issued before now"). */
   endAll(): void {
     this.#sql.exec('UPDATE sessions SET revoked = 1')

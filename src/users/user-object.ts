@@ -47,14 +47,22 @@ export class UserObject extends DurableObject<Env> {
     return this.#revocations.state(Date.now())
   }
 
-  /** Revokes one token (`jti`, until `expiresAt` ms) or, with `allBefore` (seconds), every token and session. */
-  revokeTokens(change: { jti?: string; expiresAt?: number; allBefore?: number }): void {
+  /**
+   * Revokes one token (`jti`, until `expiresAt` ms; with the login session it belongs to) or, with
+   * `allBefore` (seconds), every token and session. Returns the other token ids revoked with it.
+   */
+  revokeTokens(change: { jti?: string; expiresAt?: number; allBefore?: number }): string[] {
     const now = Date.now()
-    if (change.jti !== undefined) this.#revocations.revokeJti(change.jti, change.expiresAt ?? now + MAX_REVOKED_JTI_MS, now)
+    let alsoRevoked: string[] = []
+    if (change.jti !== undefined) {
+      this.#revocations.revokeJti(change.jti, change.expiresAt ?? now + MAX_REVOKED_JTI_MS, now)
+      alsoRevoked = this.#sessions.endByAccessToken(change.jti, now)
+    }
     if (change.allBefore !== undefined) {
       this.#revocations.revokeAllBefore(change.allBefore)
       this.#sessions.endAll()
     }
+    return alsoRevoked
   }
 
   startSession(session: NewSession): void {
