@@ -33,8 +33,7 @@ export interface Admission {
  */
 export async function admitSynthesis(env: Env, user: Principal, tier: Tier, requestId: string): Promise<Admission> {
   const now = Date.now()
-  const cached = denials.get(user.key, now)
-  if (cached) throw limitError(cached.code, Math.max(1, Math.ceil((cached.until - now) / 1000)), cached.headers)
+  refuseIfKnownOverLimit(user, now)
   const stub = userObject(env, user)
   // The token's revocation check rides on this same call (auth/revocation-check.ts).
   const result = await stub.admit(tier, requestId, { jti: user.jti, issuedAt: user.issuedAt })
@@ -56,6 +55,12 @@ export async function admitSynthesis(env: Env, user: Principal, tier: Tier, requ
       await stub.settle(result.reservation, outcome, tier)
     },
   }
+}
+
+/** Throws the 429 this isolate already knows the user's object would give, without asking it. */
+export function refuseIfKnownOverLimit(user: Principal, now = Date.now()): void {
+  const cached = denials.get(user.key, now)
+  if (cached) throw limitError(cached.code, Math.max(1, Math.ceil((cached.until - now) / 1000)), cached.headers)
 }
 
 export async function usageOf(env: Env, user: Principal, tier: Tier): Promise<LimitSnapshot> {

@@ -4,13 +4,12 @@ import { requireUser } from '../auth/require-user'
 import { getConfig } from '../config/app-config'
 import { tierFor } from '../config/tiers'
 import { ApiError, withHeaders } from '../http/api-error'
-import { admitSynthesis } from '../limits/user-limits'
+import { admitAndAcquire } from './admit-and-acquire'
 import { readJson } from '../http/read-json'
 import { COSYVOICE_PCM } from '../audio/wav-header'
 import { relaySynthesis, type RelayOutcome } from '../audio/synthesis-relay'
 import { originForm } from '../origin/cosyvoice-form'
 import { originFailureOf, startSynthesis } from '../origin/synthesize'
-import { acquireOriginSlot } from '../pool/pool-client'
 import { audioKey, newId } from '../storage/keys'
 import { WavRecorder } from '../storage/wav-recorder'
 import { voiceForSynthesis } from '../voices/voice-store'
@@ -30,14 +29,21 @@ export const ttsRoutes = new Hono<AppEnv>().post('/v1/tts', requireUser({ scope:
   if (characters > tier.maxChars) throw new ApiError(413, 'text_too_long', `text is ${characters} characters; your tier allows ${tier.maxChars}`)
   c.set('logFields', { action: 'tts', mode: request.mode, characters })
 
-  const admission = await admitSynthesis(c.env, user, tier, requestId)
+  // Before anything is reserved: a missing voice costs the user nothing.
+  const voice = request.voice_id ? await voiceForSynthesis(c.env.AUDIO, user.key, request.voice_id) : undefined
+  const { admission, slot } = await admitAndAcquire({
+    env: c.env,
+    config,
+    user,
+    tier,
+    requestId,
+    clientSignal: c.req.raw.signal,
+    waitUntil: (p) => c.executionCtx.waitUntil(p),
+  })
   const originAbort = new AbortController()
-  let open, slot
+  let open
   try {
-    const voice = request.voice_id ? await voiceForSynthesis(c.env.AUDIO, user.key, request.voice_id) : undefined
-    // One pool round trip (perhaps a fair wait) for a slot on an origin; startSynthesis releases
-    // it itself if no origin starts sending audio.
-    slot = await acquireOriginSlot(c.env, config, { user: user.key, signal: c.req.raw.signal, waitUntil: (p) => c.executionCtx.waitUntil(p) })
+    // startSynthesis releases the slot itself if no origin starts sending audio.
     open = await startSynthesis(slot, {
       form: (origin) => originForm({ mode: request.mode, text: request.text, speaker: request.speaker, instruct: request.instruct, promptText: voice?.promptText }, origin.model),
       openPromptWav: voice?.openPromptWav,
