@@ -78,11 +78,21 @@ export async function openOriginStream(origin: OriginConfig, input: OriginCallIn
     if (first.done || first.value.length === 0) {
       // The stock server's way of failing: 200, then nothing (bad speaker, model assertion).
       reader.cancel().catch(() => {})
-      throw new ApiError(502, 'origin_failed', 'the voice server returned no audio', { internal: `${origin.url} sent an empty body` })
+      throw new EmptyAudioError(origin.url)
     }
     return { origin, firstChunk: first.value, reader }
   } finally {
     clearTimeout(timer)
+  }
+}
+
+/**
+ * The origin answered 200 and then no audio: the stock server's way of failing, whether the
+ * request was bad (an unknown speaker) or the model broke (COSYVOICE.md).
+ */
+export class EmptyAudioError extends ApiError {
+  constructor(originUrl: string) {
+    super(502, 'origin_failed', 'the voice server returned no audio', { internal: `${originUrl} sent an empty body` })
   }
 }
 

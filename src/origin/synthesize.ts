@@ -3,7 +3,7 @@ import type { OriginConfig } from '../config/origins'
 import { ApiError } from '../http/api-error'
 import type { OriginSlot } from '../pool/pool-client'
 import type { AttemptFailure } from '../pool/pool-types'
-import { openOriginStream, type OriginCallInput, type OpenOriginStream } from './origin-call'
+import { EmptyAudioError, openOriginStream, type OriginCallInput, type OpenOriginStream } from './origin-call'
 
 /** Origins per request: the granted one, then one other if it failed before any audio. */
 const MAX_ATTEMPTS = 2
@@ -30,8 +30,13 @@ export async function startSynthesis(slot: OriginSlot, input: SynthesisCall): Pr
         throw e
       }
       const failure = { code: e.code, detail: e.internal }
-      if (slot.attempts < MAX_ATTEMPTS && (await slot.failover(failure))) continue
-      await slot.release({ failure })
+      // A 200 with no audio is ambiguous: the stock server answers a bad request (an unknown
+      // speaker, COSYVOICE.md) the same way as a broken model. It counts against the origin only
+      // once another origin synthesizes the very same request; otherwise any user could take
+      // every origin out with a few bad requests.
+      const suspected = e instanceof EmptyAudioError
+      if (slot.attempts < MAX_ATTEMPTS && (await slot.failover(suspected ? { suspected: failure } : { failure }))) continue
+      await slot.release(suspected ? {} : { failure })
       throw e
     }
   }

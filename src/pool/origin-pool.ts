@@ -250,6 +250,10 @@ export class OriginPool extends DurableObject<Env> {
       this.#stats.succeeded(lease.origin, report.ttfbMs, now - lease.grantedAt)
       this.#breaker.succeeded(lease.origin)
     }
+    if (report.blame && policy.origins.some((o) => o.url === report.blame!.origin)) {
+      this.#stats.failed(report.blame.origin, report.blame.failure, now)
+      this.#breaker.failed(report.blame.origin, policy.breakerFailures, policy.breakerCooldownMs, now)
+    }
     this.#pump(now)
     await this.#schedule()
   }

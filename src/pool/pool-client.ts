@@ -63,6 +63,7 @@ export class OriginSlot {
   readonly #tried: string[] = []
   #origin!: OriginConfig
   #ttfbMs: number | undefined
+  #suspect: { origin: string; failure: AttemptFailure } | undefined
   #released = false
 
   constructor(stub: DurableObjectStub<OriginPool>, ticket: string, request: SlotRequest, origins: readonly OriginConfig[], granted: string) {
@@ -90,10 +91,14 @@ export class OriginSlot {
   /**
    * This origin failed before any audio: tells the pool and takes a slot on another origin (one
    * round trip). False when the pool has no other origin for it; the slot is then already free.
+   * A `suspected` failure is not held against the origin yet: only if another origin then
+   * synthesizes the same request (reported with the release).
    */
-  async failover(failure: AttemptFailure): Promise<boolean> {
+  async failover(outcome: { failure: AttemptFailure } | { suspected: AttemptFailure }): Promise<boolean> {
+    const report: SlotReport = 'failure' in outcome ? { failure: outcome.failure } : {}
+    if ('suspected' in outcome) this.#suspect = { origin: this.#origin.url, failure: outcome.suspected }
     const result = await untilGranted(this.#stub, this.#ticket, this.#request, () =>
-      this.#stub.failover(this.#ticket, this.#request.user, { failure }, this.#tried),
+      this.#stub.failover(this.#ticket, this.#request.user, report, this.#tried),
     )
     if (!result.ok) {
       this.#released = true
@@ -107,7 +112,7 @@ export class OriginSlot {
   release(outcome: { failure?: AttemptFailure } = {}): Promise<void> {
     if (this.#released) return Promise.resolve()
     this.#released = true
-    const report: SlotReport = outcome.failure ? { failure: outcome.failure } : this.#ttfbMs === undefined ? {} : { ttfbMs: this.#ttfbMs }
+    const report: SlotReport = outcome.failure ? { failure: outcome.failure } : this.#ttfbMs === undefined ? {} : { ttfbMs: this.#ttfbMs, ...(this.#suspect ? { blame: this.#suspect } : {}) }
     const released = this.#stub.release(this.#ticket, report).catch((e: unknown) => console.error(JSON.stringify({ level: 'error', pool_release_error: String(e) })))
     this.#request.waitUntil(released)
     return released

@@ -38,6 +38,11 @@ export interface AttemptFailure {
 export interface SlotReport {
   ttfbMs?: number
   failure?: AttemptFailure
+  /**
+   * An earlier origin of the same request that answered with no audio, now shown to be at fault
+   * because this one synthesized the same request (see origin/synthesize.ts).
+   */
+  blame?: { origin: string; failure: AttemptFailure }
 }
 
 export interface OriginStatus {
