@@ -1,7 +1,7 @@
 import { env, runInDurableObject } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
 import { userKey } from '../src/auth/user-key'
-import { MAX_FREE_PIECES, ShareLedger } from '../src/links/share-ledger'
+import { MAX_FREE_PIECES, SESSION_COPIES, ShareLedger } from '../src/links/share-ledger'
 import { call, errorOf } from './support/api'
 import { tokenFor, uniqueUser } from './support/tokens'
 import { sha256 } from './support/wav'
@@ -134,6 +134,50 @@ describe('share links', () => {
     expect(statuses.filter((s) => s === 206).length).toBe(MAX_FREE_PIECES - 1) // one piece was used above
     expect(statuses.at(-1)).toBe(410)
     expect((await listOf(token))[0]!.downloads).toBe(1)
+  })
+
+  it('a listener gets a play and seeks, but whole copies past the session allowance are counted', async () => {
+    const token = await tokenFor(uniqueUser())
+    const { id, bytes } = await synthesize(token)
+    const { share_id } = await share(token, id, { ttl_seconds: 600, max_downloads: 2 })
+    const audio = `/s/${share_id}/audio`
+    const listener = newIp()
+    const downloads = async () => (await listOf(token))[0]!.downloads
+    const piece = async (range: string) => {
+      const res = await open(audio, listener, { range })
+      await res.arrayBuffer()
+      return res.status
+    }
+    expect(SESSION_COPIES).toBe(2)
+    const half = Math.floor(bytes.length / 2)
+
+    // A play in a browser: the whole file as a range (counted), then a seek to the middle (free).
+    expect(await piece('bytes=0-')).toBe(206)
+    expect(await piece(`bytes=${half}-`)).toBe(206)
+    expect(await downloads()).toBe(1)
+    // Another whole copy would pass two copies' worth for this session: it is a second download.
+    expect(await piece('bytes=0-')).toBe(206)
+    expect(await downloads()).toBe(2)
+    // The new session's replay fits its allowance; one more whole copy does not, and none is left.
+    expect(await piece('bytes=0-')).toBe(206)
+    expect(await downloads()).toBe(2)
+    const refused = await open(audio, listener, { range: 'bytes=0-' })
+    expect(refused.status).toBe(410)
+    expect((await errorOf(refused)).code).toBe('share_exhausted')
+    // What carries no audio still answers the listener whose session is open.
+    expect((await call('HEAD', audio, { headers: { 'cf-connecting-ip': listener } })).status).toBe(200)
+  })
+
+  it('a one-time share: 50 parallel whole-file ranges from one address give exactly SESSION_COPIES copies', async () => {
+    const token = await tokenFor(uniqueUser())
+    const { id } = await synthesize(token)
+    const { share_id } = await share(token, id, { ttl_seconds: 600, max_downloads: 1 })
+    const ip = newIp()
+    const responses = await Promise.all(Array.from({ length: 50 }, () => open(`/s/${share_id}/audio`, ip, { range: 'bytes=0-' })))
+    await Promise.all(responses.map((r) => r.arrayBuffer()))
+    expect(responses.filter((r) => r.status === 206).length).toBe(SESSION_COPIES)
+    expect(responses.filter((r) => r.status === 410).length).toBe(50 - SESSION_COPIES)
+    expect((await listOf(token))[0]).toMatchObject({ downloads: 1, status: 'exhausted' })
   })
 
   it('revoking a share ends it at once (410); another user can neither list nor revoke it (404)', async () => {

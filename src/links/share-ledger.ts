@@ -46,21 +46,28 @@ export type Claim = { ok: true; share: Share; audioKey: string; counted: boolean
  *   always counts, so N parallel plain GETs of an N-download share give exactly N bodies.
  * - A request for a byte range (how `<audio>` fetches: `bytes=0-`, then a piece per seek; Safari
  *   starts with `bytes=0-1`) is a **piece**. The first piece counts as a download and opens a
- *   session for that client (salted address hash) on that share; further pieces from the same
- *   client within SESSION_MS are free, at most MAX_FREE_PIECES of them. Another client's pieces
- *   open their own session, so they count.
+ *   session for that client (salted address hash) on that share. Further pieces from the same
+ *   client within SESSION_MS are free while the session stays within its allowance: at most
+ *   MAX_FREE_PIECES pieces, and at most SESSION_COPIES × the object's size in bytes served in the
+ *   whole session (the counted request included; a range is charged its full length when it is
+ *   granted, since a client may read all of it). A piece past the allowance is a new download:
+ *   it counts and opens a fresh session, or is refused when none is left.
  * - The HTML page, HEAD, a 304 revalidation (If-None-Match matching the shared object) and an
  *   unsatisfiable range (416) carry no audio and never count; they still fail once the share is
  *   gone, and once it is used up unless the asking client's session is open.
  *
- * So an N-download share serves at most N × (1 + MAX_FREE_PIECES) bodies, all but N of them to
- * clients that already paid for a download within the last SESSION_MS: a second party never gets
- * a free copy, and the worst case is bounded bandwidth, not an unlimited link. Every check and
- * count is one synchronous SQLite transaction in the owner's Durable Object, so it is exact under
- * any concurrency.
+ * What holds: each counted download releases at most SESSION_COPIES × size bytes (a `bytes=0-`
+ * play, then seeks or a replay adding up to one more copy), in at most 1 + MAX_FREE_PIECES
+ * bodies, within SESSION_MS, all to one client address. So an N-download share serves at most
+ * N × SESSION_COPIES × size bytes in all. A "client" is an address: people behind one address
+ * (a NAT, a shared proxy) share a session, so one of them may receive part of the allowance that
+ * another paid for, never more than it. Every check and count is one synchronous SQLite
+ * transaction in the owner's Durable Object, so it is exact under any concurrency.
  */
 export const SESSION_MS = 30 * 60_000
 export const MAX_FREE_PIECES = 32
+/** Bytes one counted download may release, in copies of the object: a play plus seeks, not repeated copies. */
+export const SESSION_COPIES = 2
 /** Expired and revoked shares stay listed this long, then are dropped. */
 const KEEP_MS = 30 * 86_400_000
 
@@ -90,9 +97,11 @@ export class ShareLedger {
       expires_at INTEGER NOT NULL, max_downloads INTEGER, downloads INTEGER NOT NULL DEFAULT 0,
       revoked_at INTEGER, note TEXT)`)
     sql.exec('CREATE INDEX IF NOT EXISTS shares_by_audio ON shares (audio_id)')
-    sql.exec(`CREATE TABLE IF NOT EXISTS share_sessions (
+    // Sessions live minutes, so the first layout (`share_sessions`, without `bytes`) is dropped rather than migrated.
+    sql.exec('DROP TABLE IF EXISTS share_sessions')
+    sql.exec(`CREATE TABLE IF NOT EXISTS download_sessions (
       share_id TEXT NOT NULL, client TEXT NOT NULL, started_at INTEGER NOT NULL, pieces INTEGER NOT NULL,
-      PRIMARY KEY (share_id, client))`)
+      bytes INTEGER NOT NULL, PRIMARY KEY (share_id, client))`)
   }
 
   /** Shares that can still be downloaded (for a per-user cap). */
@@ -121,37 +130,40 @@ export class ShareLedger {
   /** Revokes at once; revoking twice keeps the first time. Null when there is no such share. */
   revoke(shareId: string, now: number): Share | null {
     this.#sql.exec('UPDATE shares SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL', now, shareId)
-    this.#sql.exec('DELETE FROM share_sessions WHERE share_id = ?', shareId)
+    this.#sql.exec('DELETE FROM download_sessions WHERE share_id = ?', shareId)
     return this.#get(shareId)?.share ?? null
   }
 
   /** Deleting audio revokes every share of it. */
   revokeAudio(audioId: string, now: number): number {
-    this.#sql.exec('DELETE FROM share_sessions WHERE share_id IN (SELECT id FROM shares WHERE audio_id = ?)', audioId)
+    this.#sql.exec('DELETE FROM download_sessions WHERE share_id IN (SELECT id FROM shares WHERE audio_id = ?)', audioId)
     return this.#sql.exec('UPDATE shares SET revoked_at = ? WHERE audio_id = ? AND revoked_at IS NULL', now, audioId).rowsWritten
   }
 
   /** Decides one anonymous request against a share, counting it if it is a download (see above). */
   claim(shareId: string, request: ShareRequest, now: number): Claim {
-    this.#sql.exec('DELETE FROM share_sessions WHERE started_at <= ?', now - SESSION_MS)
+    this.#sql.exec('DELETE FROM download_sessions WHERE started_at <= ?', now - SESSION_MS)
     const found = this.#get(shareId)
     if (!found) return { ok: false, code: 'not_found' }
     const { share, row } = found
     if (share.revokedAt !== null) return { ok: false, code: 'share_revoked' }
     if (now >= share.expiresAt) return { ok: false, code: 'share_expired' }
     const session = this.#sql
-      .exec<{ pieces: number }>('SELECT pieces FROM share_sessions WHERE share_id = ? AND client = ?', shareId, request.client)
+      .exec<{ pieces: number; bytes: number }>('SELECT pieces, bytes FROM download_sessions WHERE share_id = ? AND client = ?', shareId, request.client)
       .toArray()[0]
     const usedUp = share.maxDownloads !== null && share.downloads >= share.maxDownloads
-    const kind = requestKind(request, row)
-    if (kind === 'check') return usedUp && !session ? { ok: false, code: 'share_exhausted' } : { ok: true, share, audioKey: row.audio_key, counted: false }
-    if (kind === 'piece' && session && session.pieces < MAX_FREE_PIECES) {
-      this.#sql.exec('UPDATE share_sessions SET pieces = pieces + 1 WHERE share_id = ? AND client = ?', shareId, request.client)
+    const asked = requestKind(request, row)
+    if (asked.kind === 'check') return usedUp && !session ? { ok: false, code: 'share_exhausted' } : { ok: true, share, audioKey: row.audio_key, counted: false }
+    if (asked.kind === 'piece' && session && session.pieces < MAX_FREE_PIECES && session.bytes + asked.bytes <= SESSION_COPIES * row.size) {
+      this.#sql.exec('UPDATE download_sessions SET pieces = pieces + 1, bytes = bytes + ? WHERE share_id = ? AND client = ?', asked.bytes, shareId, request.client)
       return { ok: true, share, audioKey: row.audio_key, counted: false }
     }
     if (usedUp) return { ok: false, code: 'share_exhausted' }
     this.#sql.exec('UPDATE shares SET downloads = downloads + 1 WHERE id = ?', shareId)
-    this.#sql.exec('INSERT OR REPLACE INTO share_sessions (share_id, client, started_at, pieces) VALUES (?, ?, ?, 0)', shareId, request.client, now)
+    this.#sql.exec(
+      'INSERT OR REPLACE INTO download_sessions (share_id, client, started_at, pieces, bytes) VALUES (?, ?, ?, 0, ?)',
+      shareId, request.client, now, asked.bytes,
+    )
     return { ok: true, share: { ...share, downloads: share.downloads + 1 }, audioKey: row.audio_key, counted: true }
   }
 
@@ -161,12 +173,13 @@ export class ShareLedger {
   }
 }
 
-function requestKind(request: ShareRequest, row: ShareRow): 'download' | 'piece' | 'check' {
-  if (!request.body) return 'check'
-  if (request.ifNoneMatch && etagMatches(request.ifNoneMatch, row.etag)) return 'check'
+/** What a request would release: nothing (a check), or a download or piece of so many bytes. */
+function requestKind(request: ShareRequest, row: ShareRow): { kind: 'check' } | { kind: 'download' | 'piece'; bytes: number } {
+  if (!request.body) return { kind: 'check' }
+  if (request.ifNoneMatch && etagMatches(request.ifNoneMatch, row.etag)) return { kind: 'check' }
   const range = request.range ? parseRange(request.range, row.size) : undefined
-  if (range === 'unsatisfiable') return 'check'
-  return range ? 'piece' : 'download'
+  if (range === 'unsatisfiable') return { kind: 'check' }
+  return range ? { kind: 'piece', bytes: range.end - range.start + 1 } : { kind: 'download', bytes: row.size }
 }
 
 function toShare(r: ShareRow): Share {
