@@ -83,7 +83,34 @@ describe('per-user limits', () => {
     }
     expect(next.status).toBe(200)
     const u = await usage(token)
-    expect(u.syntheses_per_day.used).toBe(1) // the cancelled one is not charged
+    // The GPU did the work for the one that left: it is charged like a success, just not stored.
+    expect(u.syntheses_per_day.used).toBe(2)
+    expect(u.concurrent_syntheses.used).toBe(0)
+  })
+
+  it('a client that stops reading is let go after the idle timeout, freeing its slot', async () => {
+    const token = await tokenFor(uniqueUser())
+    const ctx = { waitUntil() {}, passThroughOnException() {}, props: {} } as unknown as ExecutionContext
+    const res = await app.fetch(
+      new Request('https://edge.test/v1/tts', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ ...SHORT, text: 'One. Two. Three. Four.' }),
+      }),
+      { ...env, ORIGIN_IDLE_TIMEOUT_MS: '200' },
+      ctx,
+    )
+    expect(res.status).toBe(200)
+    const reader = res.body!.getReader()
+    await reader.read() // the WAV header, then nothing more is read
+    let u = await usage(token)
+    for (let i = 0; i < 40 && u.concurrent_syntheses.used > 0; i++) {
+      await new Promise((r) => setTimeout(r, 50))
+      u = await usage(token)
+    }
+    expect(u.concurrent_syntheses.used).toBe(0)
+    await expect(reader.read()).rejects.toThrow(/stopped reading/)
+    expect((await call('GET', '/v1/audio', { token }).then((r) => r.json())) as { items: unknown[] }).toMatchObject({ items: [] })
   })
 
   it('an origin failure does not use daily quota', async () => {

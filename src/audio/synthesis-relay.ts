@@ -2,15 +2,16 @@ import { readWithin, type OpenOriginStream } from '../origin/origin-call'
 import type { WavRecorder } from '../storage/wav-recorder'
 import { wavHeader, type PcmFormat } from './wav-header'
 
-export type RelayOutcome =
-  | { ok: true; object: R2Object; pcmBytes: number }
-  | { ok: false; reason: 'odd_length' | 'origin_cut' | 'origin_idle_timeout' | 'storage_failed' | 'client_gone' }
+export type RelayFailure = 'odd_length' | 'origin_cut' | 'origin_idle_timeout' | 'storage_failed' | 'client_gone' | 'client_stalled'
+
+export type RelayOutcome = { ok: true; object: R2Object; pcmBytes: number } | { ok: false; reason: RelayFailure }
 
 export interface RelayOptions {
   open: OpenOriginStream
   format: 'wav' | 'pcm'
   pcmFormat: PcmFormat
   recorder: WavRecorder
+  /** Longest gap between origin chunks, and longest a client may leave audio unread. */
   idleTimeoutMs: number
   /** Stops the origin call (frees the GPU when the client is gone or the stream is broken). */
   abortOrigin: (reason: string) => void
@@ -26,52 +27,70 @@ export interface RelayOptions {
  * before the client sees the end of the stream, so the audio is listed by the time the download
  * finishes. Any failure mid-way errors the client's stream (it cannot become a JSON error once audio
  * has started) and drops the recording.
+ *
+ * The origin is only read as fast as the client reads, so a client that stops reading would hold
+ * its GPU slot as long as its connection stays open: after `idleTimeoutMs` without a read it is
+ * treated as gone.
  */
 export function relaySynthesis(options: RelayOptions): ReadableStream<Uint8Array> {
   const { open, recorder } = options
   const aligner = new SampleAligner()
   let ended = false
+  let finishing = false
+  let stallTimer: ReturnType<typeof setTimeout> | null = null
+  let controller!: ReadableStreamDefaultController<Uint8Array>
+
   const end = async (outcome: RelayOutcome) => {
     if (ended) return
     ended = true
+    clearTimeout(stallTimer)
     if (!outcome.ok) {
       options.abortOrigin(outcome.reason)
       await recorder.abort()
     }
     await options.onEnd(outcome)
   }
+  const fail = async (reason: RelayFailure, error: unknown) => {
+    await end({ ok: false, reason })
+    try {
+      controller.error(error)
+    } catch {
+      // Already closed or cancelled.
+    }
+  }
+  const clientLeft = (reason: 'client_gone' | 'client_stalled') => {
+    // Past the last origin byte the recording is being committed: let it finish as a success.
+    if (!finishing) void fail(reason, new Error(reason === 'client_gone' ? 'client disconnected' : 'client stopped reading'))
+  }
+  const enqueue = (chunk: Uint8Array) => {
+    controller.enqueue(chunk)
+    stallTimer = setTimeout(() => clientLeft('client_stalled'), options.idleTimeoutMs)
+  }
 
   return new ReadableStream<Uint8Array>(
     {
-      async start(controller) {
-        options.clientSignal?.addEventListener(
-          'abort',
-          () => {
-            void end({ ok: false, reason: 'client_gone' })
-            try {
-              controller.error(new Error('client disconnected'))
-            } catch {
-              // Already closed.
-            }
-          },
-          { once: true },
-        )
+      async start(c) {
+        controller = c
+        options.clientSignal?.addEventListener('abort', () => clientLeft('client_gone'), { once: true })
         if (options.format === 'wav') controller.enqueue(wavHeader(options.pcmFormat))
         const pcm = aligner.push(open.firstChunk)
         await recorder.write(pcm)
-        controller.enqueue(pcm)
+        enqueue(pcm)
       },
-      async pull(controller) {
-        let failure: RelayOutcome & { ok: false } = { ok: false, reason: 'origin_cut' }
+      async pull() {
+        clearTimeout(stallTimer)
+        let failure: RelayFailure = 'origin_cut'
         try {
           const result = await readWithin(open.reader, AbortSignal.timeout(options.idleTimeoutMs)).catch((e) => {
-            if (e instanceof DOMException && e.name === 'TimeoutError') failure = { ok: false, reason: 'origin_idle_timeout' }
+            if (e instanceof DOMException && e.name === 'TimeoutError') failure = 'origin_idle_timeout'
             throw e
           })
+          if (ended) return
           if (result.done) {
             // An odd byte count means the origin stopped inside a sample: a failed synthesis.
-            if (aligner.pending) throw ((failure = { ok: false, reason: 'odd_length' }), new Error('odd number of PCM bytes'))
-            failure = { ok: false, reason: 'storage_failed' }
+            if (aligner.pending) throw ((failure = 'odd_length'), new Error('odd number of PCM bytes'))
+            failure = 'storage_failed'
+            finishing = true
             const object = await recorder.finish()
             await end({ ok: true, object, pcmBytes: recorder.pcmBytes })
             controller.close()
@@ -79,20 +98,15 @@ export function relaySynthesis(options: RelayOptions): ReadableStream<Uint8Array
           }
           const pcm = aligner.push(result.value)
           if (pcm.length === 0) return
-          failure = { ok: false, reason: 'storage_failed' }
+          failure = 'storage_failed'
           await recorder.write(pcm)
-          controller.enqueue(pcm)
+          enqueue(pcm)
         } catch (e) {
-          await end(failure)
-          try {
-            controller.error(e)
-          } catch {
-            // Already cancelled by the client.
-          }
+          await fail(failure, e)
         }
       },
       async cancel() {
-        await end({ ok: false, reason: 'client_gone' })
+        clientLeft('client_gone')
       },
     },
     // Pull only when the client asks: the Worker holds no audio beyond the chunk in hand.

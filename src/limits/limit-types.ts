@@ -28,4 +28,8 @@ export type AdmitResult =
   | { ok: true; reservation: string; limits: LimitSnapshot }
   | { ok: false; code: LimitCode; retryAfter: number; limits: LimitSnapshot }
 
-export type SettleOutcome = { ok: true; storedKey: string; bytes: number } | { ok: false }
+/**
+ * How a synthesis ended, for the ledger. A failure is refunded, unless the GPU did the work and the
+ * client walked away from it (`charge`): leaving just before the end must not make audio free.
+ */
+export type SettleOutcome = { ok: true; storedKey: string; bytes: number } | { ok: false; charge?: boolean }

@@ -15,7 +15,7 @@ export const LEASE_MS = 90_000
  *
  * - per minute: a sliding window over admissions (no burst of 2× the limit across a boundary);
  * - per day: successful syntheses in the current UTC day plus those still running. A failure is
- *   refunded when settled, so it never uses quota;
+ *   refunded when settled, so it never uses quota (one the client walked away from is charged);
  * - concurrency: unexpired leases;
  * - storage: the bytes of every object the user has stored, tracked per object so a repeated
  *   delete cannot give bytes back twice.
@@ -56,11 +56,11 @@ export class UsageLedger {
   /** Ends a synthesis: frees its slot; charges the day and the storage only if it succeeded. */
   settle(reservation: string, outcome: SettleOutcome, now: number): void {
     const lease = this.#sql.exec<{ admitted_at: number }>('DELETE FROM leases WHERE id = ? RETURNING admitted_at', reservation).toArray()[0]
-    if (!outcome.ok) return
+    if (!outcome.ok && !outcome.charge) return
     // Charged to the day it was admitted in, like the reservation it replaces.
     const day = Math.floor((lease?.admitted_at ?? now) / DAY_MS)
     this.#sql.exec('INSERT INTO daily (day, succeeded) VALUES (?, 1) ON CONFLICT (day) DO UPDATE SET succeeded = succeeded + 1', day)
-    this.addStored(outcome.storedKey, outcome.bytes)
+    if (outcome.ok) this.addStored(outcome.storedKey, outcome.bytes)
   }
 
   addStored(key: string, bytes: number): void {

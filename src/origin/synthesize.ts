@@ -44,9 +44,9 @@ export async function startSynthesis(slot: OriginSlot, input: SynthesisCall): Pr
 
 /**
  * What the end of a stream says about its origin, for the breaker: cut, odd or stalled is the
- * origin failing; the client leaving or our storage failing is not.
+ * origin failing; the client leaving (or no longer reading) or our storage failing is not.
  */
 export function originFailureOf(outcome: RelayOutcome): AttemptFailure | undefined {
-  if (outcome.ok || outcome.reason === 'client_gone' || outcome.reason === 'storage_failed') return undefined
+  if (outcome.ok || outcome.reason === 'client_gone' || outcome.reason === 'client_stalled' || outcome.reason === 'storage_failed') return undefined
   return { code: outcome.reason }
 }

@@ -7,7 +7,7 @@ import { ApiError, withHeaders } from '../http/api-error'
 import { admitAndAcquire } from './admit-and-acquire'
 import { readJson } from '../http/read-json'
 import { COSYVOICE_PCM } from '../audio/wav-header'
-import { relaySynthesis, type RelayOutcome } from '../audio/synthesis-relay'
+import { relaySynthesis, type RelayFailure, type RelayOutcome } from '../audio/synthesis-relay'
 import { originForm } from '../origin/cosyvoice-form'
 import { originFailureOf, startSynthesis } from '../origin/synthesize'
 import { audioKey, newId } from '../storage/keys'
@@ -16,7 +16,7 @@ import { voiceForSynthesis } from '../voices/voice-store'
 import { characterCount, parseTtsRequest } from './tts-request'
 import { audioMetadata } from '../library/audio-metadata'
 
-/** Well inside the ledger's and the pool's leases (LEASE_MS), so a live stream never loses its slots. */
+/** Well inside the ledger's and the pool's leases (90 s), so a live synthesis never loses its slots. */
 const LEASE_RENEW_MS = 30_000
 
 export const ttsRoutes = new Hono<AppEnv>().post('/v1/tts', requireUser({ scope: 'tts', revocation: 'at-admission' }), async (c) => {
@@ -29,8 +29,10 @@ export const ttsRoutes = new Hono<AppEnv>().post('/v1/tts', requireUser({ scope:
   if (characters > tier.maxChars) throw new ApiError(413, 'text_too_long', `text is ${characters} characters; your tier allows ${tier.maxChars}`)
   c.set('logFields', { action: 'tts', mode: request.mode, characters })
 
-  // Before anything is reserved: a missing voice costs the user nothing.
+  // Before anything is reserved: a missing voice costs the user nothing, and no await between
+  // the reservation and the stream can leave it held.
   const voice = request.voice_id ? await voiceForSynthesis(c.env.AUDIO, user.key, request.voice_id) : undefined
+  const customMetadata = await audioMetadata({ request, characters, requestId, sampleRate: COSYVOICE_PCM.sampleRate })
   const { admission, slot } = await admitAndAcquire({
     env: c.env,
     config,
@@ -40,6 +42,8 @@ export const ttsRoutes = new Hono<AppEnv>().post('/v1/tts', requireUser({ scope:
     clientSignal: c.req.raw.signal,
     waitUntil: (p) => c.executionCtx.waitUntil(p),
   })
+  // Both leases are kept alive from now on: the wait for the first byte can outlast them.
+  const renewal = setInterval(() => void Promise.all([admission.renew(), slot.renew()]).catch(() => {}), LEASE_RENEW_MS)
   const originAbort = new AbortController()
   let open
   try {
@@ -55,20 +59,14 @@ export const ttsRoutes = new Hono<AppEnv>().post('/v1/tts', requireUser({ scope:
       firstByteTimeoutMs: config.pool.firstByteTimeoutMs,
     })
   } catch (e) {
+    clearInterval(renewal)
     await admission.settle({ ok: false })
     throw e instanceof ApiError ? withHeaders(e, admission.headers) : e
   }
 
   const audioId = newId()
   const key = audioKey(user.key, audioId)
-  const renewal = setInterval(() => void Promise.all([admission.renew(), slot.renew()]).catch(() => {}), LEASE_RENEW_MS)
-  const recorder = new WavRecorder({
-    bucket: c.env.AUDIO,
-    key,
-    format: COSYVOICE_PCM,
-    httpMetadata: { contentType: 'audio/wav' },
-    customMetadata: await audioMetadata({ request, characters, requestId, sampleRate: COSYVOICE_PCM.sampleRate }),
-  })
+  const recorder = new WavRecorder({ bucket: c.env.AUDIO, key, format: COSYVOICE_PCM, httpMetadata: { contentType: 'audio/wav' }, customMetadata })
   const stream = relaySynthesis({
     open,
     format: request.format,
@@ -81,7 +79,7 @@ export const ttsRoutes = new Hono<AppEnv>().post('/v1/tts', requireUser({ scope:
       clearInterval(renewal)
       console.log(JSON.stringify({ request_id: requestId, event: 'synthesis_end', ok: outcome.ok, ...(outcome.ok ? { bytes: outcome.object.size } : { reason: outcome.reason }) }))
       // waitUntil: when the client has gone, the request's own I/O is cancelled, but the slot must still be freed.
-      const settled = admission.settle(outcome.ok ? { ok: true, storedKey: key, bytes: outcome.object.size } : { ok: false })
+      const settled = admission.settle(outcome.ok ? { ok: true, storedKey: key, bytes: outcome.object.size } : { ok: false, charge: walkedAway(outcome.reason) })
       c.executionCtx.waitUntil(settled)
       // The origin slot is freed the moment the synthesis ends, in parallel with the user's.
       const released = slot.release({ failure: originFailureOf(outcome) })
@@ -102,3 +100,6 @@ export const ttsRoutes = new Hono<AppEnv>().post('/v1/tts', requireUser({ scope:
     },
   })
 })
+
+/** The GPU did the work and the client left before taking it: charged like a success, not stored. */
+const walkedAway = (reason: RelayFailure) => reason === 'client_gone' || reason === 'client_stalled'
