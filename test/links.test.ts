@@ -73,6 +73,21 @@ describe('signed download links', () => {
     expect(maxAge).toBeLessThanOrEqual(300) // never fresher than the link lives
   })
 
+  it('does not name its owner: no user key, and two links of one owner share nothing', async () => {
+    const sub = uniqueUser('alice')
+    const token = await tokenFor(sub)
+    const { id } = await synthesize(token)
+    const key = await userKey('cosyvoice-edge', sub)
+    const [a, b] = await Promise.all([linkFor(token, id), linkFor(token, id)])
+    const owners = [a, b].map((l) => new URL(l.url).pathname.slice('/d/'.length).split('.')[0]!)
+    for (const [i, link] of [a, b].entries()) {
+      expect(link.url).not.toContain(key)
+      expect(owners[i]).toMatch(/^[A-Za-z0-9_-]{80}$/) // sealed: IV + ciphertext + tag
+    }
+    expect(owners[0]).not.toBe(owners[1])
+    for (const link of [a, b]) expect((await follow(link.url, newIp())).status).toBe(200)
+  })
+
   it('refuses a link with any one character changed (403 invalid_link)', async () => {
     const token = await tokenFor(uniqueUser())
     const { id } = await synthesize(token)
