@@ -13,9 +13,11 @@ interface Denial {
  * Remembers, in this isolate, that the user's Durable Object refused them until a known reset
  * time, so a user hammering far past a limit costs no Durable Object call per request.
  *
- * Only refusals with a reset that cannot come early are cached (the per-minute window and the
- * daily quota): until then the Durable Object would refuse too, so the cache may refuse early but
- * can never admit. Concurrency and storage refusals can clear at any moment and are not cached.
+ * Only refusals with a reset that cannot come early are cached: the per-minute window (admissions
+ * are never refunded) and a daily quota used up with nothing running (the caller checks; a running
+ * synthesis could fail and be refunded). Until then the Durable Object would refuse too, so the
+ * cache refuses without asking but never refuses what the object would admit, and never admits.
+ * Concurrency and storage refusals can clear at any moment and are not cached.
  */
 export class DenyCache {
   readonly #entries = new Map<string, Denial>()

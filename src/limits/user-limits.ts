@@ -40,7 +40,9 @@ export async function admitSynthesis(env: Env, user: Principal, tier: Tier, requ
   if ('revoked' in result) throw invalidToken('token revoked', { internal: 'revoked at admission' })
   const headers = rateLimitHeaders(result.limits)
   if (!result.ok) {
-    denials.remember(user.key, result.code, now + result.retryAfter * 1000, headers)
+    // A day counts running syntheses too; while one runs, a refund could reopen the day early.
+    const firm = result.code !== 'daily_quota' || result.limits.concurrency.used === 0
+    if (firm) denials.remember(user.key, result.code, now + result.retryAfter * 1000, headers)
     throw limitError(result.code, result.retryAfter, headers)
   }
   let settled = false

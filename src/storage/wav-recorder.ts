@@ -5,6 +5,8 @@ import { WAV_HEADER_BYTES, wavHeader, type PcmFormat } from '../audio/wav-header
  * size, so parts are exactly this size.
  */
 export const PART_BYTES = 5 * 1024 * 1024
+/** A part's buffer starts this small and doubles as audio arrives: most syntheses are short. */
+const INITIAL_BUFFER_BYTES = 64 * 1024
 
 export interface RecordingOptions {
   bucket: R2Bucket
@@ -21,13 +23,14 @@ export interface RecordingOptions {
  * The header is at the front of the file but its length is only known at the end. So the first part
  * (header + the first ~5 MiB of audio) stays in memory until `finish()`, later parts are uploaded as
  * they fill (at most one upload in flight), and the first part is uploaded last with the real
- * header. Audio shorter than one part (under ~109 s at 24 kHz) is a single `put` at the end. Either
+ * header. Buffers grow as audio arrives, so a short synthesis holds kilobytes, a long one at most
+ * three parts (~15 MiB). Audio shorter than one part (under ~109 s at 24 kHz) is a single `put` at the end. Either
  * way nothing is visible in the bucket until the recording is complete: an aborted recording leaves
  * no object behind (an unfinished multipart upload is aborted, and R2 expires any it misses).
  */
 export class WavRecorder {
   readonly #options: RecordingOptions
-  #head = new Uint8Array(PART_BYTES)
+  #head = new Uint8Array(INITIAL_BUFFER_BYTES)
   #current: Uint8Array = this.#head
   #filled = WAV_HEADER_BYTES
   #partNumber = 1
@@ -51,6 +54,7 @@ export class WavRecorder {
     let offset = 0
     while (offset < pcm.length) {
       const n = Math.min(pcm.length - offset, PART_BYTES - this.#filled)
+      this.#reserve(n)
       this.#current.set(pcm.subarray(offset, offset + n), this.#filled)
       this.#filled += n
       offset += n
@@ -96,8 +100,17 @@ export class WavRecorder {
       this.#upload ??= await this.#createUpload()
     }
     this.#partNumber += 1
-    this.#current = new Uint8Array(PART_BYTES)
+    this.#current = new Uint8Array(INITIAL_BUFFER_BYTES)
     this.#filled = 0
+  }
+
+  /** Grows the current part's buffer (doubling, up to a whole part) to take `n` more bytes. */
+  #reserve(n: number): void {
+    if (this.#filled + n <= this.#current.length) return
+    const grown = new Uint8Array(Math.min(PART_BYTES, Math.max(this.#current.length * 2, this.#filled + n)))
+    grown.set(this.#current.subarray(0, this.#filled))
+    if (this.#current === this.#head) this.#head = grown
+    this.#current = grown
   }
 
   #createUpload(): Promise<R2MultipartUpload> {
