@@ -1,5 +1,5 @@
 import { env, runInDurableObject } from 'cloudflare:test'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { userKey } from '../src/auth/user-key'
 import { MAX_FREE_PIECES, SESSION_COPIES, ShareLedger } from '../src/links/share-ledger'
 import { call, errorOf } from './support/api'
@@ -10,6 +10,7 @@ const SPEECH = { text: 'Something to share.', mode: 'sft', speaker: '英文女' 
 
 interface ShareView {
   share_id: string
+  ref: string
   url: string
   audio_id: string
   status: string
@@ -93,7 +94,7 @@ describe('share links', () => {
     const audit = (await (await call('GET', '/v1/audit', { token })).json()) as { items: { action: string; resource: string; actor: string | null; detail: Record<string, unknown> | null }[] }
     const downloads = audit.items.filter((e) => e.action === 'share.download')
     expect(downloads).toHaveLength(1)
-    expect(downloads[0]).toMatchObject({ resource: share_id, actor: 'anonymous', detail: { audio_id: id, download: 1, max_downloads: 1 } })
+    expect(downloads[0]).toMatchObject({ resource: (await listOf(token))[0]!.ref, actor: 'anonymous', detail: { audio_id: id, download: 1, max_downloads: 1 } })
   })
 
   it('serves ranges (206) and revalidation (304) without letting pieces become free copies', async () => {
@@ -178,6 +179,35 @@ describe('share links', () => {
     expect(responses.filter((r) => r.status === 206).length).toBe(SESSION_COPIES)
     expect(responses.filter((r) => r.status === 410).length).toBe(50 - SESSION_COPIES)
     expect((await listOf(token))[0]).toMatchObject({ downloads: 1, status: 'exhausted' })
+  })
+
+  it('logs and audits a share by its ref, never its id (a bearer credential); the owner\'s list shows the ref', async () => {
+    const token = await tokenFor(uniqueUser())
+    const { id } = await synthesize(token)
+    const log = vi.spyOn(console, 'log')
+    try {
+      const made = await share(token, id, { ttl_seconds: 600 })
+      expect(made.ref).toMatch(/^share:[A-Za-z0-9_-]{8}$/)
+      expect((await listOf(token))[0]).toMatchObject({ share_id: made.share_id, ref: made.ref })
+      expect((await open(`/s/${made.share_id}`, newIp())).status).toBe(200)
+      const lines = log.mock.calls.map((args) => args.join(' '))
+      expect(lines.some((l) => l.includes(made.ref))).toBe(true)
+      expect(lines.filter((l) => l.includes(made.share_id.split('.')[1]!))).toEqual([])
+
+      expect((await call('DELETE', `/v1/shares/${made.share_id}`, { token })).status).toBe(204)
+      const revoke = log.mock.calls.map((args) => JSON.parse(String(args[0])) as Record<string, unknown>).find((l) => l.action === 'share.revoke')
+      expect(revoke).toMatchObject({ resource: made.ref })
+
+      // The owner's audit trail: create, the anonymous download and the revocation, all by ref.
+      let items: { action: string; resource: string | null }[] = []
+      for (let i = 0; i < 40 && items.length < 3; i++) {
+        items = ((await (await call('GET', '/v1/audit', { token })).json()) as { items: typeof items }).items.filter((e) => e.action.startsWith('share.'))
+        if (items.length < 3) await new Promise((r) => setTimeout(r, 25))
+      }
+      expect(items.map((e) => [e.action, e.resource])).toEqual([['share.revoke', made.ref], ['share.download', made.ref], ['share.create', made.ref]])
+    } finally {
+      log.mockRestore()
+    }
   })
 
   it('revoking a share ends it at once (410); another user can neither list nor revoke it (404)', async () => {

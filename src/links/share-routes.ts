@@ -13,6 +13,7 @@ import { base64url } from './base64url'
 import { linkTtl } from './link-ttl'
 import { parseBody, readOptionalJson } from './request-body'
 import { newShareId, shareOwner } from './share-id'
+import { shareRef } from './share-ref'
 import type { Claim, Share, ShareRefusal } from './share-ledger'
 import { shareErrorPage, sharePage, wantsHtml } from './share-page'
 
@@ -65,8 +66,9 @@ export const shareRoutes = new Hono<AppEnv>()
       note: body.note || null,
     })
     if (!share) throw new ApiError(409, 'too_many_shares', 'you have too many live shares: revoke some first')
-    c.set('logFields', { action: 'share.create', resource: share.shareId })
-    return c.json(shareView(share, c.req.url), 201, { 'Cache-Control': 'no-store' })
+    const ref = await shareRef(share.shareId)
+    c.set('logFields', { action: 'share.create', resource: ref })
+    return c.json(shareView(share, ref, c.req.url), 201, { 'Cache-Control': 'no-store' })
   })
   .get('/v1/shares', requireUser({ scope: 'share' }), async (c) => {
     const limit = Number(c.req.query('limit') ?? 50)
@@ -75,14 +77,15 @@ export const shareRoutes = new Hono<AppEnv>()
     const before = cursor === undefined ? undefined : Number(cursor)
     if (before !== undefined && !Number.isInteger(before)) throw badRequest('invalid cursor', 'invalid_cursor')
     const { shares, next } = await userObject(c.env, c.get('user')).listShares(limit, before)
-    return c.json({ items: shares.map((s) => shareView(s, c.req.url)), cursor: next === null ? null : String(next) }, 200, { 'Cache-Control': 'private, no-store' })
+    const items = await Promise.all(shares.map(async (s) => shareView(s, await shareRef(s.shareId), c.req.url)))
+    return c.json({ items, cursor: next === null ? null : String(next) }, 200, { 'Cache-Control': 'private, no-store' })
   })
   .delete('/v1/shares/:id', requireUser({ scope: 'share' }), async (c) => {
     const id = c.req.param('id')
     // Only the caller's own object is asked: someone else's share is simply not found.
     const share = id.length <= 100 ? await userObject(c.env, c.get('user')).revokeShare(id) : null
     if (!share) throw notFound('share')
-    c.set('logFields', { action: 'share.revoke', resource: id })
+    c.set('logFields', { action: 'share.revoke', resource: await shareRef(id) })
     return c.body(null, 204)
   })
   .get('/s/:id', anonymousRateLimit(), async (c) => {
@@ -133,11 +136,13 @@ async function clientOf(shareId: string, ip: string | undefined): Promise<string
   return base64url(new Uint8Array(digest).subarray(0, 12))
 }
 
-function shareView(s: Share, requestUrl: string) {
+/** A share for its owner; `ref` is how logs and the audit trail name it (share-ref.ts). */
+function shareView(s: Share, ref: string, requestUrl: string) {
   const now = Date.now()
   const status = s.revokedAt !== null ? 'revoked' : now >= s.expiresAt ? 'expired' : s.maxDownloads !== null && s.downloads >= s.maxDownloads ? 'exhausted' : 'active'
   return {
     share_id: s.shareId,
+    ref,
     url: new URL(`/s/${s.shareId}`, requestUrl).href,
     audio_id: s.audioId,
     status,

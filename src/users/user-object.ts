@@ -8,6 +8,7 @@ import { RevocationLedger, type RevocationState, type TokenRef } from '../auth/r
 import { SessionLedger, type IssuedAccess, type NewSession, type RotateResult } from '../tokens/session-ledger'
 import { LoginThrottle, type ThrottlePolicy, type ThrottleResult } from '../tokens/login-throttle'
 import { ShareLedger, type Claim, type NewShare, type Share, type ShareRequest } from '../links/share-ledger'
+import { shareRef } from '../links/share-ref'
 
 /** Live (unexpired, unrevoked) shares one user may have at once: keeps each object's table small. */
 const MAX_ACTIVE_SHARES = 1000
@@ -118,13 +119,15 @@ export class UserObject extends DurableObject<Env> {
   }
 
   /** One anonymous request for a share: checked, counted, and each counted download audited, atomically. */
-  claimShare(shareId: string, request: ShareRequest, requestId: string): Claim {
+  async claimShare(shareId: string, request: ShareRequest, requestId: string): Promise<Claim> {
+    // Hashed before the claim, so that check, count and audit entry stay one synchronous step.
+    const ref = await shareRef(shareId)
     const now = Date.now()
     const claim = this.#shares.claim(shareId, request, now)
     if (claim.ok && claim.counted) {
       const { share } = claim
       this.#audit.record({
-        at: now, action: 'share.download', resource: shareId, status: 200, requestId, actor: 'anonymous',
+        at: now, action: 'share.download', resource: ref, status: 200, requestId, actor: 'anonymous',
         detail: { audio_id: share.audioId, client: request.client, download: share.downloads, max_downloads: share.maxDownloads },
       })
     }
