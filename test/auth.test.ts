@@ -98,6 +98,21 @@ describe('bearer tokens', () => {
   })
 })
 
+describe('scopes of the routes under /v1/audio/<id>/', () => {
+  it('a share-only token can share audio but not read it; an audio-only token cannot share', async () => {
+    const sub = uniqueUser()
+    const res = await call('POST', '/v1/tts', { token: await tokenFor(sub), json: { text: 'Hi.', mode: 'sft', speaker: '英文女' } })
+    await res.arrayBuffer()
+    const id = res.headers.get('x-audio-id')!
+    const shareOnly = await tokenFor(sub, { scope: 'share' })
+    expect((await call('POST', `/v1/audio/${id}/shares`, { token: shareOnly, json: { ttl_seconds: 60 } })).status).toBe(201)
+    expect((await call('GET', `/v1/audio/${id}`, { token: shareOnly })).status).toBe(403)
+    const audioOnly = await tokenFor(sub, { scope: 'audio' })
+    expect((await call('POST', `/v1/audio/${id}/shares`, { token: audioOnly, json: { ttl_seconds: 60 } })).status).toBe(403)
+    expect((await call('GET', `/v1/audio/${id}`, { token: audioOnly })).status).toBe(200)
+  })
+})
+
 describe('errors', () => {
   it('answers an unknown route with a JSON 404', async () => {
     const res = await call('GET', '/nope')

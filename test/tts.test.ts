@@ -123,6 +123,22 @@ describe('POST /v1/tts validation', () => {
     expect((await errorOf(bad)).code).toBe('invalid_json')
   })
 
+  it('refuses a body over the limit even without a Content-Length, before reading it all', async () => {
+    const chunk = new TextEncoder().encode(`{"text":"${'a'.repeat(16 * 1024)}`)
+    let sent = 0
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        sent += chunk.length
+        if (sent > 10 * 1024 * 1024) return controller.close()
+        controller.enqueue(chunk)
+      },
+    })
+    const res = await call('POST', '/v1/tts', { token: await tokenFor(uniqueUser()), body, headers: { 'content-type': 'application/json' } })
+    expect(res.status).toBe(413)
+    expect((await errorOf(res)).code).toBe('body_too_large')
+    expect(sent).toBeLessThan(1024 * 1024)
+  })
+
   it('refuses a voice that does not exist with 404', async () => {
     const res = await call('POST', '/v1/tts', { token: await tokenFor(uniqueUser()), json: { text: 'hi', mode: 'zero_shot', voice_id: '0000000000000000000000000000aaaa' } })
     expect(res.status).toBe(404)
@@ -250,8 +266,9 @@ describe('own audio', () => {
       await res.arrayBuffer()
       ids.push(res.headers.get('x-audio-id')!)
     }
-    const page1 = (await (await call('GET', '/v1/audio?limit=2', { token })).json()) as { items: { audio_id: string }[]; cursor: string | null }
+    const page1 = (await (await call('GET', '/v1/audio?limit=2', { token })).json()) as { items: { audio_id: string; mode: string }[]; cursor: string | null }
     expect(page1.items.map((i) => i.audio_id)).toEqual([ids[2], ids[1]])
+    expect(page1.items[0]).toMatchObject({ mode: 'sft', speaker: '中文女', characters: 18, sample_rate: 24000 })
     expect(page1.cursor).toBeTruthy()
     const page2 = (await (await call('GET', `/v1/audio?limit=2&cursor=${encodeURIComponent(page1.cursor!)}`, { token })).json()) as { items: { audio_id: string }[]; cursor: string | null }
     expect(page2.items.map((i) => i.audio_id)).toEqual([ids[0]])
@@ -276,5 +293,7 @@ describe('own audio', () => {
     const bad = await call('GET', path, { token, headers: { range: `bytes=${full.length + 10}-` } })
     expect(bad.status).toBe(416)
     expect(bad.headers.get('content-range')).toBe(`bytes */${full.length}`)
+    expect(bad.headers.get('content-type')).toMatch(/application\/json/)
+    expect(bad.headers.get('content-disposition')).toBeNull()
   })
 })

@@ -26,7 +26,8 @@ async function page(c: Context<AppEnv>, key: string) {
 
 /** The audit trail: `GET /v1/audit` for your own, `GET /admin/audit?sub=` for an admin. */
 export const auditRoutes = new Hono<AppEnv>()
-  .get('/v1/audit', requireUser(), (c) => page(c, c.get('user').key))
+  // Your trail describes your audio and shares: a token narrowed away from them cannot read it.
+  .get('/v1/audit', requireUser({ scope: 'audio' }), (c) => page(c, c.get('user').key))
   .get('/admin/audit', requireUser({ scope: 'admin', roles: ['admin'] }), async (c) => {
     const sub = c.req.query('sub')
     if (!sub) throw badRequest('give the user as ?sub=')

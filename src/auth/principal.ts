@@ -1,4 +1,4 @@
-export const ROLES = ['free', 'premium', 'admin'] as const
+/** A token's `role` claim; it picks the tier (config/tiers.ts), unknown roles getting free rights. */
 export type Role = string
 
 export const SCOPES = ['tts', 'audio', 'voices', 'share', 'admin'] as const

@@ -38,8 +38,10 @@ export async function serveObject(bucket: R2Bucket, key: string, request: Reques
   if (ifNoneMatch && etagMatches(ifNoneMatch, head.httpEtag)) return new Response(null, { status: 304, headers })
   const range = rangeHeader ? parseRange(rangeHeader, head.size) : undefined
   if (range === 'unsatisfiable') {
-    headers.set('Content-Range', `bytes */${head.size}`)
-    throw new ApiError(416, 'range_not_satisfiable', `the range is outside the ${head.size} bytes of this object`, { headers: Object.fromEntries(headers) })
+    // A JSON error: only the range headers carry over, not the download's type and disposition.
+    throw new ApiError(416, 'range_not_satisfiable', `the range is outside the ${head.size} bytes of this object`, {
+      headers: { 'Content-Range': `bytes */${head.size}`, 'Accept-Ranges': 'bytes' },
+    })
   }
   const object = await bucket.get(key, range ? { range: { offset: range.start, length: range.end - range.start + 1 } } : {})
   if (!object) return null

@@ -4,34 +4,38 @@ import { requireUser } from '../auth/require-user'
 import { badRequest, notFound } from '../http/api-error'
 import { serveObject } from '../http/serve-object'
 import { audioKey, audioPrefix, isValidId } from '../storage/keys'
+import { listWithMetadata } from '../storage/list-with-metadata'
 import { audioView } from './audio-metadata'
 import { userObject } from '../limits/user-limits'
 
 const DEFAULT_PAGE = 50
 const MAX_PAGE = 1000
 
-/** A caller's own audio: list, metadata, content, delete. Someone else's id is simply not found. */
+const withAudioScope = requireUser({ scope: 'audio' })
+
+/**
+ * A caller's own audio: list, metadata, content, delete. Someone else's id is simply not found.
+ * Each route names its own auth: the links and shares under /v1/audio/<id>/ have their own scopes.
+ */
 export const audioRoutes = new Hono<AppEnv>()
-  .use('/v1/audio', requireUser({ scope: 'audio' }))
-  .use('/v1/audio/*', requireUser({ scope: 'audio' }))
-  .get('/v1/audio', async (c) => {
+  .get('/v1/audio', withAudioScope, async (c) => {
     const user = c.get('user')
     const limit = Number(c.req.query('limit') ?? DEFAULT_PAGE)
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) throw badRequest(`limit must be an integer from 1 to ${MAX_PAGE}`)
     const prefix = audioPrefix(user.key)
-    const listing = await c.env.AUDIO.list({ prefix, limit, cursor: c.req.query('cursor') || undefined}).catch(() => {
+    const listing = await listWithMetadata(c.env.AUDIO, { prefix, limit, cursor: c.req.query('cursor') || undefined }).catch(() => {
       throw badRequest('invalid cursor', 'invalid_cursor')
     })
     const items = listing.objects.map((o) => audioView(o.key.slice(prefix.length, -'.wav'.length), o))
     return c.json({ items, cursor: listing.truncated ? listing.cursor : null })
   })
-  .get('/v1/audio/:id', async (c) => {
+  .get('/v1/audio/:id', withAudioScope, async (c) => {
     const id = c.req.param('id')
     const object = isValidId(id) ? await c.env.AUDIO.head(audioKey(c.get('user').key, id)) : null
     if (!object) throw notFound('audio')
     return c.json(audioView(id, object), 200, { 'Cache-Control': 'private, no-store' })
   })
-  .get('/v1/audio/:id/content', async (c) => {
+  .get('/v1/audio/:id/content', withAudioScope, async (c) => {
     const id = c.req.param('id')
     c.set('logFields', { action: 'audio.download', resource: id })
     const response = isValidId(id)
@@ -40,7 +44,7 @@ export const audioRoutes = new Hono<AppEnv>()
     if (!response) throw notFound('audio')
     return response
   })
-  .delete('/v1/audio/:id', async (c) => {
+  .delete('/v1/audio/:id', withAudioScope, async (c) => {
     const id = c.req.param('id')
     const key = audioKey(c.get('user').key, id)
     const object = isValidId(id) ? await c.env.AUDIO.head(key) : null

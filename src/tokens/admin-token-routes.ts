@@ -33,7 +33,7 @@ export const adminTokenRoutes = new Hono<AppEnv>()
     const scope = body?.scope
     const ttl = body?.ttl_seconds
     if (typeof sub !== 'string' || !sub || sub.length > 256) throw badRequest('"sub" must be a string of 1 to 256 characters')
-    if (typeof role !== 'string' || !(role in getConfig(c.env).tiers)) throw badRequest('"role" must be one of the configured tiers')
+    if (typeof role !== 'string' || !Object.hasOwn(getConfig(c.env).tiers, role)) throw badRequest('"role" must be one of the configured tiers')
     if (scope !== undefined && (typeof scope !== 'string' || !/^[a-z]+( [a-z]+)*$/.test(scope))) throw badRequest('"scope" must be space-separated scope names')
     if (typeof ttl !== 'number' || !Number.isInteger(ttl) || ttl < MIN_TTL_SECONDS || ttl > auth.mintMaxTtl)
       throw badRequest(`"ttl_seconds" must be a whole number from ${MIN_TTL_SECONDS} to ${auth.mintMaxTtl}`)

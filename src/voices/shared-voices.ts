@@ -1,5 +1,5 @@
 import { sharedVoiceKey, sharedVoicePrefix } from '../storage/keys'
-import { listWithMetadata } from './list-with-metadata'
+import { listWithMetadata } from '../storage/list-with-metadata'
 
 /**
  * Published voices. The prompt audio never moves or gets copied: publishing writes an empty pointer
