@@ -4,6 +4,7 @@ import { requireUser } from '../auth/require-user'
 import { userKey } from '../auth/user-key'
 import { getConfig } from '../config/app-config'
 import { badRequest } from '../http/api-error'
+import { userObjectByKey } from '../users/user-stub'
 
 const MAX_PAGE = 200
 
@@ -13,7 +14,7 @@ async function page(c: Context<AppEnv>, key: string) {
   const cursor = c.req.query('cursor')
   const before = cursor === undefined ? undefined : Number(cursor)
   if (before !== undefined && !Number.isInteger(before)) throw badRequest('invalid cursor', 'invalid_cursor')
-  const { entries, next } = await c.env.USERS.get(c.env.USERS.idFromName(key)).listAudit(limit, before)
+  const { entries, next } = await userObjectByKey(c.env, key).listAudit(limit, before)
   return c.json(
     {
       items: entries.map((e) => ({ at: new Date(e.at).toISOString(), action: e.action, resource: e.resource, status: e.status, request_id: e.requestId, actor: e.actor, detail: e.detail })),

@@ -1,6 +1,7 @@
 import type { Env } from '../env'
 import type { Principal } from './principal'
 import { revokedByCutoff, type RevocationState, type TokenRef } from './revocation-ledger'
+import { userObject } from '../users/user-stub'
 
 /** Upper bound on users remembered per isolate, so a flood of distinct users can't grow memory. */
 const MAX_ENTRIES = 10_000
@@ -37,7 +38,7 @@ export class RevocationCache {
   async isActive(env: Env, user: Principal, ttlMs: number, now = Date.now()): Promise<boolean> {
     let entry = this.#entries.get(user.key)
     if (!entry || entry.until <= now) {
-      const state = await env.USERS.get(env.USERS.idFromName(user.key)).revocationState()
+      const state = await userObject(env, user).revocationState()
       entry = this.#remember(user.key, state, now + ttlMs)
     }
     return !isRevoked(entry, user)

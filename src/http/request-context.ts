@@ -1,5 +1,6 @@
 import type { MiddlewareHandler } from 'hono'
 import type { AppEnv } from '../app-env'
+import { userObject } from '../users/user-stub'
 
 /**
  * Gives every request an id (echoed as X-Request-ID and sent to the origin) and writes one
@@ -20,7 +21,7 @@ export const requestContext = (): MiddlewareHandler<AppEnv> =>
     if (user && typeof fields.action === 'string' && c.res.status !== 429) {
       // Off the response path: the audit write is one Durable Object call after the response.
       c.executionCtx.waitUntil(
-        c.env.USERS.get(c.env.USERS.idFromName(user.key))
+        userObject(c.env, user)
           .recordAudit({ at: started, action: fields.action, resource: typeof fields.resource === 'string' ? fields.resource : null, status: c.res.status, requestId })
           .catch((e: unknown) => console.error(JSON.stringify({ level: 'error', request_id: requestId, audit_error: String(e) }))),
       )

@@ -1,12 +1,12 @@
 import type { TtsRequest } from '../tts/tts-request'
 import { pcmDurationSeconds, WAV_HEADER_BYTES, COSYVOICE_PCM } from '../audio/wav-header'
+import { sha256Hex } from '../util/hex'
 
 /** What is stored with each audio object (R2 custom metadata) and how it is shown to its owner. */
 export async function audioMetadata(input: { request: TtsRequest; characters: number; requestId: string; sampleRate: number }): Promise<Record<string, string>> {
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(input.request.text))
   const meta: Record<string, string> = {
     mode: input.request.mode,
-    text_sha256: [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join(''),
+    text_sha256: await sha256Hex(input.request.text),
     characters: String(input.characters),
     sample_rate: String(input.sampleRate),
     request_id: input.requestId,

@@ -6,7 +6,7 @@ import { serveObject } from '../http/serve-object'
 import { audioKey, audioPrefix, isValidId } from '../storage/keys'
 import { listWithMetadata } from '../storage/list-with-metadata'
 import { audioView } from './audio-metadata'
-import { userObject } from '../limits/user-limits'
+import { userObject } from '../users/user-stub'
 
 const DEFAULT_PAGE = 50
 const MAX_PAGE = 1000

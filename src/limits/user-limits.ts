@@ -6,6 +6,7 @@ import { invalidToken } from '../auth/require-user'
 import { DenyCache } from './deny-cache'
 import type { LimitCode, LimitSnapshot, SettleOutcome } from './limit-types'
 import { rateLimitHeaders } from './ratelimit-headers'
+import { userObject } from '../users/user-stub'
 
 const denials = new DenyCache()
 
@@ -16,7 +17,6 @@ const MESSAGES: Record<LimitCode, string> = {
   storage_quota: 'storage quota full: delete some audio or voices',
 }
 
-export const userObject = (env: Env, user: Principal) => env.USERS.get(env.USERS.idFromName(user.key))
 
 export interface Admission {
   headers: Record<string, string>

@@ -1,3 +1,5 @@
+import { toHex } from '../util/hex'
+
 /**
  * Proof that a call to an origin comes from the edge: an HMAC-SHA256, keyed with ORIGIN_SECRET, over
  * a timestamp, the method, the path, the request id and the user. The origin refuses a timestamp
@@ -39,6 +41,6 @@ export async function edgeProofHeaders(secret: string, p: ProofInput): Promise<R
     'X-User-ID': p.userId,
     'X-User-Role': p.role,
     'X-Edge-Timestamp': String(p.timestamp),
-    'X-Edge-Signature': `${PROOF_VERSION}=${[...mac].map((b) => b.toString(16).padStart(2, '0')).join('')}`,
+    'X-Edge-Signature': `${PROOF_VERSION}=${toHex(mac)}`,
   }
 }

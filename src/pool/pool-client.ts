@@ -5,6 +5,7 @@ import type { Env } from '../env'
 import { ApiError } from '../http/api-error'
 import type { OriginPool } from './origin-pool'
 import type { AcquireResult, AttemptFailure, PoolPolicy, SlotReport } from './pool-types'
+import { sha256Hex } from '../util/hex'
 
 const names = new WeakMap<readonly OriginConfig[], Promise<string>>()
 const policies = new WeakMap<AppConfig, PoolPolicy>()
@@ -19,7 +20,7 @@ export async function poolStub(env: Env, origins: readonly OriginConfig[]): Prom
   let name = names.get(origins)
   if (!name) {
     const canonical = JSON.stringify(origins.map(({ url, concurrency, weight, name }) => ({ url, concurrency, weight, name })))
-    name = crypto.subtle.digest('SHA-256', new TextEncoder().encode(canonical)).then((d) => `pool:${[...new Uint8Array(d)].map((b) => b.toString(16).padStart(2, '0')).join('')}`)
+    name = sha256Hex(canonical).then((hex) => `pool:${hex}`)
     names.set(origins, name)
   }
   return env.ORIGIN_POOL.get(env.ORIGIN_POOL.idFromName(await name))

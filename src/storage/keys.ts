@@ -1,3 +1,5 @@
+import { toHex } from '../util/hex'
+
 /**
  * Every R2 key is built here, from a user key (auth/user-key.ts: 43 url-safe characters, never
  * client input) and an id we generated and validated. Nothing a client sends becomes a path.
@@ -20,7 +22,7 @@ const ID_PATTERN = /^[0-9a-z]{8}[0-9a-f]{24}$/
 export function newId(now = Date.now()): string {
   const inverted = (MAX_TIME - now).toString(36).padStart(8, '0')
   const random = crypto.getRandomValues(new Uint8Array(12))
-  return inverted + [...random].map((b) => b.toString(16).padStart(2, '0')).join('')
+  return inverted + toHex(random)
 }
 const MAX_TIME = 36 ** 8 - 1
 

@@ -10,6 +10,7 @@ import { ApiError, badRequest } from '../http/api-error'
 import { readJson } from '../http/read-json'
 import { issueAccessToken } from './issue-token'
 import { newJti, ownerOf } from './token-ids'
+import { userObjectByKey } from '../users/user-stub'
 
 const MIN_TTL_SECONDS = 60
 
@@ -67,7 +68,7 @@ export const adminTokenRoutes = new Hono<AppEnv>()
     if (jti === undefined && sub === undefined) throw badRequest('send {"jti": "..."} or {"sub": "..."}')
     const key = sub !== undefined ? await userKey(issuer, sub) : ownerOf(jti as string)
     if (!key) throw badRequest('this jti was not issued by the edge: send its "sub" (and "issuer") too')
-    const stub = c.env.USERS.get(c.env.USERS.idFromName(key))
+    const stub = userObjectByKey(c.env, key)
     if (typeof jti === 'string') {
       const alsoRevoked = await stub.revokeTokens({ jti })
       for (const revoked of [jti, ...alsoRevoked]) revocations.noteRevoked(key, { jti: revoked })

@@ -6,6 +6,7 @@ import { getConfig } from '../config/app-config'
 import { badRequest, notFound } from '../http/api-error'
 import { isValidId, voiceKey } from '../storage/keys'
 import { listSharedVoices, publishVoice, unpublishVoice } from './shared-voices'
+import { userObjectByKey } from '../users/user-stub'
 
 const DEFAULT_PAGE = 50
 const MAX_PAGE = 1000
@@ -61,5 +62,5 @@ async function ownerKeyOf(c: Context<AppEnv>): Promise<string> {
 async function auditForOwner(c: Context<AppEnv>, ownerKey: string, action: string, voiceId: string, status: number): Promise<void> {
   const admin = c.get('user')
   if (ownerKey === admin.key) return
-  await c.env.USERS.get(c.env.USERS.idFromName(ownerKey)).recordAudit({ at: Date.now(), action, resource: voiceId, status, requestId: c.get('requestId'), actor: admin.sub })
+  await userObjectByKey(c.env, ownerKey).recordAudit({ at: Date.now(), action, resource: voiceId, status, requestId: c.get('requestId'), actor: admin.sub })
 }
