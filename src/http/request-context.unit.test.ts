@@ -6,6 +6,7 @@ describe('redactPath', () => {
     expect(redactPath('/d/abc.def.123.sig')).toBe('/d/<redacted>')
     expect(redactPath('/s/shareid/audio')).toBe('/s/<redacted>/audio')
     expect(redactPath('/v1/audio/d33w/content')).toBe('/v1/audio/d33w/content')
-    expect(redactPath('/v1/shares/x')).toBe('/v1/shares/x')
+    expect(redactPath('/v1/shares/abc')).toBe('/v1/shares/<redacted>')
+    expect(redactPath('/v1/shares')).toBe('/v1/shares')
   })
 })

@@ -1,12 +1,13 @@
 import { Hono, type Context } from 'hono'
 import * as v from 'valibot'
 import type { AppEnv } from '../app-env'
+import type { Env } from '../env'
 import { requireUser } from '../auth/require-user'
 import { getConfig } from '../config/app-config'
 import { tierFor } from '../config/tiers'
 import { ApiError, badRequest, notFound } from '../http/api-error'
 import { serveObject } from '../http/serve-object'
-import { userObject } from '../limits/user-limits'
+import { userObject } from '../users/user-stub'
 import { audioKey, isValidId } from '../storage/keys'
 import { anonymousRateLimit } from './anonymous-limit'
 import { base64url } from './base64url'
@@ -16,6 +17,7 @@ import { newShareId, shareOwner } from './share-id'
 import { shareRef } from './share-ref'
 import type { Claim, Share, ShareRefusal } from './share-ledger'
 import { shareErrorPage, sharePage, wantsHtml } from './share-page'
+import { getLinkConfig } from './link-config'
 
 const MAX_DOWNLOADS = 1_000_000
 const MAX_NOTE_CHARS = 500
@@ -121,19 +123,21 @@ async function claimShare(c: Context<AppEnv>, body: boolean): Promise<Claim> {
   if (!owner) return { ok: false, code: 'not_found' }
   return owner.claimShare(
     id,
-    { body, range: c.req.header('range') ?? null, ifNoneMatch: c.req.header('if-none-match') ?? null, client: await clientOf(id, c.req.header('cf-connecting-ip')) },
+    { body, range: c.req.header('range') ?? null, ifNoneMatch: c.req.header('if-none-match') ?? null, client: await clientOf(c.env, id, c.req.header('cf-connecting-ip')) },
     c.get('requestId'),
   )
 }
 
 /**
- * Who is asking, as far as download sessions and the owner's audit trail need to know: a hash of
- * the address salted with the share id, so it tells clients of one share apart without storing an
- * address or letting two shares' clients be linked.
+ * Who is asking, as far as download sessions and the owner's audit trail need to know: an HMAC of
+ * the address and the share id under the link secret. It tells clients of one share apart without
+ * storing an address, without letting two shares' clients be linked, and without letting the owner
+ * (who knows the share id) recover the address by hashing every IPv4 address.
  */
-async function clientOf(shareId: string, ip: string | undefined): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(`${shareId}\n${ip ?? 'unknown'}`))
-  return base64url(new Uint8Array(digest).subarray(0, 12))
+async function clientOf(env: Env, shareId: string, ip: string | undefined): Promise<string> {
+  const { current } = await getLinkConfig(env)
+  const mac = await crypto.subtle.sign('HMAC', current.mac, new TextEncoder().encode(`share client\n${shareId}\n${ip ?? 'unknown'}`))
+  return base64url(new Uint8Array(mac).subarray(0, 12))
 }
 
 /** A share for its owner; `ref` is how logs and the audit trail name it (share-ref.ts). */
