@@ -51,8 +51,8 @@ export async function verification(ctx) {
   }
   return {
     rows: [
-      row('verify.hs256', 'HS256, jose (secret as bytes, as the app passes it)', m['hs256-jose'], m['hs256-subtle']),
-      row('verify.hs256_cryptokey', 'HS256, jose with an imported CryptoKey', m['hs256-jose-cryptokey'], m['hs256-subtle']),
+      row('verify.hs256', 'HS256, jose with the secret as raw bytes (the app before 2026-11-25)', m['hs256-jose'], m['hs256-subtle']),
+      row('verify.hs256_cryptokey', 'HS256, jose with an imported CryptoKey (as the app verifies)', m['hs256-jose-cryptokey'], m['hs256-subtle']),
       row('verify.es256', 'ES256, jose', m['es256-jose'], m['es256-subtle']),
       row('verify.rs256', 'RS256, jose', m['rs256-jose'], m['rs256-subtle']),
       row('verify.jwks', 'ES256, jose with a remote JWKS (key cached)', m['es256-jwks'], m['es256-jose'], { floorLabel: 'jose with a local key' }),

@@ -12,8 +12,12 @@ export interface LoginUser {
 }
 
 export interface AuthConfig {
-  /** The edge as an issuer: HS256 with JWT_SECRET, and SIGNING_JWK when set. */
-  edge: { issuer: string; audience: string; secret: Uint8Array; signing: SigningKeys | undefined }
+  /**
+   * The edge as an issuer: HS256 with JWT_SECRET, and SIGNING_JWK when set. `hmacKey` is the same
+   * secret imported once: handing jose raw bytes re-imports them on every verification (measured
+   * at twice the cost of the HMAC itself, docs/BENCHMARKS.md).
+   */
+  edge: { issuer: string; audience: string; secret: Uint8Array; hmacKey: CryptoKey; signing: SigningKeys | undefined }
   trustedIssuers: TrustedIssuer[]
   users: ReadonlyMap<string, LoginUser>
   /** ACCESS_TTL: life of access tokens from login and refresh, seconds. Default 3600. */
@@ -46,7 +50,11 @@ export function getAuthConfig(env: Env): Promise<AuthConfig> {
 async function build(env: Env): Promise<AuthConfig> {
   const { jwt } = getConfig(env)
   return {
-    edge: { ...jwt, signing: await parseSigningKeys(env.SIGNING_JWK, env.SIGNING_JWK_PREVIOUS) },
+    edge: {
+      ...jwt,
+      hmacKey: await crypto.subtle.importKey('raw', jwt.secret, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']),
+      signing: await parseSigningKeys(env.SIGNING_JWK, env.SIGNING_JWK_PREVIOUS),
+    },
     trustedIssuers: parseTrustedIssuers(env.TRUSTED_ISSUERS, jwt.issuer),
     users: parseUsers(env.AUTH_USERS),
     accessTtl: seconds(env.ACCESS_TTL, 'ACCESS_TTL', 3600, 60, 86400),

@@ -47,8 +47,8 @@ export async function verifyAccessToken(token: string, auth: AuthConfig, now = D
 }
 
 async function verifyEdgeToken(token: string, auth: AuthConfig, now: number): Promise<Principal> {
-  const { secret, signing, issuer, audience } = auth.edge
-  const key: JWTVerifyGetKey = (header, input) => (header.alg === 'HS256' ? secret : signing!.verifyKey(header, input))
+  const { hmacKey, signing, issuer, audience } = auth.edge
+  const key: JWTVerifyGetKey = (header, input) => (header.alg === 'HS256' ? hmacKey : signing!.verifyKey(header, input))
   let payload: JWTPayload
   try {
     ;({ payload } = await jwtVerify(token, key, {
