@@ -5,15 +5,12 @@ import { userKey } from '../auth/user-key'
 import { getConfig } from '../config/app-config'
 import { badRequest } from '../http/api-error'
 import { userObjectByKey } from '../users/user-stub'
+import { listingQuery, rowCursor, TABLE_PAGE_MAX } from '../http/listing-query'
 
-const MAX_PAGE = 200
 
 async function page(c: Context<AppEnv>, key: string) {
-  const limit = Number(c.req.query('limit') ?? 50)
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) throw badRequest(`limit must be an integer from 1 to ${MAX_PAGE}`)
-  const cursor = c.req.query('cursor')
-  const before = cursor === undefined ? undefined : Number(cursor)
-  if (before !== undefined && !Number.isInteger(before)) throw badRequest('invalid cursor', 'invalid_cursor')
+  const { limit, cursor } = listingQuery(c, TABLE_PAGE_MAX)
+  const before = rowCursor(cursor)
   const { entries, next } = await userObjectByKey(c.env, key).listAudit(limit, before)
   return c.json(
     {

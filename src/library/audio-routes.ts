@@ -7,9 +7,8 @@ import { audioKey, audioPrefix, isValidId } from '../storage/keys'
 import { listWithMetadata } from '../storage/list-with-metadata'
 import { audioView } from './audio-metadata'
 import { userObject } from '../users/user-stub'
+import { listingQuery, R2_PAGE_MAX } from '../http/listing-query'
 
-const DEFAULT_PAGE = 50
-const MAX_PAGE = 1000
 
 const withAudioScope = requireUser({ scope: 'audio' })
 
@@ -20,10 +19,9 @@ const withAudioScope = requireUser({ scope: 'audio' })
 export const audioRoutes = new Hono<AppEnv>()
   .get('/v1/audio', withAudioScope, async (c) => {
     const user = c.get('user')
-    const limit = Number(c.req.query('limit') ?? DEFAULT_PAGE)
-    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) throw badRequest(`limit must be an integer from 1 to ${MAX_PAGE}`)
+    const { limit, cursor } = listingQuery(c, R2_PAGE_MAX)
     const prefix = audioPrefix(user.key)
-    const listing = await listWithMetadata(c.env.AUDIO, { prefix, limit, cursor: c.req.query('cursor') || undefined }).catch(() => {
+    const listing = await listWithMetadata(c.env.AUDIO, { prefix, limit, cursor }).catch(() => {
       throw badRequest('invalid cursor', 'invalid_cursor')
     })
     const items = listing.objects.map((o) => audioView(o.key.slice(prefix.length, -'.wav'.length), o))

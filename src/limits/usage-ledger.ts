@@ -1,13 +1,9 @@
 import type { Tier } from '../config/tiers'
 import type { AdmitResult, LimitSnapshot, LimitState, SettleOutcome } from './limit-types'
+import { LEASE_MS } from '../config/leases'
 
 const MINUTE_MS = 60_000
 const DAY_MS = 86_400_000
-/**
- * A synthesis holds a lease while it runs; the Worker renews it while audio streams. If the Worker
- * dies mid-request the lease lapses and the slot frees itself, so a crash never locks a user out.
- */
-export const LEASE_MS = 90_000
 
 /**
  * A user's limits, exact because one Durable Object serialises every call and each decision is a

@@ -10,7 +10,7 @@ import { audioKey, isValidId } from '../storage/keys'
 import { anonymousRateLimit } from './anonymous-limit'
 import { getLinkConfig } from './link-config'
 import { DEFAULT_LINK_SECONDS, linkTtl } from './link-ttl'
-import { parseBody, readOptionalJson } from './request-body'
+import { parseBody, readOptionalJson } from '../http/request-body'
 import { signLink, verifyLink } from './signed-link'
 
 const LinkBody = v.strictObject({ ttl_seconds: v.optional(v.nullable(v.unknown())) })

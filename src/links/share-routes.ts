@@ -5,23 +5,23 @@ import type { Env } from '../env'
 import { requireUser } from '../auth/require-user'
 import { getConfig } from '../config/app-config'
 import { tierFor } from '../config/tiers'
-import { ApiError, badRequest, notFound } from '../http/api-error'
+import { ApiError, notFound } from '../http/api-error'
 import { serveObject } from '../http/serve-object'
 import { userObject } from '../users/user-stub'
 import { audioKey, isValidId } from '../storage/keys'
 import { anonymousRateLimit } from './anonymous-limit'
 import { base64url } from './base64url'
 import { linkTtl } from './link-ttl'
-import { parseBody, readOptionalJson } from './request-body'
+import { parseBody, readOptionalJson } from '../http/request-body'
 import { newShareId, shareOwner } from './share-id'
 import { shareRef } from './share-ref'
 import type { Claim, Share, ShareRefusal } from './share-ledger'
 import { shareErrorPage, sharePage, wantsHtml } from './share-page'
 import { getLinkConfig } from './link-config'
+import { listingQuery, rowCursor, TABLE_PAGE_MAX } from '../http/listing-query'
 
 const MAX_DOWNLOADS = 1_000_000
 const MAX_NOTE_CHARS = 500
-const MAX_PAGE = 200
 
 const ShareBody = v.strictObject({
   ttl_seconds: v.optional(v.unknown()),
@@ -73,11 +73,8 @@ export const shareRoutes = new Hono<AppEnv>()
     return c.json(shareView(share, ref, c.req.url), 201, { 'Cache-Control': 'no-store' })
   })
   .get('/v1/shares', requireUser({ scope: 'share' }), async (c) => {
-    const limit = Number(c.req.query('limit') ?? 50)
-    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) throw badRequest(`limit must be an integer from 1 to ${MAX_PAGE}`)
-    const cursor = c.req.query('cursor')
-    const before = cursor === undefined ? undefined : Number(cursor)
-    if (before !== undefined && !Number.isInteger(before)) throw badRequest('invalid cursor', 'invalid_cursor')
+    const { limit, cursor } = listingQuery(c, TABLE_PAGE_MAX)
+    const before = rowCursor(cursor)
     const { shares, next } = await userObject(c.env, c.get('user')).listShares(limit, before)
     const items = await Promise.all(shares.map(async (s) => shareView(s, await shareRef(s.shareId), c.req.url)))
     return c.json({ items, cursor: next === null ? null : String(next) }, 200, { 'Cache-Control': 'private, no-store' })

@@ -1,8 +1,4 @@
-/**
- * A granted slot lives this long unless renewed. The Worker renews it every 30 s while audio
- * streams; if the Worker dies mid-synthesis the lease lapses and the object's alarm frees the slot.
- */
-export const LEASE_MS = 90_000
+import { LEASE_MS } from '../config/leases'
 
 export interface Lease {
   ticket: string

@@ -1,6 +1,7 @@
 import * as v from 'valibot'
 import { badRequest } from '../http/api-error'
 import { SYNTHESIS_MODES } from '../origin/cosyvoice-form'
+import { parseBody } from '../http/request-body'
 
 const MAX_INSTRUCT_CHARS = 500
 
@@ -19,14 +20,7 @@ export type TtsRequest = v.InferOutput<typeof TtsRequestSchema>
 
 /** Validates a `POST /v1/tts` body; every refusal is a 400 that says what to fix. */
 export function parseTtsRequest(body: unknown): TtsRequest {
-  const result = v.safeParse(TtsRequestSchema, body)
-  if (!result.success) {
-    const issue = result.issues[0]
-    const path = v.getDotPath(issue)
-    const message = issue.type === 'strict_object' ? `unknown field "${path}"` : issue.message
-    throw badRequest(message, 'invalid_request')
-  }
-  const req = result.output
+  const req = parseBody(TtsRequestSchema, body)
   if (req.mode === 'sft') {
     if (!req.speaker) throw badRequest('mode "sft" needs a "speaker"', 'invalid_request')
     if (req.voice_id) throw badRequest('mode "sft" uses a preset "speaker", not a "voice_id"', 'invalid_request')

@@ -15,9 +15,8 @@ import { WavRecorder } from '../storage/wav-recorder'
 import { voiceForSynthesis } from '../voices/voice-store'
 import { characterCount, parseTtsRequest } from './tts-request'
 import { audioMetadata } from '../library/audio-metadata'
+import { LEASE_RENEW_MS } from '../config/leases'
 
-/** Well inside the ledger's and the pool's leases (90 s), so a live synthesis never loses its slots. */
-const LEASE_RENEW_MS = 30_000
 
 export const ttsRoutes = new Hono<AppEnv>().post('/v1/tts', requireUser({ scope: 'tts', revocation: 'at-admission' }), async (c) => {
   const config = getConfig(c.env)

@@ -7,9 +7,8 @@ import { badRequest, notFound } from '../http/api-error'
 import { isValidId, voiceKey } from '../storage/keys'
 import { listSharedVoices, publishVoice, unpublishVoice } from './shared-voices'
 import { userObjectByKey } from '../users/user-stub'
+import { listingQuery, R2_PAGE_MAX } from '../http/listing-query'
 
-const DEFAULT_PAGE = 50
-const MAX_PAGE = 1000
 
 /**
  * Publishing: `POST /admin/voices/<id>/publish?sub=<owner>[&iss=<issuer>]` lets every user
@@ -38,9 +37,8 @@ export const sharedVoiceRoutes = new Hono<AppEnv>()
     return c.body(null, 204)
   })
   .get('/v1/shared-voices', requireUser({ scope: 'voices' }), async (c) => {
-    const limit = Number(c.req.query('limit') ?? DEFAULT_PAGE)
-    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) throw badRequest(`limit must be an integer from 1 to ${MAX_PAGE}`)
-    const page = await listSharedVoices(c.env.AUDIO, limit, c.req.query('cursor') || undefined).catch(() => {
+    const { limit, cursor } = listingQuery(c, R2_PAGE_MAX)
+    const page = await listSharedVoices(c.env.AUDIO, limit, cursor).catch(() => {
       throw badRequest('invalid cursor', 'invalid_cursor')
     })
     return c.json(

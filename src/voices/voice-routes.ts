@@ -14,9 +14,8 @@ import { listWithMetadata } from '../storage/list-with-metadata'
 import { sharedVoice, unpublishVoice } from './shared-voices'
 import { PROMPT_CONTENT_TYPES, promptFilename, voiceMetadata, voiceView } from './voice-metadata'
 import { readVoiceUpload } from './voice-upload'
+import { listingQuery, R2_PAGE_MAX } from '../http/listing-query'
 
-const DEFAULT_PAGE = 50
-const MAX_PAGE = 1000
 
 /**
  * A caller's own cloned voices: create, list, metadata, prompt audio, delete. Everything is looked
@@ -67,10 +66,9 @@ export const voiceRoutes = new Hono<AppEnv>()
   })
   .get('/v1/voices', async (c) => {
     const user = c.get('user')
-    const limit = Number(c.req.query('limit') ?? DEFAULT_PAGE)
-    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) throw badRequest(`limit must be an integer from 1 to ${MAX_PAGE}`)
+    const { limit, cursor } = listingQuery(c, R2_PAGE_MAX)
     const prefix = voicePrefix(user.key)
-    const listing = await listWithMetadata(c.env.AUDIO, { prefix, limit, cursor: c.req.query('cursor') || undefined }).catch(() => {
+    const listing = await listWithMetadata(c.env.AUDIO, { prefix, limit, cursor }).catch(() => {
       throw badRequest('invalid cursor', 'invalid_cursor')
     })
     const items = listing.objects.map((o) => voiceView(o.key.slice(prefix.length), o))

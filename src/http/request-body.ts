@@ -1,7 +1,7 @@
 import type { Context } from 'hono'
 import * as v from 'valibot'
-import { badRequest } from '../http/api-error'
-import { readJson } from '../http/read-json'
+import { badRequest } from './api-error'
+import { readJson } from './read-json'
 
 /** A JSON body that may be left out entirely (no body at all means `{}`). */
 export async function readOptionalJson(c: Context): Promise<unknown> {
