@@ -136,6 +136,18 @@ describe('logout and revocation', () => {
     expect((await call('POST', '/admin/revoke', { token: admin, json: {} })).status).toBe(400)
     expect((await call('POST', '/admin/revoke', { token: admin, json: { jti: 'not-routable' } })).status).toBe(400)
     expect((await call('POST', '/admin/revoke', { token: admin, json: { jti: 'not-routable', sub: uniqueUser() } })).status).toBe(200)
+    expect((await call('POST', '/admin/revoke', { token: admin, json: { jti: 'not-routable', sub: uniqueUser(), exp: 'soon' } })).status).toBe(400)
+  })
+
+  it('a long-lived token revoked with its exp stays revoked', async () => {
+    const admin = await tokenFor(uniqueUser('admin'), { role: 'admin' })
+    const sub = uniqueUser()
+    const exp = Math.floor(Date.now() / 1000) + 60 * 86400
+    const token = await tokenFor(sub, { jti: `long-${crypto.randomUUID()}`, exp })
+    expect((await call('GET', '/v1/audio', { token })).status).toBe(200)
+    const jti = JSON.parse(atob(token.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/'))).jti as string
+    expect((await call('POST', '/admin/revoke', { token: admin, json: { jti, sub, exp } })).status).toBe(200)
+    expect((await call('GET', '/v1/audio', { token })).status).toBe(401)
   })
 
   it('only admins revoke', async () => {

@@ -53,24 +53,27 @@ export const adminTokenRoutes = new Hono<AppEnv>()
 
   /**
    * `{jti}` revokes one token (and, for a login's token, its session and refresh tokens): an edge-issued `jti` names its owner (token-ids.ts); for another
-   * issuer's token send `sub` (and `issuer`) with it. `{sub, issuer?}` alone revokes every token
+   * issuer's token send `sub` (and `issuer`) with it, and its `exp` if it lives longer than 31 days. `{sub, issuer?}` alone revokes every token
    * and session of that user issued up to now. Takes effect at once on this isolate and within
    * REVOCATION_CACHE_SECONDS everywhere (exactly, for synthesis).
    */
   .post('/admin/revoke', requireUser({ roles: ['admin'], scope: 'admin' }), async (c) => {
     const auth = await getAuthConfig(c.env)
     const body = (await readJson(c, 4096)) as Record<string, unknown> | null
-    const { jti, sub } = body ?? {}
+    const { jti, sub, exp } = body ?? {}
     const issuer = body?.issuer ?? auth.edge.issuer
     if (jti !== undefined && (typeof jti !== 'string' || !jti || jti.length > 256)) throw badRequest('"jti" must be a token id')
     if (sub !== undefined && (typeof sub !== 'string' || !sub || sub.length > 512)) throw badRequest('"sub" must be a user id')
     if (typeof issuer !== 'string') throw badRequest('"issuer" must be a string')
+    if (exp !== undefined && (typeof exp !== 'number' || !Number.isInteger(exp) || exp <= 0)) throw badRequest('"exp" must be the token\'s expiry in seconds since the epoch')
     if (jti === undefined && sub === undefined) throw badRequest('send {"jti": "..."} or {"sub": "..."}')
     const key = sub !== undefined ? await userKey(issuer, sub) : ownerOf(jti as string)
     if (!key) throw badRequest('this jti was not issued by the edge: send its "sub" (and "issuer") too')
     const stub = userObjectByKey(c.env, key)
     if (typeof jti === 'string') {
-      const alsoRevoked = await stub.revokeTokens({ jti })
+      // A revoked jti is remembered until the token would expire anyway: give `exp` for a token
+      // that lives longer than the default memory (31 days), e.g. a long-lived IdP token.
+      const alsoRevoked = await stub.revokeTokens({ jti, ...(typeof exp === 'number' ? { expiresAt: exp * 1000 } : {}) })
       for (const revoked of [jti, ...alsoRevoked]) revocations.noteRevoked(key, { jti: revoked })
       c.set('logFields', { action: 'admin.revoke', resource: jti })
       return c.json({ revoked: { jti } }, 200)
