@@ -277,7 +277,31 @@ describe('browser sessions', () => {
     const out = await call('POST', '/auth/logout', { headers: { cookie, 'x-csrf-token': body.csrf_token } })
     expect(out.status).toBe(204)
     expect(out.headers.getAll('set-cookie').some((c) => c.startsWith('__Host-access=;') && /Max-Age=0/.test(c))).toBe(true)
+    expect(out.headers.getAll('set-cookie').some((c) => c.startsWith('__Host-refresh=;') && /Max-Age=0/.test(c))).toBe(true)
     await expectInvalid(await call('GET', '/auth/me', { headers: { cookie } }))
+  })
+
+  it('keeps both tokens out of script reach: the refresh token is an HttpOnly cookie that refreshes the session', async () => {
+    const res = await login('login-cookie', { cookie: true })
+    const body = (await res.json()) as Record<string, unknown>
+    expect(body.access_token).toBeUndefined()
+    expect(body.refresh_token).toBeUndefined()
+    expect(body.csrf_token).toBeTruthy()
+    const refresh = res.headers.getAll('set-cookie').find((c) => c.startsWith('__Host-refresh='))!
+    expect(refresh).toMatch(/; HttpOnly/)
+    expect(refresh).toMatch(/; SameSite=Strict/)
+    expect(refresh).toMatch(/; Secure/)
+
+    const refreshed = await call('POST', '/auth/refresh', { headers: { cookie: refresh.split(';')[0]! } })
+    expect(refreshed.status).toBe(200)
+    const cookies = refreshed.headers.getAll('set-cookie')
+    const access = cookies.find((c) => c.startsWith('__Host-access='))!.split(';')[0]!
+    const rotated = cookies.find((c) => c.startsWith('__Host-refresh='))!.split(';')[0]!
+    expect(rotated).not.toBe(refresh.split(';')[0])
+    expect((await call('GET', '/auth/me', { headers: { cookie: access } })).status).toBe(200)
+    // The spent cookie is a reuse: the whole family dies.
+    expect((await call('POST', '/auth/refresh', { headers: { cookie: refresh.split(';')[0]! } })).status).toBe(401)
+    expect((await call('POST', '/auth/refresh', { headers: { cookie: rotated } })).status).toBe(401)
   })
 })
 

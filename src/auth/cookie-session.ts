@@ -5,7 +5,9 @@ import { base64url } from './user-key'
 /**
  * Browser sessions: the access token in an HttpOnly cookie (script cannot read it, so XSS cannot
  * steal it), with the `__Host-` prefix so it is Secure, host-only and Path=/ (a sibling subdomain
- * cannot plant or shadow it), SameSite=Lax.
+ * cannot plant or shadow it), SameSite=Lax. The refresh token, the longer-lived credential, is an
+ * HttpOnly cookie too (SameSite=Strict: no other site can make the browser send it) and is never
+ * put in a response body script could read.
  *
  * CSRF: a cookie rides along on cross-site requests, so every unsafe method authenticated by the
  * cookie must also send `X-CSRF-Token`. The token is HMAC(JWT_SECRET, "csrf:" + jti): it is bound
@@ -16,6 +18,7 @@ import { base64url } from './user-key'
  */
 export const ACCESS_COOKIE = '__Host-access'
 export const CSRF_COOKIE = '__Host-csrf'
+export const REFRESH_COOKIE = '__Host-refresh'
 export const CSRF_HEADER = 'x-csrf-token'
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
@@ -24,6 +27,10 @@ export const isSafeMethod = (method: string) => SAFE_METHODS.has(method.toUpperC
 
 export function accessCookie(c: Context): string | undefined {
   return getCookie(c, ACCESS_COOKIE)
+}
+
+export function refreshCookie(c: Context): string | undefined {
+  return getCookie(c, REFRESH_COOKIE)
 }
 
 export async function csrfTokenFor(jti: string, secret: Uint8Array): Promise<string> {
@@ -39,14 +46,19 @@ export async function csrfValid(sent: string | undefined, jti: string | undefine
   return given.length === expected.length && crypto.subtle.timingSafeEqual(given, expected)
 }
 
-/** Set-Cookie values for a browser session of `maxAge` seconds. */
-export function sessionCookies(accessToken: string, csrfToken: string, maxAge: number): string[] {
+/** Set-Cookie values for a browser session: the access token for `maxAge` seconds, the refresh token for `refresh.maxAge`. */
+export function sessionCookies(accessToken: string, csrfToken: string, maxAge: number, refresh: { token: string; maxAge: number }): string[] {
   return [
     `${ACCESS_COOKIE}=${accessToken}; Path=/; Max-Age=${maxAge}; Secure; HttpOnly; SameSite=Lax`,
     `${CSRF_COOKIE}=${csrfToken}; Path=/; Max-Age=${maxAge}; Secure; SameSite=Lax`,
+    `${REFRESH_COOKIE}=${refresh.token}; Path=/; Max-Age=${refresh.maxAge}; Secure; HttpOnly; SameSite=Strict`,
   ]
 }
 
 export function clearedSessionCookies(): string[] {
-  return [`${ACCESS_COOKIE}=; Path=/; Max-Age=0; Secure; HttpOnly; SameSite=Lax`, `${CSRF_COOKIE}=; Path=/; Max-Age=0; Secure; SameSite=Lax`]
+  return [
+    `${ACCESS_COOKIE}=; Path=/; Max-Age=0; Secure; HttpOnly; SameSite=Lax`,
+    `${CSRF_COOKIE}=; Path=/; Max-Age=0; Secure; SameSite=Lax`,
+    `${REFRESH_COOKIE}=; Path=/; Max-Age=0; Secure; HttpOnly; SameSite=Strict`,
+  ]
 }

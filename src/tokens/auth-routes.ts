@@ -1,7 +1,7 @@
 import { Hono, type Context } from 'hono'
 import type { AppEnv } from '../app-env'
 import { getAuthConfig, USERNAME, type AuthConfig } from '../auth/auth-config'
-import { clearedSessionCookies, csrfTokenFor, sessionCookies } from '../auth/cookie-session'
+import { clearedSessionCookies, csrfTokenFor, refreshCookie, sessionCookies } from '../auth/cookie-session'
 import { requireFreshAuth } from '../auth/fresh-auth'
 import { PBKDF2_MAX_ITERATIONS, verifyPassword, type PasswordHash } from '../auth/password-hash'
 import { requireUser } from '../auth/require-user'
@@ -60,13 +60,14 @@ export const authRoutes = new Hono<AppEnv>()
       refreshHash: await hashSecret(refreshToken),
       access: { jti: access.jti, expiresAt: access.expiresAt * 1000 },
     })
-    return tokenResponse(c, auth, { accessToken: access.token, jti: access.jti, ttl, refreshToken, cookie: cookie === true })
+    return tokenResponse(c, auth, { accessToken: access.token, jti: access.jti, ttl, refreshToken, refreshTtl: auth.refreshTtl, cookie: cookie === true })
   })
 
   .post('/auth/refresh', async (c) => {
     const auth = await getAuthConfig(c.env)
-    const body = await readJson(c, 4096)
-    const presented = (body as { refresh_token?: unknown } | null)?.refresh_token
+    // A browser session's refresh token is its HttpOnly cookie; other clients send it in the body.
+    const fromCookie = refreshCookie(c)
+    const presented = fromCookie ?? ((await readJson(c, 4096)) as { refresh_token?: unknown } | null)?.refresh_token
     if (typeof presented !== 'string') throw new ApiError(400, 'bad_request', 'send {"refresh_token": "..."}')
     const key = ownerOf(presented)
     if (!key) throw badRefresh('not a refresh token')
@@ -89,7 +90,7 @@ export const authRoutes = new Hono<AppEnv>()
     }
     const ttl = Math.min(auth.accessTtl, Math.floor((rotated.expiresAt - now) / 1000))
     const access = await issueAccessToken(auth, { sub: rotated.sub, jti, role: user.role, ttlSeconds: ttl, sid: rotated.session, authTime: rotated.authTime }, now)
-    return tokenResponse(c, auth, { accessToken: access.token, jti, ttl, refreshToken: next, cookie: false })
+    return tokenResponse(c, auth, { accessToken: access.token, jti, ttl, refreshToken: next, refreshTtl: Math.floor((rotated.expiresAt - now) / 1000), cookie: fromCookie !== undefined })
   })
 
   .post('/auth/logout', requireUser(), async (c) => {
@@ -147,12 +148,14 @@ function tooManyAttempts(result: Extract<ThrottleResult, { ok: false }>): ApiErr
   return new ApiError(429, 'too_many_attempts', 'too many failed logins: try again later', { headers: { 'Retry-After': String(result.retryAfter) } })
 }
 
-/** RFC 6749 §5.1 token response; with `cookie`, also the browser session cookies and its CSRF token. */
-async function tokenResponse(c: Context<AppEnv>, auth: AuthConfig, t: { accessToken: string; jti: string; ttl: number; refreshToken: string; cookie: boolean }) {
-  const body: Record<string, unknown> = { access_token: t.accessToken, token_type: 'Bearer', expires_in: t.ttl, refresh_token: t.refreshToken }
-  if (!t.cookie) return c.json(body, 200, noStore)
+/**
+ * RFC 6749 §5.1 token response. With `cookie`, a browser session instead: the tokens go in HttpOnly
+ * cookies and the body carries only the CSRF token, so script never holds a credential.
+ */
+async function tokenResponse(c: Context<AppEnv>, auth: AuthConfig, t: { accessToken: string; jti: string; ttl: number; refreshToken: string; refreshTtl: number; cookie: boolean }) {
+  if (!t.cookie) return c.json({ access_token: t.accessToken, token_type: 'Bearer', expires_in: t.ttl, refresh_token: t.refreshToken }, 200, noStore)
   const csrf = await csrfTokenFor(t.jti, auth.edge.secret)
-  const res = c.json({ ...body, csrf_token: csrf }, 200, noStore)
-  for (const cookie of sessionCookies(t.accessToken, csrf, t.ttl)) res.headers.append('Set-Cookie', cookie)
+  const res = c.json({ token_type: 'cookie', expires_in: t.ttl, csrf_token: csrf }, 200, noStore)
+  for (const cookie of sessionCookies(t.accessToken, csrf, t.ttl, { token: t.refreshToken, maxAge: t.refreshTtl })) res.headers.append('Set-Cookie', cookie)
   return res
 }
