@@ -7,21 +7,12 @@ import { signLink } from '../src/links/signed-link'
 import { call, errorOf } from './support/api'
 import { tokenFor, uniqueUser } from './support/tokens'
 import { sha256 } from './support/wav'
+import { newIp, synthesizeStored } from './support/stored-audio'
 
 const SPEECH = { text: 'A link to this.', mode: 'sft', speaker: '英文女' }
 const OLD_SECRET = 'the-link-secret-being-rotated-out-0123456789ab'
 
-/** A fresh client address per test: the anonymous routes are rate limited per IP. */
-const newIp = () => `198.51.100.${Math.floor(Math.random() * 250) + 1}-${crypto.randomUUID().slice(0, 6)}`
-
-async function synthesize(token: string): Promise<{ id: string; bytes: Uint8Array }> {
-  const res = await call('POST', '/v1/tts', { token, json: SPEECH })
-  expect(res.status).toBe(200)
-  await res.arrayBuffer()
-  const id = res.headers.get('x-audio-id')!
-  const stored = await call('GET', `/v1/audio/${id}/content`, { token })
-  return { id, bytes: new Uint8Array(await stored.arrayBuffer()) }
-}
+const synthesize = (token: string) => synthesizeStored(token, SPEECH)
 
 async function linkFor(token: string, id: string, json: unknown = {}): Promise<{ url: string; expires_at: string }> {
   const res = await call('POST', `/v1/audio/${id}/link`, { token, json })

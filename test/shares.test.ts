@@ -5,6 +5,7 @@ import { MAX_FREE_PIECES, SESSION_COPIES, ShareLedger } from '../src/links/share
 import { call, errorOf } from './support/api'
 import { tokenFor, uniqueUser } from './support/tokens'
 import { sha256 } from './support/wav'
+import { newIp, synthesizeStored } from './support/stored-audio'
 
 const SPEECH = { text: 'Something to share.', mode: 'sft', speaker: '英文女' }
 
@@ -21,17 +22,7 @@ interface ShareView {
   note: string | null
 }
 
-/** A fresh client address per test: the anonymous routes are rate limited per IP. */
-const newIp = () => `203.0.113.${Math.floor(Math.random() * 250) + 1}-${crypto.randomUUID().slice(0, 6)}`
-
-async function synthesize(token: string): Promise<{ id: string; bytes: Uint8Array }> {
-  const res = await call('POST', '/v1/tts', { token, json: SPEECH })
-  expect(res.status).toBe(200)
-  await res.arrayBuffer()
-  const id = res.headers.get('x-audio-id')!
-  const stored = await call('GET', `/v1/audio/${id}/content`, { token })
-  return { id, bytes: new Uint8Array(await stored.arrayBuffer()) }
-}
+const synthesize = (token: string) => synthesizeStored(token, SPEECH)
 
 async function share(token: string, id: string, json: Record<string, unknown> = { ttl_seconds: 600 }): Promise<ShareView> {
   const res = await call('POST', `/v1/audio/${id}/shares`, { token, json })
