@@ -5,9 +5,9 @@ import { userKey } from '../src/auth/user-key'
 import { getLinkConfig } from '../src/links/link-config'
 import { signLink } from '../src/links/signed-link'
 import { call, errorOf } from './support/api'
-import { tokenFor, uniqueUser } from './support/tokens'
+import { tokenFor, uniqueIp, uniqueUser } from './support/tokens'
 import { sha256 } from './support/wav'
-import { newIp, synthesizeStored } from './support/stored-audio'
+import { synthesizeStored } from './support/stored-audio'
 
 const SPEECH = { text: 'A link to this.', mode: 'sft', speaker: '英文女' }
 const OLD_SECRET = 'the-link-secret-being-rotated-out-0123456789ab'
@@ -29,7 +29,7 @@ function withEnv(overrides: Record<string, string | undefined>) {
     app.fetch(
       new Request(`https://edge.test${path}`, {
         method,
-        headers: { ...(o.token ? { authorization: `Bearer ${o.token}` } : {}), ...(o.json ? { 'content-type': 'application/json' } : {}), 'cf-connecting-ip': newIp() },
+        headers: { ...(o.token ? { authorization: `Bearer ${o.token}` } : {}), ...(o.json ? { 'content-type': 'application/json' } : {}), 'cf-connecting-ip': uniqueIp() },
         body: o.json ? JSON.stringify(o.json) : undefined,
       }),
       { ...env, ...overrides },
@@ -48,7 +48,7 @@ describe('signed download links', () => {
     expect(expires - before).toBeGreaterThan(295_000) // default 5 minutes
     expect(expires - before).toBeLessThanOrEqual(301_000)
 
-    const res = await follow(link.url, newIp())
+    const res = await follow(link.url, uniqueIp())
     expect(res.status).toBe(200)
     const body = new Uint8Array(await res.arrayBuffer())
     expect(await sha256(body)).toBe(await sha256(bytes))
@@ -76,7 +76,7 @@ describe('signed download links', () => {
       expect(owners[i]).toMatch(/^[A-Za-z0-9_-]{80}$/) // sealed: IV + ciphertext + tag
     }
     expect(owners[0]).not.toBe(owners[1])
-    for (const link of [a, b]) expect((await follow(link.url, newIp())).status).toBe(200)
+    for (const link of [a, b]) expect((await follow(link.url, uniqueIp())).status).toBe(200)
   })
 
   it('refuses a link with any one character changed (403 invalid_link)', async () => {
@@ -85,7 +85,7 @@ describe('signed download links', () => {
     const path = new URL((await linkFor(token, id)).url).pathname
     const link = path.slice('/d/'.length)
     const flip = (ch: string) => (ch === '.' ? '_' : ch === 'a' ? 'b' : /[0-9]/.test(ch) ? String((Number(ch) + 1) % 10) : 'a')
-    const ip = newIp()
+    const ip = uniqueIp()
     for (let i = 0; i < link.length; i++) {
       const forged = link.slice(0, i) + flip(link[i]!) + link.slice(i + 1)
       // A new address every 50 requests keeps the per-IP brake out of this test.
@@ -93,7 +93,7 @@ describe('signed download links', () => {
       expect([i, res.status]).toEqual([i, 403])
       expect((await errorOf(res)).code).toBe('invalid_link')
     }
-    expect((await follow(`https://edge.test${path}`, newIp())).status).toBe(200)
+    expect((await follow(`https://edge.test${path}`, uniqueIp())).status).toBe(200)
   })
 
   it('refuses an expired link with 403 link_expired, and checks the signature first', async () => {
@@ -103,13 +103,13 @@ describe('signed download links', () => {
     const key = await userKey('cosyvoice-edge', sub)
     const past = Math.floor(Date.now() / 1000) - 1
     const expired = await signLink({ userKey: key, audioId: id, expiresAt: past }, await getLinkConfig(env))
-    const res = await follow(`https://edge.test/d/${expired}`, newIp())
+    const res = await follow(`https://edge.test/d/${expired}`, uniqueIp())
     expect(res.status).toBe(403)
     expect((await errorOf(res)).code).toBe('link_expired')
     expect(res.headers.get('cache-control')).toBe('no-store')
 
     const forged = await signLink({ userKey: key, audioId: id, expiresAt: past }, await getLinkConfig({ ...env, LINK_SECRET: OLD_SECRET }))
-    expect((await errorOf(await follow(`https://edge.test/d/${forged}`, newIp()))).code).toBe('invalid_link')
+    expect((await errorOf(await follow(`https://edge.test/d/${forged}`, uniqueIp()))).code).toBe('invalid_link')
   })
 
   it('keeps working across a secret rotation while LINK_SECRET_PREVIOUS holds the old secret', async () => {
@@ -124,20 +124,20 @@ describe('signed download links', () => {
     expect(res.status).toBe(200)
     expect(await sha256(new Uint8Array(await res.arrayBuffer()))).toBe(await sha256(bytes))
 
-    const after = await call('GET', path, { headers: { 'cf-connecting-ip': newIp() } }) // the old secret is gone
+    const after = await call('GET', path, { headers: { 'cf-connecting-ip': uniqueIp() } }) // the old secret is gone
     expect(res.status).toBe(200)
     expect(after.status).toBe(403)
     expect((await errorOf(after)).code).toBe('invalid_link')
     // New links are signed with the new secret and work during the rotation too.
     const fresh = (await (await during('POST', `/v1/audio/${id}/link`, { token, json: {} })).json()) as { url: string }
-    expect((await follow(fresh.url, newIp())).status).toBe(200)
+    expect((await follow(fresh.url, uniqueIp())).status).toBe(200)
   })
 
   it('serves ranges (206), refuses bad ranges (416) and revalidates (304)', async () => {
     const token = await tokenFor(uniqueUser())
     const { id, bytes } = await synthesize(token)
     const { url } = await linkFor(token, id)
-    const ip = newIp()
+    const ip = uniqueIp()
     const part = await follow(url, ip, { range: 'bytes=0-99' })
     expect(part.status).toBe(206)
     expect(part.headers.get('content-length')).toBe('100')
@@ -184,7 +184,7 @@ describe('signed download links', () => {
 
     const { url } = await linkFor(alice, id)
     expect((await call('DELETE', `/v1/audio/${id}`, { token: alice })).status).toBe(204)
-    const gone = await follow(url, newIp())
+    const gone = await follow(url, uniqueIp())
     expect(gone.status).toBe(404)
     expect((await errorOf(gone)).code).toBe('not_found')
   })
@@ -209,7 +209,7 @@ describe('signed download links', () => {
 
 describe('anonymous routes are rate limited per address', () => {
   it('answers 429 with Retry-After once one address sends too much, and not to others', async () => {
-    const ip = newIp()
+    const ip = uniqueIp()
     // Fixed 10 s windows of 60 requests: going on until the first refusal takes 61 requests, or
     // at most 121 if a window rolls over on the way.
     let refused: Response | undefined
@@ -224,6 +224,6 @@ describe('anonymous routes are rate limited per address', () => {
     expect(sent).toBeGreaterThan(60)
     expect(refused!.headers.get('retry-after')).toBe('10')
     expect((await errorOf(refused!)).code).toBe('rate_limited')
-    expect((await follow('https://edge.test/d/nonsense', newIp())).status).toBe(403)
+    expect((await follow('https://edge.test/d/nonsense', uniqueIp())).status).toBe(403)
   })
 })

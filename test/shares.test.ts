@@ -3,9 +3,9 @@ import { describe, expect, it, vi } from 'vitest'
 import { userKey } from '../src/auth/user-key'
 import { MAX_FREE_PIECES, SESSION_COPIES, ShareLedger } from '../src/links/share-ledger'
 import { call, errorOf } from './support/api'
-import { tokenFor, uniqueUser } from './support/tokens'
+import { tokenFor, uniqueIp, uniqueUser } from './support/tokens'
 import { sha256 } from './support/wav'
-import { newIp, synthesizeStored } from './support/stored-audio'
+import { synthesizeStored } from './support/stored-audio'
 
 const SPEECH = { text: 'Something to share.', mode: 'sft', speaker: '英文女' }
 
@@ -49,7 +49,7 @@ describe('share links', () => {
     expect(made).toMatchObject({ url: `https://edge.test/s/${made.share_id}`, audio_id: id, status: 'active', max_downloads: 5, downloads: 0, note: 'For Bob' })
     expect(Date.parse(made.expires_at) - Date.now()).toBeGreaterThan(590_000)
 
-    const res = await open(`/s/${made.share_id}`, newIp())
+    const res = await open(`/s/${made.share_id}`, uniqueIp())
     expect(res.status).toBe(200)
     expect(await sha256(new Uint8Array(await res.arrayBuffer()))).toBe(await sha256(bytes))
     expect(res.headers.get('content-type')).toBe('audio/wav')
@@ -71,7 +71,7 @@ describe('share links', () => {
     const token = await tokenFor(uniqueUser())
     const { id, bytes } = await synthesize(token)
     const { share_id } = await share(token, id, { ttl_seconds: 600, max_downloads: 1 })
-    const ip = newIp()
+    const ip = uniqueIp()
     const responses = await Promise.all(Array.from({ length: 50 }, () => open(`/s/${share_id}`, ip)))
     const ok = responses.filter((r) => r.status === 200)
     const gone = responses.filter((r) => r.status === 410)
@@ -93,7 +93,7 @@ describe('share links', () => {
     const { id, bytes } = await synthesize(token)
     const { share_id } = await share(token, id, { ttl_seconds: 600, max_downloads: 1 })
     const audio = `/s/${share_id}/audio`
-    const listener = newIp()
+    const listener = uniqueIp()
 
     // HEAD carries no audio: it never counts.
     const head = await call('HEAD', audio, { headers: { 'cf-connecting-ip': listener } })
@@ -115,7 +115,7 @@ describe('share links', () => {
     expect((await open(audio, listener, { range: `bytes=${bytes.length}-` })).status).toBe(416)
 
     // Someone else, even with a range, pays for a download: there is none left.
-    const other = await open(audio, newIp(), { range: 'bytes=0-99' })
+    const other = await open(audio, uniqueIp(), { range: 'bytes=0-99' })
     expect(other.status).toBe(410)
     expect((await errorOf(other)).code).toBe('share_exhausted')
     // A whole download is always a download, even from the listener.
@@ -133,7 +133,7 @@ describe('share links', () => {
     const { id, bytes } = await synthesize(token)
     const { share_id } = await share(token, id, { ttl_seconds: 600, max_downloads: 2 })
     const audio = `/s/${share_id}/audio`
-    const listener = newIp()
+    const listener = uniqueIp()
     const downloads = async () => (await listOf(token))[0]!.downloads
     const piece = async (range: string) => {
       const res = await open(audio, listener, { range })
@@ -164,7 +164,7 @@ describe('share links', () => {
     const token = await tokenFor(uniqueUser())
     const { id } = await synthesize(token)
     const { share_id } = await share(token, id, { ttl_seconds: 600, max_downloads: 1 })
-    const ip = newIp()
+    const ip = uniqueIp()
     const responses = await Promise.all(Array.from({ length: 50 }, () => open(`/s/${share_id}/audio`, ip, { range: 'bytes=0-' })))
     await Promise.all(responses.map((r) => r.arrayBuffer()))
     expect(responses.filter((r) => r.status === 206).length).toBe(SESSION_COPIES)
@@ -180,7 +180,7 @@ describe('share links', () => {
       const made = await share(token, id, { ttl_seconds: 600 })
       expect(made.ref).toMatch(/^share:[A-Za-z0-9_-]{8}$/)
       expect((await listOf(token))[0]).toMatchObject({ share_id: made.share_id, ref: made.ref })
-      expect((await open(`/s/${made.share_id}`, newIp())).status).toBe(200)
+      expect((await open(`/s/${made.share_id}`, uniqueIp())).status).toBe(200)
       const lines = log.mock.calls.map((args) => args.join(' '))
       expect(lines.some((l) => l.includes(made.ref))).toBe(true)
       expect(lines.filter((l) => l.includes(made.share_id.split('.')[1]!))).toEqual([])
@@ -206,7 +206,7 @@ describe('share links', () => {
     const bob = await tokenFor(uniqueUser('bob'))
     const { id } = await synthesize(alice)
     const { share_id } = await share(alice, id)
-    const ip = newIp()
+    const ip = uniqueIp()
     expect((await open(`/s/${share_id}`, ip)).status).toBe(200)
 
     expect(await listOf(bob)).toEqual([])
@@ -232,7 +232,7 @@ describe('share links', () => {
     const { id } = await synthesize(token)
     const { share_id } = await share(token, id)
     expect((await call('DELETE', `/v1/audio/${id}`, { token })).status).toBe(204)
-    const res = await open(`/s/${share_id}`, newIp())
+    const res = await open(`/s/${share_id}`, uniqueIp())
     expect(res.status).toBe(410)
     expect((await errorOf(res)).code).toBe('share_revoked')
     expect((await listOf(token))[0]).toMatchObject({ share_id, status: 'revoked' })
@@ -256,7 +256,7 @@ describe('share links', () => {
   })
 
   it('refuses unknown or forged share ids with 404', async () => {
-    const ip = newIp()
+    const ip = uniqueIp()
     const forged = `${'A'.repeat(43)}.${'B'.repeat(22)}`
     for (const path of [`/s/${forged}`, '/s/short', `/s/${forged}/audio`]) {
       const res = await open(path, ip)
@@ -303,7 +303,7 @@ describe('the share page', () => {
     const token = await tokenFor(uniqueUser())
     const { id, bytes } = await synthesize(token)
     const made = await share(token, id, { ttl_seconds: 600, max_downloads: 1, note: '<script>alert(1)</script> for "you"' })
-    const ip = newIp()
+    const ip = uniqueIp()
     const accept = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8'
     const res = await open(`/s/${made.share_id}`, ip, { accept })
     expect(res.status).toBe(200)
@@ -337,7 +337,7 @@ describe('the share page', () => {
     expect(await sha256(new Uint8Array(await played.arrayBuffer()))).toBe(await sha256(bytes))
     // The listener can reload the page; someone else now finds it used up.
     expect((await open(`/s/${made.share_id}`, ip, { accept })).status).toBe(200)
-    const late = await open(`/s/${made.share_id}`, newIp(), { accept })
+    const late = await open(`/s/${made.share_id}`, uniqueIp(), { accept })
     expect(late.status).toBe(410)
     expect(late.headers.get('content-type')).toBe('text/html; charset=utf-8')
     expect(await late.text()).toContain('no downloads left')

@@ -236,6 +236,20 @@ describe('brute force', () => {
   })
 })
 
+describe('anonymous token routes', () => {
+  it('are braked per address: past 60 requests in 10 s one address gets 429 with Retry-After, others do not', async () => {
+    const ip = uniqueIp()
+    const refresh = (from: string) => call('POST', '/auth/refresh', { json: { refresh_token: 'not-a-token' }, headers: { 'cf-connecting-ip': from } })
+    const statuses: number[] = []
+    for (let i = 0; i < 61; i++) statuses.push((await refresh(ip)).status)
+    expect(statuses.slice(0, 60).every((s) => s === 401)).toBe(true)
+    const braked = await refresh(ip)
+    expect(braked.status).toBe(429)
+    expect(braked.headers.get('retry-after')).toBeTruthy()
+    expect((await refresh(uniqueIp())).status).toBe(401)
+  })
+})
+
 describe('browser sessions', () => {
   it('login with cookie: true sets an HttpOnly __Host- cookie that authenticates GETs', async () => {
     const res = await login('login-cookie', { cookie: true })

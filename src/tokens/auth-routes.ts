@@ -13,6 +13,7 @@ import { readJson } from '../http/read-json'
 import { issueAccessToken } from './issue-token'
 import { PER_IP, PER_USERNAME, type ThrottleResult } from './login-throttle'
 import { hashSecret, newJti, newRefreshToken, ownerOf, randomPart } from './token-ids'
+import { anonymousRateLimit } from '../limits/anonymous-limit'
 
 /** Stands in for an unknown user's hash, so an unknown name costs the same PBKDF2 as a wrong password. */
 const DECOY: PasswordHash = { iterations: PBKDF2_MAX_ITERATIONS, salt: new Uint8Array(16), hash: new Uint8Array(32) }
@@ -26,7 +27,7 @@ const noStore = { 'Cache-Control': 'no-store', Pragma: 'no-cache' }
  * tokens (session-ledger.ts), optionally as a browser cookie session (cookie-session.ts).
  */
 export const authRoutes = new Hono<AppEnv>()
-  .post('/auth/login', async (c) => {
+  .post('/auth/login', anonymousRateLimit(), async (c) => {
     const auth = await getAuthConfig(c.env)
     const body = await readJson(c, 4096)
     const { username, password, cookie } = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>
@@ -63,7 +64,7 @@ export const authRoutes = new Hono<AppEnv>()
     return tokenResponse(c, auth, { accessToken: access.token, jti: access.jti, ttl, refreshToken, refreshTtl: auth.refreshTtl, cookie: cookie === true })
   })
 
-  .post('/auth/refresh', async (c) => {
+  .post('/auth/refresh', anonymousRateLimit(), async (c) => {
     const auth = await getAuthConfig(c.env)
     // A browser session's refresh token is its HttpOnly cookie; other clients send it in the body.
     const fromCookie = refreshCookie(c)

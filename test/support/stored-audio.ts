@@ -1,9 +1,6 @@
 import { expect } from 'vitest'
 import { call } from './api'
 
-/** A fresh client address per call: the anonymous routes (/d/, /s/) are rate limited per IP. */
-export const newIp = () => `198.51.100.${Math.floor(Math.random() * 250) + 1}-${crypto.randomUUID().slice(0, 6)}`
-
 /** Synthesizes `speech` for the token's user and returns the stored audio's id and exact bytes. */
 export async function synthesizeStored(token: string, speech: Record<string, string>): Promise<{ id: string; bytes: Uint8Array }> {
   const res = await call('POST', '/v1/tts', { token, json: speech })

@@ -7,11 +7,12 @@ import { ApiError } from '../http/api-error'
 const PERIOD_SECONDS = 10
 
 /**
- * Per-IP brake on the routes that need no token (`/d/…`, `/s/…`), with Cloudflare's rate-limiting
+ * Per-IP brake on the routes that need no token (`/d/…`, `/s/…`, login and refresh), with Cloudflare's rate-limiting
  * binding. Its counts are per Cloudflare location and eventually consistent, which is fine here: it
- * only keeps one address from hammering R2 and the owners' Durable Objects. Nothing depends on it
- * for security (link signatures and 128-bit share ids cannot be guessed at any rate) and exact
- * download counts live in the owner's Durable Object. The binding is required: without it the
+ * only keeps one address from hammering R2 and the Durable Objects. Nothing depends on it for
+ * security (link signatures and 128-bit share ids cannot be guessed at any rate; failed logins are
+ * counted exactly per username and per address in Durable Objects) and exact download counts live
+ * in the owner's Durable Object. The binding is required: without it the
  * anonymous routes answer a 500 naming it, never unlimited.
  */
 export const anonymousRateLimit = (): MiddlewareHandler<AppEnv> =>
