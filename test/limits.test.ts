@@ -157,6 +157,15 @@ describe('per-user limits', () => {
     expect((await synth(token)).status).toBe(200)
   })
 
+  it('a user refused on one tier is asked afresh with a bigger tier\'s token', async () => {
+    const sub = uniqueUser()
+    const small = await tokenFor(sub, { role: 'daily3' })
+    for (let i = 0; i < 3; i++) expect((await synth(small)).status).toBe(200)
+    expect((await synth(small)).status).toBe(429)
+    expect((await synth(small)).status).toBe(429) // now from the isolate's deny cache
+    expect((await synth(await tokenFor(sub, { role: 'premium' }))).status).toBe(200)
+  })
+
   it('users are independent: one at the limit does not affect another', async () => {
     const heavy = await tokenFor(uniqueUser(), { role: 'daily3' })
     for (let i = 0; i < 4; i++) await synth(heavy)

@@ -17,6 +17,8 @@ export interface RelayOptions {
   abortOrigin: (reason: string) => void
   /** Aborts when the client goes away (the request's signal). */
   clientSignal?: AbortSignal
+  /** Keeps the ending's work (freeing slots, dropping the recording) alive after the client has gone. */
+  waitUntil: (promise: Promise<unknown>) => void
   /** Runs exactly once, before the client's stream closes or errors (settle quota, free slots). */
   onEnd: (outcome: RelayOutcome) => Promise<void>
 }
@@ -40,15 +42,18 @@ export function relaySynthesis(options: RelayOptions): ReadableStream<Uint8Array
   let stallTimer: ReturnType<typeof setTimeout> | null = null
   let controller!: ReadableStreamDefaultController<Uint8Array>
 
-  const end = async (outcome: RelayOutcome) => {
-    if (ended) return
+  const end = (outcome: RelayOutcome): Promise<void> => {
+    if (ended) return Promise.resolve()
     ended = true
     clearTimeout(stallTimer)
-    if (!outcome.ok) {
-      options.abortOrigin(outcome.reason)
-      await recorder.abort()
-    }
-    await options.onEnd(outcome)
+    if (!outcome.ok) options.abortOrigin(outcome.reason)
+    // Slots first: freeing them must not wait on R2. Nothing here may fail the client's stream.
+    const ending = Promise.all([
+      options.onEnd(outcome).catch((e: unknown) => console.error(JSON.stringify({ level: 'error', relay_on_end_error: String(e) }))),
+      outcome.ok ? undefined : recorder.abort().catch(() => {}),
+    ]).then(() => {})
+    options.waitUntil(ending)
+    return ending
   }
   const fail = async (reason: RelayFailure, error: unknown) => {
     await end({ ok: false, reason })
@@ -63,6 +68,7 @@ export function relaySynthesis(options: RelayOptions): ReadableStream<Uint8Array
     if (!finishing) void fail(reason, new Error(reason === 'client_gone' ? 'client disconnected' : 'client stopped reading'))
   }
   const enqueue = (chunk: Uint8Array) => {
+    if (ended) return
     controller.enqueue(chunk)
     stallTimer = setTimeout(() => clientLeft('client_stalled'), options.idleTimeoutMs)
   }
@@ -71,11 +77,16 @@ export function relaySynthesis(options: RelayOptions): ReadableStream<Uint8Array
     {
       async start(c) {
         controller = c
+        if (options.clientSignal?.aborted) return clientLeft('client_gone')
         options.clientSignal?.addEventListener('abort', () => clientLeft('client_gone'), { once: true })
-        if (options.format === 'wav') controller.enqueue(wavHeader(options.pcmFormat))
-        const pcm = aligner.push(open.firstChunk)
-        await recorder.write(pcm)
-        enqueue(pcm)
+        try {
+          if (options.format === 'wav') controller.enqueue(wavHeader(options.pcmFormat))
+          const pcm = aligner.push(open.firstChunk)
+          await recorder.write(pcm)
+          enqueue(pcm)
+        } catch (e) {
+          await fail('storage_failed', e)
+        }
       },
       async pull() {
         clearTimeout(stallTimer)

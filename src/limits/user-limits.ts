@@ -42,7 +42,7 @@ export async function admitSynthesis(env: Env, user: Principal, tier: Tier, requ
   if (!result.ok) {
     // A day counts running syntheses too; while one runs, a refund could reopen the day early.
     const firm = result.code !== 'daily_quota' || result.limits.concurrency.used === 0
-    if (firm) denials.remember(user.key, result.code, now + result.retryAfter * 1000, headers)
+    if (firm) denials.remember(denialKey(user), result.code, now + result.retryAfter * 1000, headers)
     throw limitError(result.code, result.retryAfter, headers)
   }
   let settled = false
@@ -60,8 +60,8 @@ export async function admitSynthesis(env: Env, user: Principal, tier: Tier, requ
 }
 
 /** Throws the 429 this isolate already knows the user's object would give, without asking it. */
-export function refuseIfKnownOverLimit(user: Principal, now = Date.now()): void {
-  const cached = denials.get(user.key, now)
+function refuseIfKnownOverLimit(user: Principal, now = Date.now()): void {
+  const cached = denials.get(denialKey(user), now)
   if (cached) throw limitError(cached.code, Math.max(1, Math.ceil((cached.until - now) / 1000)), cached.headers)
 }
 
@@ -72,3 +72,6 @@ export async function usageOf(env: Env, user: Principal, tier: Tier): Promise<Li
 function limitError(code: LimitCode, retryAfter: number, headers: Record<string, string>): ApiError {
   return new ApiError(429, code, MESSAGES[code], { headers: { ...headers, 'Retry-After': String(retryAfter) } })
 }
+
+/** Per user and role: the same user with a bigger tier's token is asked afresh. */
+const denialKey = (user: Principal) => `${user.key}\n${user.role}`

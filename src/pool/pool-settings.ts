@@ -22,8 +22,7 @@ export interface PoolSettings {
 const SETTINGS: Record<keyof PoolSettings, { name: keyof Env & string; fallback: number; min: number; max: number }> = {
   firstByteTimeoutMs: { name: 'ORIGIN_FIRST_BYTE_TIMEOUT_MS', fallback: 60_000, min: 100, max: 600_000 },
   idleTimeoutMs: { name: 'ORIGIN_IDLE_TIMEOUT_MS', fallback: 30_000, min: 100, max: 600_000 },
-  // Below LEASE_MS: the user's concurrency lease is only renewed once the slot is granted.
-  queueTimeoutMs: { name: 'ORIGIN_QUEUE_TIMEOUT_MS', fallback: 30_000, min: 0, max: 60_000 },
+  queueTimeoutMs: { name: 'ORIGIN_QUEUE_TIMEOUT_MS', fallback: 30_000, min: 0, max: 300_000 },
   queuePerUser: { name: 'ORIGIN_QUEUE_PER_USER', fallback: 10, min: 0, max: 10_000 },
   queueMax: { name: 'ORIGIN_QUEUE_MAX', fallback: 200, min: 0, max: 100_000 },
   breakerFailures: { name: 'ORIGIN_BREAKER_FAILURES', fallback: 3, min: 1, max: 1000 },

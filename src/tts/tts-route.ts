@@ -59,7 +59,10 @@ export const ttsRoutes = new Hono<AppEnv>().post('/v1/tts', requireUser({ scope:
     })
   } catch (e) {
     clearInterval(renewal)
-    await admission.settle({ ok: false })
+    // waitUntil: when the client has gone, the request's own I/O is cancelled, but the slot must still be freed.
+    const settled = admission.settle({ ok: false })
+    c.executionCtx.waitUntil(settled)
+    await settled
     throw e instanceof ApiError ? withHeaders(e, admission.headers) : e
   }
 
@@ -74,6 +77,7 @@ export const ttsRoutes = new Hono<AppEnv>().post('/v1/tts', requireUser({ scope:
     idleTimeoutMs: config.pool.idleTimeoutMs,
     abortOrigin: (reason) => originAbort.abort(new Error(reason)),
     clientSignal: c.req.raw.signal,
+    waitUntil: (p) => c.executionCtx.waitUntil(p),
     onEnd: (outcome: RelayOutcome) => {
       clearInterval(renewal)
       console.log(JSON.stringify({ request_id: requestId, event: 'synthesis_end', ok: outcome.ok, ...(outcome.ok ? { bytes: outcome.object.size } : { reason: outcome.reason }) }))
