@@ -36,7 +36,7 @@ export async function startSynthesis(slot: OriginSlot, input: SynthesisCall): Pr
       // every origin out with a few bad requests.
       const suspected = e instanceof EmptyAudioError
       if (slot.attempts < MAX_ATTEMPTS && (await slot.failover(suspected ? { suspected: failure } : { failure }))) continue
-      await slot.release(suspected ? {} : { failure })
+      await slot.release(suspected ? { suspected: failure } : { failure })
       throw e
     }
   }

@@ -73,7 +73,10 @@ export class OriginPool extends DurableObject<Env> {
    * waits for a slot on an origin not in `tried`. One round trip instead of release + acquire.
    */
   async failover(ticket: string, user: string, report: SlotReport, tried: string[]): Promise<AcquireResult> {
-    await this.#end(ticket, report)
+    // A suspected failure with no other origin to prove it counts as one: a lone origin that
+    // answers everyone with no audio must still be taken out (the breaker wants several users).
+    const lastResort = report.suspected && this.#unservable(new Set(tried)) !== undefined
+    await this.#end(ticket, lastResort ? { failure: report.suspected } : report)
     return this.#enqueue(ticket, user, new Set(tried))
   }
 
@@ -245,14 +248,16 @@ export class OriginPool extends DurableObject<Env> {
     const policy = this.#policy!
     if (report.failure) {
       this.#stats.failed(lease.origin, report.failure, now)
-      this.#breaker.failed(lease.origin, policy.breakerFailures, policy.breakerCooldownMs, now)
+      this.#breaker.failed(lease.origin, policy.breakerFailures, policy.breakerCooldownMs, now, lease.user)
+    } else if (report.suspected) {
+      // Shown to operators at once; held against the origin only when proven (`blame`, above).
+      this.#stats.failed(lease.origin, report.suspected, now)
     } else if (report.ttfbMs !== undefined) {
       this.#stats.succeeded(lease.origin, report.ttfbMs, now - lease.grantedAt)
       this.#breaker.succeeded(lease.origin)
     }
     if (report.blame && policy.origins.some((o) => o.url === report.blame!.origin)) {
-      this.#stats.failed(report.blame.origin, report.blame.failure, now)
-      this.#breaker.failed(report.blame.origin, policy.breakerFailures, policy.breakerCooldownMs, now)
+      this.#breaker.failed(report.blame.origin, policy.breakerFailures, policy.breakerCooldownMs, now, lease.user)
     }
     this.#pump(now)
     await this.#schedule()

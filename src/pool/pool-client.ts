@@ -96,7 +96,7 @@ export class OriginSlot {
    * synthesizes the same request (reported with the release).
    */
   async failover(outcome: { failure: AttemptFailure } | { suspected: AttemptFailure }): Promise<boolean> {
-    const report: SlotReport = 'failure' in outcome ? { failure: outcome.failure } : {}
+    const report: SlotReport = 'failure' in outcome ? { failure: outcome.failure } : { suspected: outcome.suspected }
     if ('suspected' in outcome) this.#suspect = { origin: this.#origin.url, failure: outcome.suspected }
     const result = await untilGranted(this.#stub, this.#ticket, this.#request, () =>
       this.#stub.failover(this.#ticket, this.#request.user, report, this.#tried),
@@ -110,10 +110,16 @@ export class OriginSlot {
   }
 
   /** Frees the slot, through waitUntil so that it happens even when the client has gone. */
-  release(outcome: { failure?: AttemptFailure } = {}): Promise<void> {
+  release(outcome: { failure?: AttemptFailure; suspected?: AttemptFailure } = {}): Promise<void> {
     if (this.#released) return Promise.resolve()
     this.#released = true
-    const report: SlotReport = outcome.failure ? { failure: outcome.failure } : this.#ttfbMs === undefined ? {} : { ttfbMs: this.#ttfbMs, ...(this.#suspect ? { blame: this.#suspect } : {}) }
+    const report: SlotReport = outcome.failure
+      ? { failure: outcome.failure }
+      : outcome.suspected
+        ? { suspected: outcome.suspected }
+        : this.#ttfbMs === undefined
+          ? {}
+          : { ttfbMs: this.#ttfbMs, ...(this.#suspect ? { blame: this.#suspect } : {}) }
     const released = this.#stub.release(this.#ticket, report).catch((e: unknown) => console.error(JSON.stringify({ level: 'error', pool_release_error: String(e) })))
     this.#request.waitUntil(released)
     return released
