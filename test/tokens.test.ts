@@ -1,4 +1,6 @@
+import { runInDurableObject } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
+import { userKey } from '../src/auth/user-key'
 import { decodeJwt } from 'jose'
 import { describe, expect, it } from 'vitest'
 import { call, errorOf } from './support/api'
@@ -313,7 +315,13 @@ describe('browser sessions', () => {
     const rotated = cookies.find((c) => c.startsWith('__Host-refresh='))!.split(';')[0]!
     expect(rotated).not.toBe(refresh.split(';')[0])
     expect((await call('GET', '/auth/me', { headers: { cookie: access } })).status).toBe(200)
-    // The spent cookie is a reuse: the whole family dies.
+    // A second tab presenting the just-spent cookie within the grace period rotates too.
+    expect((await call('POST', '/auth/refresh', { headers: { cookie: refresh.split(';')[0]! } })).status).toBe(200)
+    // After it, the spent cookie is a reuse: the whole family dies. (Time is moved by ageing the
+    // spend in the user's object rather than by sleeping.)
+    await runInDurableObject(env.USERS.get(env.USERS.idFromName(await userKey('cosyvoice-edge', 'login-cookie'))), (_instance, state) => {
+      state.storage.sql.exec('UPDATE refresh_tokens SET spent_at = spent_at - 60000 WHERE spent_at IS NOT NULL')
+    })
     expect((await call('POST', '/auth/refresh', { headers: { cookie: refresh.split(';')[0]! } })).status).toBe(401)
     expect((await call('POST', '/auth/refresh', { headers: { cookie: rotated } })).status).toBe(401)
   })

@@ -16,6 +16,9 @@ import { hashSecret, newJti, newRefreshToken, ownerOf, randomPart } from './toke
 import { anonymousRateLimit } from '../limits/anonymous-limit'
 
 /** Stands in for an unknown user's hash, so an unknown name costs the same PBKDF2 as a wrong password. */
+/** How long a just-spent refresh cookie still rotates (tabs refreshing together, a lost response). */
+const COOKIE_REFRESH_GRACE_MS = 30_000
+
 const DECOY: PasswordHash = { iterations: PBKDF2_MAX_ITERATIONS, salt: new Uint8Array(16), hash: new Uint8Array(32) }
 
 const badCredentials = () => new ApiError(401, 'invalid_credentials', 'invalid username or password')
@@ -76,7 +79,10 @@ export const authRoutes = new Hono<AppEnv>()
     const next = newRefreshToken(key)
     const jti = newJti(key)
     const stub = loginObject(c.env, key)
-    const rotated = await stub.rotateRefreshToken(await hashSecret(presented), await hashSecret(next), { jti, expiresAt: now + auth.accessTtl * 1000 })
+    // A grace period only for the browser's HttpOnly cookie, which script cannot steal; a refresh
+    // token in a body is held to strict reuse detection.
+    const graceMs = fromCookie !== undefined ? COOKIE_REFRESH_GRACE_MS : 0
+    const rotated = await stub.rotateRefreshToken(await hashSecret(presented), await hashSecret(next), { jti, expiresAt: now + auth.accessTtl * 1000 }, graceMs)
     if (!rotated.ok) {
       // Reuse revoked the family's access tokens in the object; this isolate learns it at once.
       for (const revoked of rotated.revokedJtis) revocations.noteRevoked(key, { jti: revoked })

@@ -44,6 +44,8 @@ export class SessionLedger {
       CREATE TABLE IF NOT EXISTS session_access (jti TEXT PRIMARY KEY, session TEXT NOT NULL, expires_at INTEGER NOT NULL);
       CREATE INDEX IF NOT EXISTS session_access_session ON session_access (session);
     `)
+    const columns = sql.exec<{ name: string }>('PRAGMA table_info(refresh_tokens)').toArray()
+    if (!columns.some((c) => c.name === 'spent_at')) sql.exec('ALTER TABLE refresh_tokens ADD COLUMN spent_at INTEGER')
   }
 
   start(s: NewSession, now: number): void {
@@ -53,19 +55,23 @@ export class SessionLedger {
     this.#recordAccess(s.id, s.access)
   }
 
-  /** Spends `oldHash` and issues `newHash` in the same family, all in one synchronous step. */
-  rotate(oldHash: string, newHash: string, access: IssuedAccess, now: number): RotateResult {
+  /**
+   * Spends `oldHash` and issues `newHash` in the same family, all in one synchronous step. A token
+   * spent within `graceMs` is rotated again instead of counting as reuse: two browser tabs share one
+   * refresh cookie and may refresh at once, or a rotation's response may be lost on the way.
+   */
+  rotate(oldHash: string, newHash: string, access: IssuedAccess, now: number, graceMs = 0): RotateResult {
     const row = this.#sql
-      .exec<{ session: string; spent: number; sub: string; auth_time: number; expires_at: number; revoked: number }>(
-        'SELECT t.session, t.spent, s.sub, s.auth_time, s.expires_at, s.revoked FROM refresh_tokens t JOIN sessions s ON s.id = t.session WHERE t.hash = ?',
+      .exec<{ session: string; spent: number; spent_at: number | null; sub: string; auth_time: number; expires_at: number; revoked: number }>(
+        'SELECT t.session, t.spent, t.spent_at, s.sub, s.auth_time, s.expires_at, s.revoked FROM refresh_tokens t JOIN sessions s ON s.id = t.session WHERE t.hash = ?',
         oldHash,
       )
       .toArray()[0]
     if (!row) return { ok: false, reason: 'unknown', revokedJtis: [] }
     if (row.revoked) return { ok: false, reason: 'revoked', revokedJtis: [] }
     if (row.expires_at <= now) return { ok: false, reason: 'expired', revokedJtis: [] }
-    if (row.spent) return { ok: false, reason: 'reused', revokedJtis: this.end(row.session, now) }
-    this.#sql.exec('UPDATE refresh_tokens SET spent = 1 WHERE hash = ?', oldHash)
+    if (row.spent && !(row.spent_at !== null && now - row.spent_at < graceMs)) return { ok: false, reason: 'reused', revokedJtis: this.end(row.session, now) }
+    if (!row.spent) this.#sql.exec('UPDATE refresh_tokens SET spent = 1, spent_at = ? WHERE hash = ?', now, oldHash)
     this.#sql.exec('INSERT INTO refresh_tokens (hash, session) VALUES (?, ?)', newHash, row.session)
     this.#recordAccess(row.session, access)
     return { ok: true, session: row.session, sub: row.sub, authTime: row.auth_time, expiresAt: row.expires_at }

@@ -70,8 +70,8 @@ export class UserObject extends DurableObject<Env> {
     this.#sessions.start(session, Date.now())
   }
 
-  rotateRefreshToken(oldHash: string, newHash: string, access: IssuedAccess): RotateResult {
-    return this.#sessions.rotate(oldHash, newHash, access, Date.now())
+  rotateRefreshToken(oldHash: string, newHash: string, access: IssuedAccess, graceMs = 0): RotateResult {
+    return this.#sessions.rotate(oldHash, newHash, access, Date.now(), graceMs)
   }
 
   /** Ends a session; returns the access token ids revoked with it. */
