@@ -297,6 +297,18 @@ describe('browser sessions', () => {
     await expectInvalid(await call('GET', '/auth/me', { headers: { cookie } }))
   })
 
+  it('logout with only the refresh cookie (the access cookie has expired) ends the session', async () => {
+    const res = await login('login-cookie', { cookie: true })
+    const cookies = res.headers.getAll('set-cookie').map((c) => c.split(';')[0]!)
+    const access = cookies.find((c) => c.startsWith('__Host-access='))!
+    const refresh = cookies.find((c) => c.startsWith('__Host-refresh='))!
+    const out = await call('POST', '/auth/logout', { headers: { cookie: refresh } })
+    expect(out.status).toBe(204)
+    expect(out.headers.getAll('set-cookie').some((c) => c.startsWith('__Host-refresh=;') && /Max-Age=0/.test(c))).toBe(true)
+    await expectInvalid(await call('GET', '/auth/me', { headers: { cookie: access } }))
+    expect((await call('POST', '/auth/refresh', { headers: { cookie: refresh } })).status).toBe(401)
+  })
+
   it('keeps both tokens out of script reach: the refresh token is an HttpOnly cookie that refreshes the session', async () => {
     const res = await login('login-cookie', { cookie: true })
     const body = (await res.json()) as Record<string, unknown>

@@ -100,6 +100,19 @@ export const authRoutes = new Hono<AppEnv>()
     return tokenResponse(c, auth, { accessToken: access.token, jti, ttl, refreshToken: next, refreshTtl: Math.floor((rotated.expiresAt - now) / 1000), cookie: fromCookie !== undefined })
   })
 
+  // A browser whose access cookie has expired still holds its refresh cookie, which script cannot
+  // delete: that cookie alone ends its session (SameSite=Strict keeps other sites from doing it).
+  .post('/auth/logout', async (c, next) => {
+    const refresh = refreshCookie(c)
+    const key = refresh ? ownerOf(refresh) : undefined
+    if (!refresh || !key) return next()
+    const revoked = await loginObject(c.env, key).endSessionOfRefreshToken(await hashSecret(refresh))
+    for (const jti of revoked) revocations.noteRevoked(key, { jti })
+    c.set('logFields', { action: 'auth.logout' })
+    const res = c.body(null, 204, noStore)
+    for (const cookie of clearedSessionCookies()) res.headers.append('Set-Cookie', cookie)
+    return res
+  })
   .post('/auth/logout', requireUser(), async (c) => {
     const user = c.get('user')
     const stub = loginObject(c.env, user.key)

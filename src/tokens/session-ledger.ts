@@ -91,6 +91,12 @@ export class SessionLedger {
     return row ? this.end(row.session, now) : []
   }
 
+  /** Revokes the session a refresh token (by hash) belongs to, spent or not. */
+  endByRefreshToken(hash: string, now: number): string[] {
+    const row = this.#sql.exec<{ session: string }>('SELECT session FROM refresh_tokens WHERE hash = ?', hash).toArray()[0]
+    return row ? this.end(row.session, now) : []
+  }
+
   /** Revokes every session of the user (with "revoke everything issued before now"). */
   endAll(): void {
     this.#sql.exec('UPDATE sessions SET revoked = 1')

@@ -74,6 +74,11 @@ export class UserObject extends DurableObject<Env> {
     return this.#sessions.rotate(oldHash, newHash, access, Date.now(), graceMs)
   }
 
+  /** Ends the session of a refresh token (by hash); returns the access token ids revoked with it. */
+  endSessionOfRefreshToken(hash: string): string[] {
+    return this.#sessions.endByRefreshToken(hash, Date.now())
+  }
+
   /** Ends a session; returns the access token ids revoked with it. */
   endSession(session: string): string[] {
     return this.#sessions.end(session, Date.now())
