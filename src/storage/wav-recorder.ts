@@ -23,8 +23,8 @@ export interface RecordingOptions {
  * The header is at the front of the file but its length is only known at the end. So the first part
  * (header + the first ~5 MiB of audio) stays in memory until `finish()`, later parts are uploaded as
  * they fill (at most one upload in flight), and the first part is uploaded last with the real
- * header. Buffers grow as audio arrives, so a short synthesis holds kilobytes, a long one at most
- * three parts (~15 MiB). Audio shorter than one part (under ~109 s at 24 kHz) is a single `put` at the end. Either
+ * header. The first part's buffer grows as audio arrives, so a short synthesis holds kilobytes; a
+ * long one holds the first part and two part buffers that take turns (~15 MiB), however long. Audio shorter than one part (under ~109 s at 24 kHz) is a single `put` at the end. Either
  * way nothing is visible in the bucket until the recording is complete: an aborted recording leaves
  * no object behind (an unfinished multipart upload is aborted, and R2 expires any it misses).
  */
@@ -37,6 +37,7 @@ export class WavRecorder {
   #upload: R2MultipartUpload | undefined
   #uploaded: R2UploadedPart[] = []
   #inFlight: Promise<void> | undefined
+  #spare: Uint8Array | undefined
   #pcmBytes = 0
   #state: 'open' | 'finished' | 'aborted' = 'open'
 
@@ -95,12 +96,18 @@ export class WavRecorder {
       const partNumber = this.#partNumber
       this.#upload ??= await this.#createUpload()
       const upload = this.#upload
-      this.#inFlight = upload.uploadPart(partNumber, part).then((p) => void this.#uploaded.push(p))
+      this.#inFlight = upload.uploadPart(partNumber, part).then((p) => {
+        this.#uploaded.push(p)
+        // Uploaded: its buffer fills the part after next. Two whole-part buffers take turns.
+        this.#spare = part
+      })
     } else {
       this.#upload ??= await this.#createUpload()
     }
     this.#partNumber += 1
-    this.#current = new Uint8Array(INITIAL_BUFFER_BYTES)
+    // Past the first part the audio is long: whole-part buffers, reused, not grown.
+    this.#current = this.#spare ?? new Uint8Array(PART_BYTES)
+    this.#spare = undefined
     this.#filled = 0
   }
 
