@@ -1,7 +1,8 @@
 import { cloudflareTest } from '@cloudflare/vitest-pool-workers'
 import { defineConfig } from 'vitest/config'
 import { TEST_SECRETS } from './test/support/test-secrets'
-import { AUTH_BINDINGS, trustedIssuers } from './test/support/auth-fixtures'
+import { authBindings, trustedIssuers } from './test/support/auth-fixtures'
+import type { TestSigningKeys } from './test/support/signing-keys'
 
 export default defineConfig({
   plugins: [
@@ -14,7 +15,7 @@ export default defineConfig({
           bindings: {
             ...TEST_SECRETS,
             // Token service: login users, ES256 signing keys mid-rotation, IdPs on the loopback JWKS server.
-            ...AUTH_BINDINGS,
+            ...authBindings(inject<TestSigningKeys>('signingKeys')),
             TRUSTED_ISSUERS: trustedIssuers(jwksUrl),
             ORIGINS: JSON.stringify([
               { url: origins[0], concurrency: 4 },

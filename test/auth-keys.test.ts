@@ -1,14 +1,15 @@
 import { env } from 'cloudflare:workers'
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, SignJWT, type JWK } from 'jose'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, inject, it } from 'vitest'
 import { getAuthConfig } from '../src/auth/auth-config'
 import { parseSigningKeys } from '../src/auth/signing-keys'
 import { verifyAccessToken } from '../src/auth/verify-token'
 import { issueAccessToken } from '../src/tokens/issue-token'
 import { ConfigError } from '../src/config/config-error'
 import { call, errorOf } from './support/api'
-import { ED25519_KEY, PREVIOUS_SIGNING_KEY, SIGNING_KEY, STRANGER_KEY } from './support/auth-fixtures'
 import { es256TokenFor, loggedIn, tokenFor, uniqueUser } from './support/tokens'
+
+const { current: SIGNING_KEY, previous: PREVIOUS_SIGNING_KEY, stranger: STRANGER_KEY, ed25519: ED25519_KEY } = inject('signingKeys')
 
 async function expect401(res: Response, description: RegExp) {
   expect(res.status).toBe(401)

@@ -2,6 +2,7 @@ import type { TestProject } from 'vitest/node'
 import { startOrigin } from '../dev/origin.mjs'
 import { TEST_SECRETS } from './support/test-secrets'
 import { startJwksServer } from './support/jwks-server.mjs'
+import { makeTestSigningKeys, type TestSigningKeys } from './support/signing-keys'
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -10,6 +11,8 @@ declare module 'vitest' {
     jwksUrl: string
     /** Origins for the pool tests (test/origins.test.ts): each counts its own concurrency. */
     poolOrigins: { single1: string; single2: string; empty: string; refused: string }
+    /** The edge's signing keys of this run (private JWKs). */
+    signingKeys: TestSigningKeys
   }
 }
 
@@ -20,6 +23,7 @@ declare module 'vitest' {
 export default async function setup(project: TestProject) {
   const primary = await startOrigin({ port: 0, secret: TEST_SECRETS.ORIGIN_SECRET, engine: 'espeak' })
   project.provide('originUrls', [primary.url])
+  project.provide('signingKeys', await makeTestSigningKeys())
   const idp = await startJwksServer()
   project.provide('jwksUrl', idp.url)
   // Tone engine: fast and deterministic, the pool tests are about who gets a GPU, not the speech.
