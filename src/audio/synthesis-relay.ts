@@ -4,7 +4,7 @@ import { wavHeader, type PcmFormat } from './wav-header'
 
 export type RelayFailure = 'odd_length' | 'origin_cut' | 'origin_idle_timeout' | 'storage_failed' | 'client_gone' | 'client_stalled'
 
-export type RelayOutcome = { ok: true; object: R2Object; pcmBytes: number } | { ok: false; reason: RelayFailure }
+export type RelayOutcome = { ok: true; object: R2Object } | { ok: false; reason: RelayFailure }
 
 export interface RelayOptions {
   open: OpenOriginStream
@@ -103,7 +103,7 @@ export function relaySynthesis(options: RelayOptions): ReadableStream<Uint8Array
             failure = 'storage_failed'
             finishing = true
             const object = await recorder.finish()
-            await end({ ok: true, object, pcmBytes: recorder.pcmBytes })
+            await end({ ok: true, object })
             controller.close()
             return
           }

@@ -1,4 +1,3 @@
-import type { Tier } from '../config/tiers'
 
 export type LimitCode = 'rate_limited' | 'daily_quota' | 'concurrency' | 'storage_quota'
 
@@ -16,12 +15,6 @@ export interface LimitSnapshot {
   day: LimitState
   concurrency: LimitState
   storage: LimitState
-}
-
-export interface AdmitInput {
-  tier: Tier
-  /** Identifies the synthesis in logs and in its lease. */
-  requestId: string
 }
 
 export type AdmitResult =

@@ -22,7 +22,10 @@ export interface Admission {
   headers: Record<string, string>
   /** Keeps the slot alive while audio streams. */
   renew(): Promise<void>
-  /** Frees the slot; charges quota only for a success. Safe to call more than once. */
+  /**
+   * Frees the slot; charges quota only for a success. Safe to call more than once. Registered with
+   * waitUntil, so it happens even when the client has gone (the request's own I/O is then cancelled).
+   */
   settle(outcome: SettleOutcome): Promise<void>
 }
 
@@ -31,7 +34,7 @@ export interface Admission {
  * the RateLimit headers; 401 if the token was revoked. One Durable Object round trip, or none when
  * the user is known to be over.
  */
-export async function admitSynthesis(env: Env, user: Principal, tier: Tier, requestId: string): Promise<Admission> {
+export async function admitSynthesis(env: Env, user: Principal, tier: Tier, requestId: string, waitUntil: (promise: Promise<unknown>) => void): Promise<Admission> {
   const now = Date.now()
   refuseIfKnownOverLimit(user, now)
   const stub = userObject(env, user)
@@ -45,16 +48,18 @@ export async function admitSynthesis(env: Env, user: Principal, tier: Tier, requ
     if (firm) denials.remember(denialKey(user), result.code, now + result.retryAfter * 1000, headers)
     throw limitError(result.code, result.retryAfter, headers)
   }
-  let settled = false
+  let settled: Promise<void> | undefined
   return {
     headers,
     renew: async () => {
       if (!settled) await stub.renew(result.reservation)
     },
-    settle: async (outcome) => {
-      if (settled) return
-      settled = true
-      await stub.settle(result.reservation, outcome, tier)
+    settle: (outcome) => {
+      if (!settled) {
+        settled = stub.settle(result.reservation, outcome, tier).then(() => {})
+        waitUntil(settled)
+      }
+      return settled
     },
   }
 }

@@ -13,7 +13,7 @@ export interface StreamedFile {
  * buffer: written as several small pieces it costs a delayed-ACK round on the origin's socket
  * (~20 ms measured on loopback, the bulk of the edge's overhead).
  */
-export function multipartBody(fields: [string, string][], file?: StreamedFile): { body: ReadableStream<Uint8Array> | Uint8Array; contentType: string; length: number } {
+export function multipartBody(fields: [string, string][], file?: StreamedFile): { body: ReadableStream<Uint8Array> | Uint8Array; contentType: string } {
   const boundary = `----cosyvoice-edge-${crypto.randomUUID()}`
   const enc = new TextEncoder()
   const head = enc.encode(
@@ -28,10 +28,9 @@ export function multipartBody(fields: [string, string][], file?: StreamedFile): 
     const whole = new Uint8Array(head.length + tail.length)
     whole.set(head)
     whole.set(tail, head.length)
-    return { body: whole, contentType, length: whole.length }
+    return { body: whole, contentType }
   }
-  const length = head.length + file.size + tail.length
-  const { readable, writable } = new FixedLengthStream(length)
+  const { readable, writable } = new FixedLengthStream(head.length + file.size + tail.length)
   void (async () => {
     const writer = writable.getWriter()
     try {
@@ -48,7 +47,7 @@ export function multipartBody(fields: [string, string][], file?: StreamedFile): 
       await writer.abort(e).catch(() => {})
     }
   })()
-  return { body: readable, contentType, length }
+  return { body: readable, contentType }
 }
 
 function escapeName(s: string): string {

@@ -23,19 +23,16 @@ export interface AdmitAndAcquireInput {
  * wait). In that order, not in parallel: a user over their limits must never reach the one pool
  * object all users share, nor hold a place in its queue (measured, the parallel version saved about
  * one local round trip, inside this machine's noise: bench/NOTES.md). If the slot is refused, the
- * admission is settled as a failure (nothing charged), through waitUntil so that it happens even
- * when the client has gone. The admission's lease is kept alive while the request waits for a slot.
+ * admission is settled as a failure (nothing charged). The admission's lease is kept alive while the request waits for a slot.
  */
 export async function admitAndAcquire(input: AdmitAndAcquireInput): Promise<{ admission: Admission; slot: OriginSlot }> {
   const { env, config, user, tier, requestId, waitUntil } = input
-  const admission = await admitSynthesis(env, user, tier, requestId)
+  const admission = await admitSynthesis(env, user, tier, requestId, waitUntil)
   const renewal = setInterval(() => void admission.renew().catch(() => {}), LEASE_RENEW_MS)
   try {
     return { admission, slot: await acquireOriginSlot(env, config, { user: user.key, signal: input.clientSignal, waitUntil }) }
   } catch (e) {
-    const settled = admission.settle({ ok: false })
-    waitUntil(settled)
-    await settled
+    await admission.settle({ ok: false })
     throw e instanceof ApiError ? withHeaders(e, admission.headers) : e
   } finally {
     clearInterval(renewal)

@@ -59,10 +59,7 @@ export const ttsRoutes = new Hono<AppEnv>().post('/v1/tts', requireUser({ scope:
     })
   } catch (e) {
     clearInterval(renewal)
-    // waitUntil: when the client has gone, the request's own I/O is cancelled, but the slot must still be freed.
-    const settled = admission.settle({ ok: false })
-    c.executionCtx.waitUntil(settled)
-    await settled
+    await admission.settle({ ok: false })
     throw e instanceof ApiError ? withHeaders(e, admission.headers) : e
   }
 
@@ -81,12 +78,11 @@ export const ttsRoutes = new Hono<AppEnv>().post('/v1/tts', requireUser({ scope:
     onEnd: (outcome: RelayOutcome) => {
       clearInterval(renewal)
       console.log(JSON.stringify({ request_id: requestId, event: 'synthesis_end', ok: outcome.ok, ...(outcome.ok ? { bytes: outcome.object.size } : { reason: outcome.reason }) }))
-      // waitUntil: when the client has gone, the request's own I/O is cancelled, but the slot must still be freed.
-      const settled = admission.settle(outcome.ok ? { ok: true, storedKey: key, bytes: outcome.object.size } : { ok: false, charge: walkedAway(outcome.reason) })
-      c.executionCtx.waitUntil(settled)
-      // The origin slot is freed the moment the synthesis ends, in parallel with the user's.
-      const released = slot.release({ failure: originFailureOf(outcome) })
-      return Promise.all([settled, released]).then(() => {})
+      // Both slots are freed the moment the synthesis ends, in parallel (each through waitUntil).
+      return Promise.all([
+        admission.settle(outcome.ok ? { ok: true, storedKey: key, bytes: outcome.object.size } : { ok: false, charge: walkedAway(outcome.reason) }),
+        slot.release({ failure: originFailureOf(outcome) }),
+      ]).then(() => {})
     },
   })
   c.set('logFields', { action: 'tts', resource: audioId, mode: request.mode, characters, origin: open.origin.url })
