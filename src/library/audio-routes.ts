@@ -1,7 +1,7 @@
 import { Hono } from 'hono'
 import type { AppEnv } from '../app-env'
 import { requireUser } from '../auth/require-user'
-import { badRequest, notFound } from '../http/api-error'
+import { notFound } from '../http/api-error'
 import { serveObject } from '../http/serve-object'
 import { audioKey, audioPrefix, isValidId } from '../storage/keys'
 import { listWithMetadata } from '../storage/list-with-metadata'
@@ -21,9 +21,7 @@ export const audioRoutes = new Hono<AppEnv>()
     const user = c.get('user')
     const { limit, cursor } = listingQuery(c, R2_PAGE_MAX)
     const prefix = audioPrefix(user.key)
-    const listing = await listWithMetadata(c.env.AUDIO, { prefix, limit, cursor }).catch(() => {
-      throw badRequest('invalid cursor', 'invalid_cursor')
-    })
+    const listing = await listWithMetadata(c.env.AUDIO, { prefix, limit, cursor })
     const items = listing.objects.map((o) => audioView(o.key.slice(prefix.length, -'.wav'.length), o))
     return c.json({ items, cursor: listing.truncated ? listing.cursor : null })
   })
@@ -48,10 +46,8 @@ export const audioRoutes = new Hono<AppEnv>()
     const object = isValidId(id) ? await c.env.AUDIO.head(key) : null
     if (!object) throw notFound('audio')
     await c.env.AUDIO.delete(key)
-    const owner = userObject(c.env, c.get('user'))
-    await owner.removeStored(key)
     // Its share links die with it (410 share_revoked); its signed links 404, the object being gone.
-    await owner.revokeSharesOfAudio(id)
+    await userObject(c.env, c.get('user')).forgetAudio(key, id)
     c.set('logFields', { action: 'audio.delete', resource: id })
     return c.body(null, 204)
   })

@@ -31,7 +31,7 @@ export class UsageLedger {
   }
 
   admit(tier: Tier, requestId: string, now: number): AdmitResult {
-    this.#expire(now)
+    this.expire(now)
     const limits = this.snapshot(tier, now)
     const refuse = (code: Extract<AdmitResult, { ok: false }>['code'], state: LimitState) => ({ ok: false as const, code, retryAfter: Math.max(1, state.resetSeconds), limits })
     if (limits.storage.remaining !== null && limits.storage.remaining <= 0) return refuse('storage_quota', limits.storage)
@@ -94,13 +94,10 @@ export class UsageLedger {
     return this.#sql.exec<{ next: number | null }>('SELECT MIN(expires_at) AS next FROM leases').one().next
   }
 
-  #expire(now: number): void {
+  /** Drops lapsed leases (a Worker that died) and counts too old to matter. */
+  expire(now: number): void {
     this.#sql.exec('DELETE FROM leases WHERE expires_at <= ?', now)
     this.#sql.exec('DELETE FROM admissions WHERE at <= ?', now - MINUTE_MS)
     this.#sql.exec('DELETE FROM daily WHERE day < ?', Math.floor(now / DAY_MS) - 1)
-  }
-
-  expire(now: number): void {
-    this.#expire(now)
   }
 }

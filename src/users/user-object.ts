@@ -119,8 +119,10 @@ export class UserObject extends DurableObject<Env> {
     return this.#shares.revoke(shareId, Date.now())
   }
 
-  revokeSharesOfAudio(audioId: string): number {
-    return this.#shares.revokeAudio(audioId, Date.now())
+  /** Audio was deleted: its bytes go back to the quota and its shares die, in one call. */
+  forgetAudio(key: string, audioId: string): void {
+    this.#usage.removeStored(key)
+    this.#shares.revokeAudio(audioId, Date.now())
   }
 
   /** One anonymous request for a share: checked, counted, and each counted download audited, atomically. */

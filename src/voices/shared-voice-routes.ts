@@ -38,9 +38,7 @@ export const sharedVoiceRoutes = new Hono<AppEnv>()
   })
   .get('/v1/shared-voices', requireUser({ scope: 'voices' }), async (c) => {
     const { limit, cursor } = listingQuery(c, R2_PAGE_MAX)
-    const page = await listSharedVoices(c.env.AUDIO, limit, cursor).catch(() => {
-      throw badRequest('invalid cursor', 'invalid_cursor')
-    })
+    const page = await listSharedVoices(c.env.AUDIO, limit, cursor)
     return c.json(
       { items: page.voices.map((v) => ({ voice_id: v.voiceId, name: v.name, published: v.published })), cursor: page.cursor },
       200,

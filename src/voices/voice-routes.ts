@@ -5,7 +5,7 @@ import { requireFreshAuth } from '../auth/fresh-auth'
 import { requireUser } from '../auth/require-user'
 import { getConfig } from '../config/app-config'
 import { tierFor } from '../config/tiers'
-import { ApiError, badRequest, notFound } from '../http/api-error'
+import { ApiError, notFound } from '../http/api-error'
 import { serveObject } from '../http/serve-object'
 import { usageOf } from '../limits/user-limits'
 import { userObject } from '../users/user-stub'
@@ -68,9 +68,7 @@ export const voiceRoutes = new Hono<AppEnv>()
     const user = c.get('user')
     const { limit, cursor } = listingQuery(c, R2_PAGE_MAX)
     const prefix = voicePrefix(user.key)
-    const listing = await listWithMetadata(c.env.AUDIO, { prefix, limit, cursor }).catch(() => {
-      throw badRequest('invalid cursor', 'invalid_cursor')
-    })
+    const listing = await listWithMetadata(c.env.AUDIO, { prefix, limit, cursor })
     const items = listing.objects.map((o) => voiceView(o.key.slice(prefix.length), o))
     return c.json({ items, cursor: listing.truncated ? listing.cursor : null }, 200, { 'Cache-Control': 'private, no-store' })
   })
