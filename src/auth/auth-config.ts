@@ -13,11 +13,11 @@ export interface LoginUser {
 
 export interface AuthConfig {
   /**
-   * The edge as an issuer: HS256 with JWT_SECRET, and SIGNING_JWK when set. `hmacKey` is the same
-   * secret imported once: handing jose raw bytes re-imports them on every verification (measured
-   * at twice the cost of the HMAC itself, docs/BENCHMARKS.md).
+   * The edge as an issuer: HS256 with JWT_SECRET, and SIGNING_JWK when set. `hmacKey` is JWT_SECRET
+   * imported once, for tokens and CSRF tokens alike: handing jose raw bytes re-imports them on every
+   * call (measured at twice the cost of the HMAC itself, docs/BENCHMARKS.md).
    */
-  edge: { issuer: string; audience: string; secret: Uint8Array; hmacKey: CryptoKey; signing: SigningKeys | undefined }
+  edge: { issuer: string; audience: string; hmacKey: CryptoKey; signing: SigningKeys | undefined }
   trustedIssuers: TrustedIssuer[]
   users: ReadonlyMap<string, LoginUser>
   /** ACCESS_TTL: life of access tokens from login and refresh, seconds. Default 3600. */
@@ -51,7 +51,8 @@ async function build(env: Env): Promise<AuthConfig> {
   const { jwt } = getConfig(env)
   return {
     edge: {
-      ...jwt,
+      issuer: jwt.issuer,
+      audience: jwt.audience,
       hmacKey: await crypto.subtle.importKey('raw', jwt.secret, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']),
       signing: await parseSigningKeys(env.SIGNING_JWK, env.SIGNING_JWK_PREVIOUS),
     },

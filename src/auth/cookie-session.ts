@@ -33,15 +33,15 @@ export function refreshCookie(c: Context): string | undefined {
   return getCookie(c, REFRESH_COOKIE)
 }
 
-export async function csrfTokenFor(jti: string, secret: Uint8Array): Promise<string> {
-  const key = await crypto.subtle.importKey('raw', secret, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign'])
+/** `key` is JWT_SECRET imported once for HMAC-SHA256 (AuthConfig.edge.hmacKey). */
+export async function csrfTokenFor(jti: string, key: CryptoKey): Promise<string> {
   return base64url(new Uint8Array(await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(`csrf:${jti}`))))
 }
 
 /** Constant-time check of the request's X-CSRF-Token against the one bound to `jti`. */
-export async function csrfValid(sent: string | undefined, jti: string | undefined, secret: Uint8Array): Promise<boolean> {
+export async function csrfValid(sent: string | undefined, jti: string | undefined, key: CryptoKey): Promise<boolean> {
   if (!sent || !jti) return false
-  const expected = new TextEncoder().encode(await csrfTokenFor(jti, secret))
+  const expected = new TextEncoder().encode(await csrfTokenFor(jti, key))
   const given = new TextEncoder().encode(sent)
   return given.length === expected.length && crypto.subtle.timingSafeEqual(given, expected)
 }

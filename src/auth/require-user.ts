@@ -61,7 +61,7 @@ export const requireUser = (options: RequireUserOptions = {}): MiddlewareHandler
       if (e instanceof InvalidTokenError) throw invalidToken(e.reason, { internal: e.code, cause: e.cause })
       throw e
     }
-    if (cookie && !isSafeMethod(c.req.method) && !(await csrfValid(c.req.header(CSRF_HEADER), user.jti, auth.edge.secret)))
+    if (cookie && !isSafeMethod(c.req.method) && !(await csrfValid(c.req.header(CSRF_HEADER), user.jti, auth.edge.hmacKey)))
       throw new ApiError(403, 'csrf_failed', `a cookie-authenticated ${c.req.method} needs the X-CSRF-Token header from login`)
     if (revocation === 'cached' && !(await revocations.isActive(c.env, user, auth.revocationCacheMs)))
       throw invalidToken('token revoked', { internal: 'revoked (isolate cache)' })

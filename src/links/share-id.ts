@@ -1,5 +1,6 @@
 import type { Env } from '../env'
 import { base64url, fromBase64url } from './base64url'
+import { toHex } from '../util/hex'
 
 /**
  * A share id is `<owner object id>.<128 random bits>`, both base64url. Anonymous requests must
@@ -24,7 +25,7 @@ export function shareOwner(env: Env, shareId: string) {
   let id: DurableObjectId
   try {
     // Rejects ids that this namespace did not make, so a forged prefix creates no object.
-    id = env.USERS.idFromString(bytesToHex(owner))
+    id = env.USERS.idFromString(toHex(owner))
   } catch {
     return null
   }
@@ -33,8 +34,4 @@ export function shareOwner(env: Env, shareId: string) {
 
 function hexToBytes(hex: string): Uint8Array {
   return Uint8Array.from(hex.match(/../g) ?? [], (h) => parseInt(h, 16))
-}
-
-function bytesToHex(bytes: Uint8Array): string {
-  return [...bytes].map((b) => b.toString(16).padStart(2, '0')).join('')
 }

@@ -7,18 +7,18 @@ import { PBKDF2_MAX_ITERATIONS, verifyPassword, type PasswordHash } from '../aut
 import { requireUser } from '../auth/require-user'
 import { revocations } from '../auth/revocation-check'
 import { userKey } from '../auth/user-key'
-import type { Env } from '../env'
 import { ApiError } from '../http/api-error'
 import { readJson } from '../http/read-json'
 import { issueAccessToken } from './issue-token'
 import { PER_IP, PER_USERNAME, type ThrottleResult } from './login-throttle'
 import { hashSecret, newJti, newRefreshToken, ownerOf, randomPart } from './token-ids'
 import { anonymousRateLimit } from '../limits/anonymous-limit'
+import { userObjectByKey } from '../users/user-stub'
 
-/** Stands in for an unknown user's hash, so an unknown name costs the same PBKDF2 as a wrong password. */
 /** How long a just-spent refresh cookie still rotates (tabs refreshing together, a lost response). */
 const COOKIE_REFRESH_GRACE_MS = 30_000
 
+/** Stands in for an unknown user's hash, so an unknown name costs the same PBKDF2 as a wrong password. */
 const DECOY: PasswordHash = { iterations: PBKDF2_MAX_ITERATIONS, salt: new Uint8Array(16), hash: new Uint8Array(32) }
 
 const badCredentials = () => new ApiError(401, 'invalid_credentials', 'invalid username or password')
@@ -160,7 +160,7 @@ export const authRoutes = new Hono<AppEnv>()
   })
 
 /** The user's Durable Object, or the one counting a client IP's logins (`login-ip:` never equals a user key). */
-const loginObject = (env: Env, name: string) => env.USERS.get(env.USERS.idFromName(name))
+const loginObject = userObjectByKey
 
 const iso = (seconds: number) => new Date(seconds * 1000).toISOString()
 
@@ -174,7 +174,7 @@ function tooManyAttempts(result: Extract<ThrottleResult, { ok: false }>): ApiErr
  */
 async function tokenResponse(c: Context<AppEnv>, auth: AuthConfig, t: { accessToken: string; jti: string; ttl: number; refreshToken: string; refreshTtl: number; cookie: boolean }) {
   if (!t.cookie) return c.json({ access_token: t.accessToken, token_type: 'Bearer', expires_in: t.ttl, refresh_token: t.refreshToken }, 200, noStore)
-  const csrf = await csrfTokenFor(t.jti, auth.edge.secret)
+  const csrf = await csrfTokenFor(t.jti, auth.edge.hmacKey)
   const res = c.json({ token_type: 'cookie', expires_in: t.ttl, csrf_token: csrf }, 200, noStore)
   for (const cookie of sessionCookies(t.accessToken, csrf, t.ttl, { token: t.refreshToken, maxAge: t.refreshTtl })) res.headers.append('Set-Cookie', cookie)
   return res

@@ -45,6 +45,6 @@ export async function issueAccessToken(auth: AuthConfig, t: AccessTokenRequest, 
   const signing = auth.edge.signing
   const token = signing
     ? await jwt.setProtectedHeader({ alg: signing.current.alg, kid: signing.current.kid, typ: 'JWT' }).sign(signing.current.privateKey)
-    : await jwt.setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).sign(auth.edge.secret)
+    : await jwt.setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).sign(auth.edge.hmacKey)
   return { token, jti, expiresAt }
 }
