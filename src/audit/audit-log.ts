@@ -11,7 +11,7 @@ export interface AuditEntry {
 }
 
 /** Entries kept per user; the oldest are dropped first. */
-export const AUDIT_RETENTION = 10_000
+const AUDIT_RETENTION = 10_000
 
 /** A user's audit trail, in their Durable Object's SQLite storage. */
 export class AuditLog {

@@ -16,9 +16,9 @@ import { base64url } from './user-key'
  * compute it. A bearer token in the Authorization header needs none: browsers never add it on
  * their own.
  */
-export const ACCESS_COOKIE = '__Host-access'
-export const CSRF_COOKIE = '__Host-csrf'
-export const REFRESH_COOKIE = '__Host-refresh'
+const ACCESS_COOKIE = '__Host-access'
+const CSRF_COOKIE = '__Host-csrf'
+const REFRESH_COOKIE = '__Host-refresh'
 export const CSRF_HEADER = 'x-csrf-token'
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])

@@ -3,7 +3,7 @@ import type { AppEnv } from '../app-env'
 import { ApiError } from '../http/api-error'
 
 /** How recent a login a sensitive operation needs, by default: 5 minutes. */
-export const FRESH_AUTH_SECONDS = 300
+const FRESH_AUTH_SECONDS = 300
 
 /**
  * For sensitive operations (deleting a voice, revoking every session): the token must come from a

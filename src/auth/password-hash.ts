@@ -6,7 +6,7 @@
  * by `scripts/user.mjs` and the ceiling accepted here; below 10 000 a hash is refused as too weak.
  */
 export const PBKDF2_MAX_ITERATIONS = 100_000
-export const PBKDF2_MIN_ITERATIONS = 10_000
+const PBKDF2_MIN_ITERATIONS = 10_000
 const HASH_BYTES = 32
 
 export interface PasswordHash {
@@ -35,7 +35,7 @@ export async function verifyPassword(password: string, stored: PasswordHash): Pr
   return crypto.subtle.timingSafeEqual(derived, stored.hash)
 }
 
-export async function derive(password: string, salt: Uint8Array, iterations: number): Promise<Uint8Array> {
+async function derive(password: string, salt: Uint8Array, iterations: number): Promise<Uint8Array> {
   const key = await crypto.subtle.importKey('raw', new TextEncoder().encode(password.normalize('NFC')), 'PBKDF2', false, ['deriveBits'])
   const bits = await crypto.subtle.deriveBits({ name: 'PBKDF2', hash: 'SHA-256', salt, iterations }, key, HASH_BYTES * 8)
   return new Uint8Array(bits)

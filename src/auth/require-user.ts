@@ -10,7 +10,7 @@ import { InvalidTokenError, verifyAccessToken } from './verify-token'
 const REALM = 'cosyvoice-edge'
 
 /** RFC 6750 §3: the challenge a 401 or 403 carries. */
-export function bearerChallenge(error: 'invalid_token' | 'insufficient_scope', description: string, scope?: string): string {
+function bearerChallenge(error: 'invalid_token' | 'insufficient_scope', description: string, scope?: string): string {
   const desc = description.replace(/["\\]/g, '')
   return `Bearer realm="${REALM}", error="${error}", error_description="${desc}"${scope ? `, scope="${scope}"` : ''}`
 }

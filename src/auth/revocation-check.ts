@@ -32,7 +32,7 @@ interface Entry {
  *
  * Failing closed: if the object cannot be reached, the request fails (500), it is never admitted.
  */
-export class RevocationCache {
+class RevocationCache {
   readonly #entries = new Map<string, Entry>()
 
   async isActive(env: Env, user: Principal, ttlMs: number, now = Date.now()): Promise<boolean> {

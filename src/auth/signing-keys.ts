@@ -2,7 +2,7 @@ import { createLocalJWKSet, importJWK, type JWK, type JWTVerifyGetKey } from 'jo
 import { ConfigError } from '../config/config-error'
 
 /** Asymmetric algorithms the edge signs with. Never an HMAC: a public key must not verify as a secret. */
-export const ASYMMETRIC_ALGS = ['ES256', 'EdDSA'] as const
+const ASYMMETRIC_ALGS = ['ES256', 'EdDSA'] as const
 export type AsymmetricAlg = (typeof ASYMMETRIC_ALGS)[number]
 
 export interface SigningKeys {

@@ -6,10 +6,13 @@
  * prefix of another user's key. The issuer is part of the input so two identity providers that both
  * have a user "alice" never share data or quota.
  */
-export async function userKey(issuer: string, sub: string): Promise<string> {
-  const input = new TextEncoder().encode(`${issuer}\u0000${sub}`)
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', input))
-  return base64url(digest)
+export function userKey(issuer: string, sub: string): Promise<string> {
+  return sha256Base64url(`${issuer}\u0000${sub}`)
+}
+
+/** SHA-256 of a UTF-8 string, base64url without padding (43 characters). */
+export async function sha256Base64url(text: string): Promise<string> {
+  return base64url(new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text))))
 }
 
 export function base64url(bytes: Uint8Array): string {

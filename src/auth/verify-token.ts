@@ -6,9 +6,9 @@ import type { TrustedIssuer } from './trusted-issuers'
 import { userKey } from './user-key'
 
 /** Tokens longer than this are refused before any crypto runs. */
-export const MAX_TOKEN_BYTES = 8 * 1024
+const MAX_TOKEN_BYTES = 8 * 1024
 /** Allowed disagreement between our clock and the issuer's, for exp, nbf and iat. */
-export const CLOCK_SKEW_SECONDS = 30
+const CLOCK_SKEW_SECONDS = 30
 
 /** A token that must be refused. `reason` is for the client; `code` (jose's, or ours) is for the log. */
 export class InvalidTokenError extends Error {
@@ -84,7 +84,7 @@ async function verifyExternalToken(token: string, trusted: TrustedIssuer, now: n
   return principalFromClaims(payload, trusted.issuer, claimAt(payload, trusted.roleClaim), now)
 }
 
-export async function principalFromClaims(payload: JWTPayload, issuer: string, roleClaim: unknown, now: number): Promise<Principal> {
+async function principalFromClaims(payload: JWTPayload, issuer: string, roleClaim: unknown, now: number): Promise<Principal> {
   const sub = payload.sub
   if (typeof sub !== 'string' || sub.length === 0 || sub.length > 512) throw new InvalidTokenError('invalid "sub" claim', 'ERR_SUB')
   if (typeof payload.iat === 'number' && payload.iat > now / 1000 + CLOCK_SKEW_SECONDS)

@@ -13,7 +13,7 @@ export interface Tier {
   maxVoices: number | null
 }
 
-export const DEFAULT_TIERS: Readonly<Record<string, Tier>> = {
+const DEFAULT_TIERS: Readonly<Record<string, Tier>> = {
   free: { perMinute: 10, perDay: 200, concurrency: 1, maxChars: 500, storageBytes: 100 * 1000 ** 2, maxLinkSeconds: 3600, maxVoices: 5 },
   premium: { perMinute: 60, perDay: 5000, concurrency: 4, maxChars: 5000, storageBytes: 10 * 1000 ** 3, maxLinkSeconds: 86400, maxVoices: 50 },
   admin: { perMinute: null, perDay: null, concurrency: null, maxChars: 20000, storageBytes: null, maxLinkSeconds: 7 * 86400, maxVoices: null },

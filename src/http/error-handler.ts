@@ -4,7 +4,7 @@ import type { AppEnv } from '../app-env'
 import { ApiError } from './api-error'
 import { ConfigError } from '../config/config-error'
 
-export function errorBody(c: Context<AppEnv>, code: string, message: string) {
+function errorBody(c: Context<AppEnv>, code: string, message: string) {
   return { error: { code, message, request_id: c.get('requestId') ?? null } }
 }
 

@@ -89,7 +89,7 @@ export function etagMatches(header: string, etag: string): boolean {
 }
 
 /** RFC 6266: an ASCII fallback plus the UTF-8 name, with nothing that could break the header. */
-export function contentDisposition(type: 'inline' | 'attachment', filename: string): string {
+function contentDisposition(type: 'inline' | 'attachment', filename: string): string {
   const ascii = filename.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 100) || 'download'
   return `${type}; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(filename.slice(0, 100))}`
 }

@@ -64,7 +64,7 @@ export type Claim = { ok: true; share: Share; audioKey: string; counted: boolean
  * another paid for, never more than it. Every check and count is one synchronous SQLite
  * transaction in the owner's Durable Object, so it is exact under any concurrency.
  */
-export const SESSION_MS = 30 * 60_000
+const SESSION_MS = 30 * 60_000
 export const MAX_FREE_PIECES = 32
 /** Bytes one counted download may release, in copies of the object: a play plus seeks, not repeated copies. */
 export const SESSION_COPIES = 2

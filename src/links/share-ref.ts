@@ -1,4 +1,4 @@
-import { base64url } from './base64url'
+import { sha256Base64url } from '../auth/user-key'
 
 /**
  * How a share is named wherever its id must not appear: operator logs and the owner's audit trail.
@@ -8,6 +8,5 @@ import { base64url } from './base64url'
  * one. `GET /v1/shares` shows each share's ref, so the owner can match audit entries to shares.
  */
 export async function shareRef(shareId: string): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(shareId))
-  return `share:${base64url(new Uint8Array(digest)).slice(0, 8)}`
+  return `share:${(await sha256Base64url(shareId)).slice(0, 8)}`
 }

@@ -7,7 +7,7 @@ import { toHex } from '../util/hex'
  * later or against another endpoint. The check on the origin side is `dev/origin-proof.mjs` (and the
  * Python version for operators in docs/ORIGIN-PROOF.md).
  */
-export const PROOF_VERSION = 'v1'
+const PROOF_VERSION = 'v1'
 
 export interface ProofInput {
   method: string
@@ -29,7 +29,7 @@ function hmacKey(secret: string): Promise<CryptoKey> {
   return key
 }
 
-export function proofMessage(p: ProofInput): string {
+function proofMessage(p: ProofInput): string {
   return [PROOF_VERSION, p.timestamp, p.method.toUpperCase(), p.path, p.requestId, p.userId, p.role].join('\n')
 }
 

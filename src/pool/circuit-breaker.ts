@@ -11,7 +11,7 @@ export interface BreakerRow {
 
 const CLOSED: BreakerRow = { state: 'closed', failures: 0, users: [], openedAt: null, probeAt: null }
 /** A run of failures opens the breaker only if it comes from at least this many users. */
-export const MIN_FAILING_USERS = 2
+const MIN_FAILING_USERS = 2
 const USERS_KEPT = 4
 
 /**

@@ -1,7 +1,7 @@
 import { edgeProofHeaders } from '../origin/edge-proof'
 
 const PROBE_TIMEOUT_MS = 5_000
-export const PROBE_PATH = '/health'
+const PROBE_PATH = '/health'
 
 /**
  * Is an origin that was taken out answering again? `GET /health`, signed like any edge call, within

@@ -1,4 +1,4 @@
-import { base64url } from '../auth/user-key'
+import { base64url, sha256Base64url } from '../auth/user-key'
 
 /**
  * Ids and secrets the edge hands out, structured as `<user key>.<random>` so that the id alone
@@ -24,6 +24,4 @@ export function ownerOf(id: string): string | undefined {
 }
 
 /** SHA-256, base64url: how refresh tokens are stored. */
-export async function hashSecret(secret: string): Promise<string> {
-  return base64url(new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(secret))))
-}
+export const hashSecret = sha256Base64url

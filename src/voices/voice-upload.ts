@@ -4,13 +4,13 @@ import { ApiError, badRequest } from '../http/api-error'
  * The largest `POST /v1/voices` body. The biggest prompt the rules allow (30 s of 48 kHz stereo
  * 32-bit) is about 11.5 MB; 16 MiB leaves room for multipart framing and other WAV chunks.
  */
-export const MAX_UPLOAD_BYTES = 16 * 1024 * 1024
-export const MAX_NAME_CHARS = 100
+const MAX_UPLOAD_BYTES = 16 * 1024 * 1024
+const MAX_NAME_CHARS = 100
 /**
  * The transcript of at most 30 s of speech is a few hundred characters. It is stored in R2 custom
  * metadata (8 KiB per object, up to 4 bytes a character), so it must stay bounded.
  */
-export const MAX_PROMPT_TEXT_CHARS = 1000
+const MAX_PROMPT_TEXT_CHARS = 1000
 
 const FIELDS = ['name', 'prompt_text', 'prompt_wav'] as const
 
