@@ -118,6 +118,22 @@ describe('admission: an origin never runs more than its concurrency', () => {
     expect(Number(refused.retryAfter)).toBeGreaterThanOrEqual(1)
   })
 
+  it('bounds the whole queue too: past ORIGIN_QUEUE_MAX, other users get 503 origins_busy', async () => {
+    const edge = edgeWith([{ url: origins.single1 }], { ORIGIN_QUEUE_MAX: '1' })
+    const users = await Promise.all([heavyUser(), heavyUser(), heavyUser()])
+    const results = await Promise.all(
+      users.map(async (token, i) => {
+        const res = await edge.tts(token, `Queue ${i}. [[dev:delay=300]]`)
+        return { status: res.status, code: res.status === 200 ? ((await res.arrayBuffer()), 'ok') : (await errorOf(res)).code, retryAfter: res.headers.get('retry-after') }
+      }),
+    )
+    // One running, one waiting, the third user over the pool's bound.
+    expect(results.map((r) => r.status).sort()).toEqual([200, 200, 503])
+    const refused = results.find((r) => r.status === 503)!
+    expect(refused.code).toBe('origins_busy')
+    expect(Number(refused.retryAfter)).toBeGreaterThanOrEqual(1)
+  })
+
   it('is fair across users: A queues 10, then B sends 1, and B is served before A’s fourth', async () => {
     const edge = edgeWith([{ url: origins.single1 }], { ORIGIN_QUEUE_PER_USER: '20' })
     const [a, b] = await Promise.all([heavyUser(), heavyUser()])

@@ -13,6 +13,7 @@ const TEST_PASSWORD_HASH = 'pbkdf2-sha256$100000$z09D2OIsxrTuJ66dD-yS9A$EaFMYRxV
 /** One user per test that logs in: throttles and sessions are per user and storage is not reset. */
 export const LOGIN_USERS = {
   'login-basic': 'premium',
+  'login-removed': 'free',
   'login-rotate': 'free',
   'login-reuse': 'free',
   'login-logout': 'free',
