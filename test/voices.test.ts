@@ -275,6 +275,15 @@ describe('a user\'s voices', () => {
     expect((await call('DELETE', `/v1/voices/${one.voice_id}`, { token })).status).toBe(204)
     expect((await upload(token, { file: small })).status).toBe(201)
   })
+
+  it('holds the voice cap exactly under concurrent uploads', async () => {
+    const token = await tokenFor(uniqueUser())
+    const small = makeWav({ sampleRate: 16000, seconds: 1.1 })
+    const statuses = await Promise.all(Array.from({ length: 8 }, (_, i) => upload(token, { file: small, name: `c${i}` }).then((r) => r.status)))
+    expect(statuses.filter((s) => s === 201)).toHaveLength(5)
+    expect(statuses.filter((s) => s === 409)).toHaveLength(3)
+    expect(await listVoices(token)).toHaveLength(5)
+  })
 })
 
 describe('cloning with a voice', () => {

@@ -2,6 +2,8 @@ import type { Tier } from '../config/tiers'
 import type { AdmitResult, LimitSnapshot, LimitState, SettleOutcome } from './limit-types'
 import { LEASE_MS } from '../config/leases'
 
+export type StoreReservation = { ok: true } | { ok: false; reason: 'storage_quota'; remaining: number } | { ok: false; reason: 'count' }
+
 const MINUTE_MS = 60_000
 const DAY_MS = 86_400_000
 
@@ -57,6 +59,22 @@ export class UsageLedger {
     const day = Math.floor((lease?.admitted_at ?? now) / DAY_MS)
     this.#sql.exec('INSERT INTO daily (day, succeeded) VALUES (?, 1) ON CONFLICT (day) DO UPDATE SET succeeded = succeeded + 1', day)
     if (outcome.ok) this.addStored(outcome.storedKey, outcome.bytes)
+  }
+
+  /**
+   * Counts an object about to be stored, if it fits: within the storage quota and, when
+   * `maxUnderPrefix` is given, within that many objects under `prefix` (a tier's voice cap). Check
+   * and count are one synchronous step, so concurrent uploads cannot overshoot.
+   */
+  reserveStored(key: string, bytes: number, tier: Tier, cap?: { prefix: string; max: number }): StoreReservation {
+    const stored = this.#sql.exec<{ total: number | null }>('SELECT SUM(bytes) AS total FROM stored').one().total ?? 0
+    if (tier.storageBytes !== null && stored + bytes > tier.storageBytes) return { ok: false, reason: 'storage_quota', remaining: Math.max(0, tier.storageBytes - stored) }
+    if (cap) {
+      const n = this.#sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM stored WHERE substr(key, 1, ?) = ?', cap.prefix.length, cap.prefix).one().n
+      if (n >= cap.max) return { ok: false, reason: 'count' }
+    }
+    this.addStored(key, bytes)
+    return { ok: true }
   }
 
   addStored(key: string, bytes: number): void {

@@ -2,7 +2,7 @@ import { DurableObject } from 'cloudflare:workers'
 import type { Tier } from '../config/tiers'
 import type { Env } from '../env'
 import type { AdmitResult, LimitSnapshot, SettleOutcome } from '../limits/limit-types'
-import { UsageLedger } from '../limits/usage-ledger'
+import { UsageLedger, type StoreReservation } from '../limits/usage-ledger'
 import { AuditLog, type AuditEntry } from '../audit/audit-log'
 import { RevocationLedger, type RevocationState, type TokenRef } from '../auth/revocation-ledger'
 import { SessionLedger, type IssuedAccess, type NewSession, type RotateResult } from '../tokens/session-ledger'
@@ -169,9 +169,9 @@ export class UserObject extends DurableObject<Env> {
     return this.#usage.snapshot(tier, Date.now())
   }
 
-  /** Counts an object stored outside a synthesis (a voice upload) against the storage quota. */
-  addStored(key: string, bytes: number): void {
-    this.#usage.addStored(key, bytes)
+  /** Counts an object about to be stored outside a synthesis (a voice upload), if it fits: usage-ledger.ts. */
+  reserveStored(key: string, bytes: number, tier: Tier, cap?: { prefix: string; max: number }): StoreReservation {
+    return this.#usage.reserveStored(key, bytes, tier, cap)
   }
 
   /** Gives back a deleted object's bytes. */

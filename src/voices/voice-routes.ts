@@ -7,7 +7,6 @@ import { getConfig } from '../config/app-config'
 import { tierFor } from '../config/tiers'
 import { ApiError, notFound } from '../http/api-error'
 import { serveObject } from '../http/serve-object'
-import { usageOf } from '../limits/user-limits'
 import { userObject } from '../users/user-stub'
 import { isValidId, newId, voiceKey, voicePrefix } from '../storage/keys'
 import { listWithMetadata } from '../storage/list-with-metadata'
@@ -31,34 +30,30 @@ export const voiceRoutes = new Hono<AppEnv>()
     const info = checkedPrompt(upload.audio)
     const { tier } = tierFor(getConfig(c.env).tiers, user.role)
 
-    // Checked, then stored: two concurrent uploads may both pass and overshoot by one voice. The
-    // quota is a fair-use bound, not a security one, so that is not worth a reservation protocol.
-    if (tier.maxVoices !== null) {
-      const existing = await c.env.AUDIO.list({ prefix: voicePrefix(user.key), limit: Math.max(1, tier.maxVoices) })
-      if (existing.objects.length >= tier.maxVoices) {
-        throw new ApiError(409, 'voice_limit', `your tier keeps at most ${tier.maxVoices} voices: delete one first`)
-      }
-    }
-    const { storage } = await usageOf(c.env, user, tier)
-    if (storage.remaining !== null && storage.remaining < upload.audio.byteLength) {
-      // 413, not 429: waiting does not help, a smaller prompt or deleting something does.
-      throw new ApiError(413, 'storage_quota', `storage quota full: this voice needs ${upload.audio.byteLength} bytes and ${storage.remaining} are left`)
-    }
-
     const voiceId = newId()
     const key = voiceKey(user.key, voiceId)
+    // Reserved before it is stored, in one call that checks the quota and the tier's voice cap
+    // together: concurrent uploads cannot overshoot either.
+    const owner = userObject(c.env, user)
+    const cap = tier.maxVoices === null ? undefined : { prefix: voicePrefix(user.key), max: tier.maxVoices }
+    const reserved = await owner.reserveStored(key, upload.audio.byteLength, tier, cap)
+    if (!reserved.ok && reserved.reason === 'count') throw new ApiError(409, 'voice_limit', `your tier keeps at most ${tier.maxVoices} voices: delete one first`)
+    if (!reserved.ok) {
+      // 413, not 429: waiting does not help, a smaller prompt or deleting something does.
+      throw new ApiError(413, 'storage_quota', `storage quota full: this voice needs ${upload.audio.byteLength} bytes and ${reserved.remaining} are left`)
+    }
     // Stored exactly as uploaded, stereo included: the origin loads prompts with
     // torchaudio/soundfile and downmixes to mono there (CosyVoice's load_wav averages the channels),
     // so the owner gets back the file they sent.
-    const object = await c.env.AUDIO.put(key, upload.audio, {
-      httpMetadata: { contentType: PROMPT_CONTENT_TYPES[info.format] },
-      customMetadata: voiceMetadata({ name: upload.name, promptText: upload.promptText, info }),
-    })
+    let object: R2Object
     try {
-      await userObject(c.env, user).addStored(key, object.size)
+      object = await c.env.AUDIO.put(key, upload.audio, {
+        httpMetadata: { contentType: PROMPT_CONTENT_TYPES[info.format] },
+        customMetadata: voiceMetadata({ name: upload.name, promptText: upload.promptText, info }),
+      })
     } catch (e) {
-      // An object the quota does not know about must not stay behind.
-      await c.env.AUDIO.delete(key)
+      // Nothing was stored: the reservation goes back.
+      await owner.removeStored(key)
       throw e
     }
     c.set('logFields', { action: 'voice.create', resource: voiceId })
