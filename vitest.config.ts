@@ -1,4 +1,4 @@
-import { cloudflareTest } from '@cloudflare/vitest-pool-workers'
+import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-pool-workers'
 import { defineConfig } from 'vitest/config'
 import { TEST_SECRETS } from './test/support/test-secrets'
 import { authBindings, trustedIssuers } from './test/support/auth-fixtures'
@@ -6,7 +6,7 @@ import type { TestSigningKeys } from './test/support/signing-keys'
 
 export default defineConfig({
   plugins: [
-    cloudflareTest(({ inject }) => {
+    cloudflareTest(async ({ inject }) => {
       const origins = inject<string[]>('originUrls')
       const jwksUrl = inject<string>('jwksUrl')
       return {
@@ -21,6 +21,8 @@ export default defineConfig({
               { url: origins[0], concurrency: 4 },
             ]),
             TEST_ORIGIN_URLS: JSON.stringify(origins),
+            // The account directory's schema, applied to the test D1 by test/apply-migrations.ts.
+            TEST_MIGRATIONS: await readD1Migrations('./migrations'),
             // Failure tests run one after another against the one primary origin: its breaker must
             // not take it out for every other test (test/origins.test.ts tests the breaker).
             ORIGIN_BREAKER_FAILURES: '1000',
@@ -33,6 +35,7 @@ export default defineConfig({
   ],
   test: {
     globalSetup: ['./test/global-setup.ts'],
+    setupFiles: ['./test/apply-migrations.ts'],
     include: ['test/**/*.test.ts', 'src/**/*.unit.test.ts'],
     testTimeout: 30_000,
     // Every request logs a JSON line; show them only for failing tests.

@@ -14,6 +14,9 @@ import { linkRoutes } from './links/link-routes'
 import { shareRoutes } from './links/share-routes'
 import { voiceRoutes } from './voices/voice-routes'
 import { sharedVoiceRoutes } from './voices/shared-voice-routes'
+import { accountRoutes } from './accounts/account-routes'
+import { syncPendingAccounts } from './accounts/account-sync'
+import type { Env } from './env'
 
 export { UserObject } from './users/user-object'
 export { OriginPool } from './pool/origin-pool'
@@ -33,8 +36,13 @@ const app = new Hono<AppEnv>()
   .route('/', shareRoutes)
   .route('/', voiceRoutes)
   .route('/', sharedVoiceRoutes)
+  .route('/', accountRoutes)
 
 app.onError(onError)
 app.notFound(onNotFound)
 
-export default app
+export default {
+  fetch: app.fetch,
+  /** wrangler.toml [triggers]: account changes and deletion jobs no request delivered (the CLI, a crash). */
+  scheduled: (_controller, env, ctx) => ctx.waitUntil(syncPendingAccounts(env)),
+} satisfies ExportedHandler<Env>

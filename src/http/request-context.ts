@@ -42,7 +42,10 @@ export const requestContext = (): MiddlewareHandler<AppEnv> =>
     )
   }
 
-/** Link tokens and share ids are bearer credentials: they must not land in operator logs. */
+/** Link tokens, share ids and invite tokens are bearer credentials: they must not land in operator logs. */
 export function redactPath(path: string): string {
-  return path.replace(/^\/(d|s)\/[^/]+/, '/$1/<redacted>').replace(/^(\/v1\/shares\/)[^/]+/, '$1<redacted>')
+  return path
+    .replace(/^\/(d|s)\/[^/]+/, '/$1/<redacted>')
+    .replace(/^(\/v1\/shares\/)[^/]+/, '$1<redacted>')
+    .replace(/^(\/auth\/invite\/)[^/]+/, '$1<redacted>')
 }

@@ -9,12 +9,33 @@ import { SessionLedger, type IssuedAccess, type NewSession, type RotateResult } 
 import { LoginThrottle, type ThrottlePolicy, type ThrottleResult } from '../tokens/login-throttle'
 import { ShareLedger, type Claim, type NewShare, type Share, type ShareRequest } from '../links/share-ledger'
 import { shareRef } from '../links/share-ref'
+import { AccountGate } from '../accounts/account-gate'
+import { AccountErasure } from '../accounts/account-erasure'
+import { SessionInfo, type SessionDetails, type SessionOrigin } from '../accounts/session-info'
+import type { AccountSnapshot } from '../accounts/user-directory'
 
 /** Live (unexpired, unrevoked) shares one user may have at once: keeps each object's table small. */
 const MAX_ACTIVE_SHARES = 1000
 
 /** How long a `jti` revoked without a known expiry stays revoked: longer than any token the edge mints. */
 const MAX_REVOKED_JTI_MS = 31 * 86_400_000
+
+/** What a closed account's revocation state says: every token, whenever issued, is revoked. */
+const CLOSED: RevocationState = { revokedBefore: Number.MAX_SAFE_INTEGER, jtis: [] }
+
+/** What applying an account change did, for the caller's isolate cache (auth/revocation-check.ts). */
+export interface AccountApplied {
+  applied: boolean
+  /** The account is closed (disabled or deleted): every token of the user is refused. */
+  closed: boolean
+  revokedJtis: string[]
+}
+
+/** One of the user's login sessions, as they see it in their list. */
+export interface SessionView extends SessionDetails {
+  id: string
+  expiresAt: number
+}
 
 /**
  * One per user (named by the user key, auth/user-key.ts): the single place where that user's
@@ -31,6 +52,9 @@ export class UserObject extends DurableObject<Env> {
   readonly #sessions: SessionLedger
   readonly #logins: LoginThrottle
   readonly #shares: ShareLedger
+  readonly #gate: AccountGate
+  readonly #sessionInfo: SessionInfo
+  readonly #erasure: AccountErasure
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
@@ -40,11 +64,15 @@ export class UserObject extends DurableObject<Env> {
     this.#sessions = new SessionLedger(ctx.storage.sql, this.#revocations)
     this.#logins = new LoginThrottle(ctx.storage.sql)
     this.#shares = new ShareLedger(ctx.storage.sql)
+    this.#gate = new AccountGate(ctx.storage.sql)
+    this.#sessionInfo = new SessionInfo(ctx.storage.sql)
+    this.#erasure = new AccountErasure(ctx.storage.sql, env.AUDIO, env.DB)
   }
 
   // --- tokens: revocations, login sessions, login throttling (auth/, tokens/) ---
 
   revocationState(): RevocationState {
+    if (!this.#gate.open) return CLOSED
     return this.#revocations.state(Date.now())
   }
 
@@ -66,12 +94,21 @@ export class UserObject extends DurableObject<Env> {
     return alsoRevoked
   }
 
-  startSession(session: NewSession): void {
-    this.#sessions.start(session, Date.now())
+  /** False when the account is closed: a login that raced a disable gets no session. */
+  startSession(session: NewSession, origin: SessionOrigin = { client: 'bearer', userAgent: null }): boolean {
+    if (!this.#gate.open) return false
+    const now = Date.now()
+    this.#sessions.start(session, now)
+    this.#sessionInfo.record(session.id, origin, session.expiresAt, now)
+    return true
   }
 
   rotateRefreshToken(oldHash: string, newHash: string, access: IssuedAccess, graceMs = 0): RotateResult {
-    return this.#sessions.rotate(oldHash, newHash, access, Date.now(), graceMs)
+    if (!this.#gate.open) return { ok: false, reason: 'revoked', revokedJtis: [] }
+    const now = Date.now()
+    const result = this.#sessions.rotate(oldHash, newHash, access, now, graceMs)
+    if (result.ok) this.#sessionInfo.touch(result.session, now)
+    return result
   }
 
   /** Ends the session of a refresh token (by hash); returns the access token ids revoked with it. */
@@ -90,6 +127,60 @@ export class UserObject extends DurableObject<Env> {
 
   loginSucceeded(attempt: string, forgetAll: boolean): void {
     this.#logins.succeeded(attempt, forgetAll)
+  }
+
+  // --- the account (accounts/): its state from the directory, sessions, erasure ---
+
+  /**
+   * The directory's state of the account (accounts/account-sync.ts), applied only if newer than
+   * what this object has: closing it ends every session and revokes every token so far; a role
+   * change revokes the access tokens that carry the old role (a refresh gets the new one); a
+   * password change ends every session but the one that made it.
+   */
+  applyAccount(snapshot: AccountSnapshot): AccountApplied {
+    const change = this.#gate.apply(snapshot)
+    const revokedJtis: string[] = []
+    if (change.applied) {
+      const now = Date.now()
+      if (change.closed) {
+        this.#revocations.revokeAllBefore(Math.floor(now / 1000))
+        revokedJtis.push(...this.#sessions.endAllExcept(null, now))
+      } else {
+        if (change.passwordChanged) revokedJtis.push(...this.#sessions.endAllExcept(change.keepSession, now))
+        if (change.roleChanged) revokedJtis.push(...this.#sessions.revokeAccessTokens(now))
+      }
+    }
+    return { applied: change.applied, closed: !this.#gate.open, revokedJtis }
+  }
+
+  /**
+   * The account was deleted: closed for good at once (every token, session, refresh, synthesis and
+   * share refused from here on), then its data erased by this object's alarm (account-erasure.ts).
+   * Idempotent. Returns whether the erasure is still under way.
+   */
+  async beginErasure(jobId: string, userKey: string): Promise<{ running: boolean }> {
+    const now = Date.now()
+    if (this.#gate.markDeleted()) this.#sessions.endAllExcept(null, now)
+    const running = this.#erasure.begin(jobId, userKey, now)
+    if (running) await this.ctx.storage.setAlarm(now)
+    return { running }
+  }
+
+  /** The user's live login sessions, newest first. */
+  listSessions(): SessionView[] {
+    const live = this.#sessions.live(Date.now())
+    const details = this.#sessionInfo.details(live.map((s) => s.id))
+    return live.map((s) => {
+      const d = details.get(s.id)
+      return { id: s.id, expiresAt: s.expiresAt, createdAt: d?.createdAt ?? s.authTime * 1000, lastUsedAt: d?.lastUsedAt ?? s.authTime * 1000, client: d?.client ?? 'bearer', userAgent: d?.userAgent ?? null }
+    })
+  }
+
+  /** Ends one live session of the user; null if there is none with this id. */
+  endLiveSession(id: string): string[] | null {
+    const now = Date.now()
+    if (!this.#sessions.live(now).some((s) => s.id === id)) return null
+    return this.#sessions.end(id, now)
   }
 
   // --- audit trail ---
@@ -127,6 +218,8 @@ export class UserObject extends DurableObject<Env> {
 
   /** One anonymous request for a share: checked, counted, and each counted download audited, atomically. */
   async claimShare(shareId: string, request: ShareRequest, requestId: string): Promise<Claim> {
+    // A closed account publishes nothing; a deleted one's shares are gone.
+    if (!this.#gate.open) return { ok: false, code: 'not_found' }
     // Hashed before the claim, so that check, count and audit entry stay one synchronous step.
     const ref = await shareRef(shareId)
     const now = Date.now()
@@ -146,7 +239,7 @@ export class UserObject extends DurableObject<Env> {
   /** Hot path, one round trip: check every limit and reserve a slot for one synthesis. */
   async admit(tier: Tier, requestId: string, token?: TokenRef): Promise<AdmitResult | { ok: false; revoked: true }> {
     // The revocation check rides on this call (auth/revocation-check.ts): exact, no extra round trip.
-    if (token && this.#revocations.isRevoked(token, Date.now())) return { ok: false, revoked: true }
+    if (!this.#gate.open || (token && this.#revocations.isRevoked(token, Date.now()))) return { ok: false, revoked: true }
     const result = this.#usage.admit(tier, requestId, Date.now())
     if (result.ok) await this.#scheduleExpiry()
     return result
@@ -171,6 +264,7 @@ export class UserObject extends DurableObject<Env> {
 
   /** Counts an object about to be stored outside a synthesis (a voice upload), if it fits: usage-ledger.ts. */
   reserveStored(key: string, bytes: number, tier: Tier, cap?: { prefix: string; max: number }): StoreReservation {
+    if (!this.#gate.open) return { ok: false, reason: 'closed' }
     return this.#usage.reserveStored(key, bytes, tier, cap)
   }
 
@@ -179,9 +273,11 @@ export class UserObject extends DurableObject<Env> {
     return this.#usage.removeStored(key)
   }
 
-  /** Frees the slots of syntheses whose Worker died without settling. */
+  /** Frees the slots of syntheses whose Worker died without settling; erases a deleted account step by step. */
   override async alarm(): Promise<void> {
     this.#usage.expire(Date.now())
+    const next = await this.#erasure.step(Date.now(), this.#usage.nextExpiry())
+    if (next !== null) await this.ctx.storage.setAlarm(next)
     await this.#scheduleExpiry()
   }
 

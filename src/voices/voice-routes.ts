@@ -2,7 +2,7 @@ import { Hono } from 'hono'
 import type { AppEnv } from '../app-env'
 import { checkPromptAudioRules, inspectPromptAudio, PromptAudioError, type PromptAudioInfo } from '../audio/prompt-audio'
 import { requireFreshAuth } from '../auth/fresh-auth'
-import { requireUser } from '../auth/require-user'
+import { invalidToken, requireUser } from '../auth/require-user'
 import { getConfig } from '../config/app-config'
 import { tierFor } from '../config/tiers'
 import { ApiError, notFound } from '../http/api-error'
@@ -37,6 +37,7 @@ export const voiceRoutes = new Hono<AppEnv>()
     const owner = userObject(c.env, user)
     const cap = tier.maxVoices === null ? undefined : { prefix: voicePrefix(user.key), max: tier.maxVoices }
     const reserved = await owner.reserveStored(key, upload.audio.byteLength, tier, cap)
+    if (!reserved.ok && reserved.reason === 'closed') throw invalidToken('token revoked', { internal: 'account closed' })
     if (!reserved.ok && reserved.reason === 'count') throw new ApiError(409, 'voice_limit', `your tier keeps at most ${tier.maxVoices} voices: delete one first`)
     if (!reserved.ok) {
       // 413, not 429: waiting does not help, a smaller prompt or deleting something does.

@@ -1,0 +1,96 @@
+import { migrate } from '../sql/migrations'
+import type { AccountSnapshot } from './user-directory'
+
+/** What the account's Durable Object lets through: everything, nothing for now, nothing ever again. */
+export type GateState = 'active' | 'disabled' | 'deleted'
+
+/** What applying a newer account state asks the object to do with the user's tokens and sessions. */
+export interface GateChange {
+  /** False when the state was not newer than the one applied (a late or repeated delivery). */
+  applied: boolean
+  /** The account just closed (disabled or deleted): end every session, revoke every token so far. */
+  closed: boolean
+  /** The account just opened again: its earlier tokens stay revoked, new logins work. */
+  reopened: boolean
+  /** The role changed: access tokens carrying the old one must go (sessions stay, a refresh gets the new role). */
+  roleChanged: boolean
+  /** The password changed: every session but `keepSession` ends. */
+  passwordChanged: boolean
+  keepSession: string | null
+}
+
+const NOTHING: GateChange = { applied: false, closed: false, reopened: false, roleChanged: false, passwordChanged: false, keepSession: null }
+
+/**
+ * The account's state as its Durable Object enforces it, in that object's SQLite: status (a
+ * disabled or deleted account's tokens, sessions, refreshes, syntheses and shares are all refused
+ * here, the one place every one of them passes), the role and password change time it last saw,
+ * and the directory version they came from. The directory (D1) is the truth; this is its copy,
+ * brought up to date by accounts/account-sync.ts and applied strictly in version order, so two
+ * admins' changes delivered in the wrong order still leave the state of the later one. Deletion
+ * is final: nothing reopens a deleted account's object (its id is never reused).
+ *
+ * An object with no row is not a directory account (a guest of /admin/tokens, an IdP user): open.
+ */
+export class AccountGate {
+  readonly #sql: SqlStorage
+
+  constructor(sql: SqlStorage) {
+    this.#sql = sql
+    migrate(sql, 'account_gate', [
+      `CREATE TABLE IF NOT EXISTS account_gate (
+        id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL, state TEXT NOT NULL,
+        role TEXT, password_changed_at INTEGER)`,
+    ])
+  }
+
+  get state(): GateState {
+    return this.#row()?.state ?? 'active'
+  }
+
+  get open(): boolean {
+    return this.state === 'active'
+  }
+
+  /** Applies the directory's state if it is newer than what this object has seen. */
+  apply(s: AccountSnapshot): GateChange {
+    const row = this.#row()
+    if (row && (row.state === 'deleted' || row.version >= s.version)) return NOTHING
+    this.#sql.exec(
+      `INSERT INTO account_gate (id, version, state, role, password_changed_at) VALUES (1, ?, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET version = excluded.version, state = excluded.state, role = excluded.role, password_changed_at = excluded.password_changed_at`,
+      s.version,
+      s.status,
+      s.role,
+      s.passwordChangedAt,
+    )
+    if (!row) {
+      // The first state this object hears of. Past version 1 it cannot know what changed since the
+      // account was created, so it assumes the worst: one more refresh, never an old right kept.
+      const changed = s.version > 1
+      return { applied: true, closed: s.status !== 'active', reopened: false, roleChanged: changed, passwordChanged: changed && s.passwordChangedAt !== null, keepSession: s.passwordChangedIn }
+    }
+    return {
+      applied: true,
+      closed: row.state === 'active' && s.status !== 'active',
+      reopened: row.state !== 'active' && s.status === 'active',
+      roleChanged: row.role !== s.role,
+      passwordChanged: s.passwordChangedAt !== null && s.passwordChangedAt !== row.password_changed_at,
+      keepSession: s.passwordChangedIn,
+    }
+  }
+
+  /** The account was deleted: closed for good, whatever version comes later. */
+  markDeleted(): boolean {
+    const before = this.state
+    this.#sql.exec(
+      `INSERT INTO account_gate (id, version, state) VALUES (1, 0, 'deleted')
+       ON CONFLICT (id) DO UPDATE SET state = 'deleted'`,
+    )
+    return before !== 'deleted'
+  }
+
+  #row() {
+    return this.#sql.exec<{ version: number; state: GateState; role: string | null; password_changed_at: number | null }>('SELECT version, state, role, password_changed_at FROM account_gate WHERE id = 1').toArray()[0]
+  }
+}
