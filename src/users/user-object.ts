@@ -186,6 +186,8 @@ export class UserObject extends DurableObject<Env> {
   // --- audit trail ---
 
   recordAudit(entry: AuditEntry): void {
+    // A deleted account's object keeps only its tombstone: what old credentials still try is the log's.
+    if (this.#gate.state === 'deleted') return
     this.#audit.record(entry)
   }
 
