@@ -19,6 +19,8 @@ CREATE TABLE users (
   -- The version the user's Durable Object is known to have applied; below `version`, the Worker
   -- still has to tell it (src/accounts/account-sync.ts).
   synced_version INTEGER NOT NULL DEFAULT 1,
+  -- When the role last changed: access tokens issued with the old one are revoked.
+  role_changed_at INTEGER,
   -- When the password last changed, and the session that changed it (kept; every other ends).
   password_changed_at INTEGER,
   password_changed_in TEXT,

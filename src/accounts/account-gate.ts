@@ -24,7 +24,7 @@ const NOTHING: GateChange = { applied: false, closed: false, reopened: false, ro
 /**
  * The account's state as its Durable Object enforces it, in that object's SQLite: status (a
  * disabled or deleted account's tokens, sessions, refreshes, syntheses and shares are all refused
- * here, the one place every one of them passes), the role and password change time it last saw,
+ * here, the one place every one of them passes), the role and password change times it last saw,
  * and the directory version they came from. The directory (D1) is the truth; this is its copy,
  * brought up to date by accounts/account-sync.ts and applied strictly in version order, so two
  * admins' changes delivered in the wrong order still leave the state of the later one. Deletion
@@ -40,7 +40,7 @@ export class AccountGate {
     migrate(sql, 'account_gate', [
       `CREATE TABLE IF NOT EXISTS account_gate (
         id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL, state TEXT NOT NULL,
-        role TEXT, password_changed_at INTEGER)`,
+        role_changed_at INTEGER, password_changed_at INTEGER)`,
     ])
   }
 
@@ -57,25 +57,22 @@ export class AccountGate {
     const row = this.#row()
     if (row && (row.state === 'deleted' || row.version >= s.version)) return NOTHING
     this.#sql.exec(
-      `INSERT INTO account_gate (id, version, state, role, password_changed_at) VALUES (1, ?, ?, ?, ?)
-       ON CONFLICT (id) DO UPDATE SET version = excluded.version, state = excluded.state, role = excluded.role, password_changed_at = excluded.password_changed_at`,
+      `INSERT INTO account_gate (id, version, state, role_changed_at, password_changed_at) VALUES (1, ?, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET version = excluded.version, state = excluded.state,
+         role_changed_at = excluded.role_changed_at, password_changed_at = excluded.password_changed_at`,
       s.version,
       s.status,
-      s.role,
+      s.roleChangedAt,
       s.passwordChangedAt,
     )
-    if (!row) {
-      // The first state this object hears of. Past version 1 it cannot know what changed since the
-      // account was created, so it assumes the worst: one more refresh, never an old right kept.
-      const changed = s.version > 1
-      return { applied: true, closed: s.status !== 'active', reopened: false, roleChanged: changed, passwordChanged: changed && s.passwordChangedAt !== null, keepSession: s.passwordChangedIn }
-    }
+    // Before the first state it hears of, the object had the account as created: active, unchanged.
+    const before = row ?? { state: 'active', role_changed_at: null, password_changed_at: null }
     return {
       applied: true,
-      closed: row.state === 'active' && s.status !== 'active',
-      reopened: row.state !== 'active' && s.status === 'active',
-      roleChanged: row.role !== s.role,
-      passwordChanged: s.passwordChangedAt !== null && s.passwordChangedAt !== row.password_changed_at,
+      closed: before.state === 'active' && s.status !== 'active',
+      reopened: before.state !== 'active' && s.status === 'active',
+      roleChanged: s.roleChangedAt !== null && s.roleChangedAt !== before.role_changed_at,
+      passwordChanged: s.passwordChangedAt !== null && s.passwordChangedAt !== before.password_changed_at,
       keepSession: s.passwordChangedIn,
     }
   }
@@ -91,6 +88,8 @@ export class AccountGate {
   }
 
   #row() {
-    return this.#sql.exec<{ version: number; state: GateState; role: string | null; password_changed_at: number | null }>('SELECT version, state, role, password_changed_at FROM account_gate WHERE id = 1').toArray()[0]
+    return this.#sql
+      .exec<{ version: number; state: GateState; role_changed_at: number | null; password_changed_at: number | null }>('SELECT version, state, role_changed_at, password_changed_at FROM account_gate WHERE id = 1')
+      .toArray()[0]
   }
 }

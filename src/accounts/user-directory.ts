@@ -28,6 +28,8 @@ export interface AccountSnapshot {
   version: number
   status: AccountStatus
   role: string
+  /** When the role last changed (ms): access tokens carrying the old one are revoked. */
+  roleChangedAt: number | null
   /** When the password last changed (ms): sessions begun before it end. */
   passwordChangedAt: number | null
   /** The session that changed it, which stays. */
@@ -58,6 +60,7 @@ interface UserRow {
   status: AccountStatus
   version: number
   synced_version: number
+  role_changed_at: number | null
   password_changed_at: number | null
   password_changed_in: string | null
   created_at: number
@@ -169,7 +172,8 @@ export class UserDirectory {
     const canonical = canonicalUsername(name)
     if (typeof canonical === 'string') return 'not_found'
     const row = await this.#first<UserRow>(
-      `UPDATE users SET role = coalesce(?1, role), status = coalesce(?2, status), version = version + 1, updated_at = ?3
+      `UPDATE users SET role = coalesce(?1, role), status = coalesce(?2, status), version = version + 1, updated_at = ?3,
+       role_changed_at = CASE WHEN ?1 IS NOT NULL AND ?1 != role THEN ?3 ELSE role_changed_at END
        WHERE username_key = ?4 AND (?5 IS NULL OR version = ?5) RETURNING *`,
       change.role ?? null,
       change.status ?? null,
@@ -416,7 +420,7 @@ function record(r: UserRow | null): AccountRecord | null {
   return {
     account: toAccount(r),
     passwordHash: r.password_hash,
-    snapshot: { id: r.id, version: r.version, status: r.status, role: r.role, passwordChangedAt: r.password_changed_at, passwordChangedIn: r.password_changed_in },
+    snapshot: { id: r.id, version: r.version, status: r.status, role: r.role, roleChangedAt: r.role_changed_at, passwordChangedAt: r.password_changed_at, passwordChangedIn: r.password_changed_in },
     synced: r.synced_version >= r.version,
   }
 }

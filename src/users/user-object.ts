@@ -143,8 +143,12 @@ export class UserObject extends DurableObject<Env> {
     if (change.applied) {
       const now = Date.now()
       if (change.closed) {
-        this.#revocations.revokeAllBefore(Math.floor(now / 1000))
+        // Every session's tokens by id, and every other token (minted for the user) by issue time.
+        // The cut-off stops one second short: a login right after the account is opened again, in
+        // the same second, must work (a token minted in that very second, before the close, survives
+        // a reopening; session tokens never do).
         revokedJtis.push(...this.#sessions.endAllExcept(null, now))
+        this.#revocations.revokeAllBefore(Math.floor(now / 1000) - 1)
       } else {
         if (change.passwordChanged) revokedJtis.push(...this.#sessions.endAllExcept(change.keepSession, now))
         if (change.roleChanged) revokedJtis.push(...this.#sessions.revokeAccessTokens(now))
