@@ -1,9 +1,13 @@
+import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test'
+import { env } from 'cloudflare:workers'
 import { decodeJwt } from 'jose'
+import worker from '../src/index'
+import { TEST_PASSWORD } from './support/auth-fixtures'
 import { describe, expect, it } from 'vitest'
 import { call, errorOf } from './support/api'
 import { adminToken, createUser, expectStatus, getUser, logIn, patchUser, trailWith, uniqueName, type UserView } from './support/accounts'
 import { synthesizeStored } from './support/stored-audio'
-import { login, tokenFor, uniqueUser } from './support/tokens'
+import { login, tokenFor, uniqueIp, uniqueUser } from './support/tokens'
 
 const sft = { text: 'Hello.', mode: 'sft', speaker: '英文女' }
 
@@ -97,6 +101,32 @@ describe('GET /admin/users', () => {
   it('the accounts of the legacy AUTH_USERS secret were imported once, keeping their old sub as id', async () => {
     const { user } = await getUser(await adminToken(), 'login-basic')
     expect(user).toMatchObject({ id: 'login-basic', username: 'login-basic', role: 'premium', status: 'active', password_set: true })
+  })
+})
+
+describe('AUTH_USERS, migrated once', () => {
+  /** A Worker whose AUTH_USERS is `users` (a fresh env object: a fresh isolate's view of its settings). */
+  async function loginWith(authUsers: string, username: string) {
+    const ctx = createExecutionContext()
+    const req = new Request('https://edge.test/auth/login', { method: 'POST', headers: { 'content-type': 'application/json', 'cf-connecting-ip': uniqueIp() }, body: JSON.stringify({ username, password: TEST_PASSWORD }) })
+    const res = await worker.fetch(req, { ...env, AUTH_USERS: authUsers }, ctx)
+    await waitOnExecutionContext(ctx)
+    return res
+  }
+
+  it('a line the old CLI wrote (every $ as \\$, kept by wrangler) is imported; after a deletion it is not imported again', async () => {
+    const name = uniqueName('legacy')
+    const hash = JSON.parse(env.AUTH_USERS!)['login-basic'].password as string
+    const escaped = JSON.stringify({ [name]: { role: 'emperor', password: hash } }).replace(/\$/g, '\\$')
+    const res = await loginWith(escaped, name)
+    expect(res.status).toBe(200)
+    expect(decodeJwt(((await res.json()) as { access_token: string }).access_token)).toMatchObject({ sub: name, role: 'free' })
+    const admin = await adminToken()
+    expect((await getUser(admin, name)).user).toMatchObject({ id: name, role: 'free' })
+
+    await expectStatus(call('DELETE', `/admin/users/${name}`, { token: admin }), 202)
+    await expectStatus(loginWith(escaped, name), 401, 'invalid_credentials')
+    await expectStatus(call('GET', `/admin/users/${name}`, { token: admin }), 404)
   })
 })
 
