@@ -26,6 +26,7 @@ export const LOGIN_USERS = {
   'login-fresh': 'free',
   'login-jwks': 'free',
   'login-admin': 'admin',
+  'login-idp': 'free',
 } as const
 
 export const AUTH_USERS = JSON.stringify(Object.fromEntries(Object.entries(LOGIN_USERS).map(([name, role]) => [name, { role, password: TEST_PASSWORD_HASH }])))
