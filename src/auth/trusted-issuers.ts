@@ -58,13 +58,16 @@ export function isProblem(found: TrustedIssuer | IssuerProblem): found is Issuer
  * Parses TRUSTED_ISSUERS. Never throws: each problem is kept with the entry it belongs to.
  * `tiers` are the configured TIERS (role_map and default_role must name one).
  */
-export function parseTrustedIssuers(raw: string | undefined, options: { edgeIssuer: string; tiers: Readonly<Record<string, unknown>> }): TrustedIssuers {
-  if (!raw?.trim()) return new TrustedIssuers([], [])
-  let parsed: unknown
-  try {
-    parsed = JSON.parse(raw)
-  } catch {
-    return new TrustedIssuers([], [{ at: 'TRUSTED_ISSUERS', issuer: undefined, message: 'TRUSTED_ISSUERS is not valid JSON' }])
+export function parseTrustedIssuers(raw: unknown, options: { edgeIssuer: string; tiers: Readonly<Record<string, unknown>> }): TrustedIssuers {
+  if (raw === undefined || raw === null || (typeof raw === 'string' && !raw.trim())) return new TrustedIssuers([], [])
+  let parsed: unknown = raw
+  // A string from the dashboard, `.dev.vars` or wrangler.toml; or a list wrangler.toml wrote as TOML, which arrives parsed.
+  if (typeof raw === 'string') {
+    try {
+      parsed = JSON.parse(raw)
+    } catch {
+      return new TrustedIssuers([], [{ at: 'TRUSTED_ISSUERS', issuer: undefined, message: 'TRUSTED_ISSUERS is not valid JSON' }])
+    }
   }
   if (!Array.isArray(parsed)) return new TrustedIssuers([], [{ at: 'TRUSTED_ISSUERS', issuer: undefined, message: 'TRUSTED_ISSUERS must be a JSON list of entries' }])
 
