@@ -4,7 +4,10 @@ import app from '../src/index'
 import { errorOf } from './support/api'
 import { AUDIENCE } from './support/auth-fixtures'
 import { issuerOf, tenantToken } from './support/idp'
-import { tokenFor, uniqueUser } from './support/tokens'
+import { watchLogLines } from './support/log-lines'
+import { jwksUrl, tokenFor, uniqueUser } from './support/tokens'
+
+const logs = watchLogLines()
 
 /** An Access application's JWT, as Cloudflare signs it for a person (aud is a list of AUD tags). */
 const accessJwt = (extra: Record<string, unknown> = {}, sub = crypto.randomUUID()) =>
@@ -64,6 +67,15 @@ describe('Cloudflare Access as an issuer', () => {
   it('a service token (no user: empty sub) is refused', async () => {
     const res = await request('GET', '/v1/audio', { 'cf-access-jwt-assertion': await accessJwt({ common_name: 'abc.access', sub: '' }, '') })
     expect(res.status).toBe(401)
+  })
+
+  it('a broken cloudflare_access entry still reads the header, to refuse its tokens with the reason logged', async () => {
+    const ctx = { waitUntil() {}, passThroughOnException() {}, props: {} } as unknown as ExecutionContext
+    const broken = { ...env, TRUSTED_ISSUERS: JSON.stringify([{ type: 'cloudflare_access', team_domain: `${jwksUrl()}/access`, audience: AUDIENCE.access, default_role: 'admin' }]) }
+    const res = await app.fetch(new Request('https://edge.test/v1/audio', { headers: { 'cf-access-jwt-assertion': await accessJwt() } }), broken, ctx)
+    expect(res.status).toBe(401)
+    expect(res.headers.get('www-authenticate')).toMatch(/issuer is not available/)
+    expect(logs.reasonOf(res.headers.get('x-request-id'))).toMatch(/ERR_ISSUER_MISCONFIGURED: TRUSTED_ISSUERS\[0\]\.default_role cannot be admin/)
   })
 
   it('without a cloudflare_access entry, neither the header nor the cookie is read', async () => {

@@ -8,6 +8,8 @@ export interface IssuerProblem {
   at: string
   issuer: string | undefined
   message: string
+  /** It was meant as a Cloudflare Access entry: Access's header is still read, to refuse its tokens with this reason. */
+  cloudflareAccess: boolean
 }
 
 /**
@@ -39,9 +41,9 @@ export class TrustedIssuers {
     return [...this.#byIssuer.keys()]
   }
 
-  /** Whether any entry is Cloudflare Access: only then are its header and cookie read. */
+  /** Whether any entry, usable or not, is Cloudflare Access: only then are its header and cookie read. */
   get cloudflareAccess(): boolean {
-    return this.entries.some((e) => e.cloudflareAccess)
+    return [...this.entries, ...this.problems].some((e) => e.cloudflareAccess)
   }
 
   /** A problem with the setting as a whole (not JSON, not a list), which no issuer can be told from. */
@@ -66,10 +68,10 @@ export function parseTrustedIssuers(raw: unknown, options: { edgeIssuer: string;
     try {
       parsed = JSON.parse(raw)
     } catch {
-      return new TrustedIssuers([], [{ at: 'TRUSTED_ISSUERS', issuer: undefined, message: 'TRUSTED_ISSUERS is not valid JSON' }])
+      return new TrustedIssuers([], [{ at: 'TRUSTED_ISSUERS', issuer: undefined, message: 'TRUSTED_ISSUERS is not valid JSON', cloudflareAccess: false }])
     }
   }
-  if (!Array.isArray(parsed)) return new TrustedIssuers([], [{ at: 'TRUSTED_ISSUERS', issuer: undefined, message: 'TRUSTED_ISSUERS must be a JSON list of entries' }])
+  if (!Array.isArray(parsed)) return new TrustedIssuers([], [{ at: 'TRUSTED_ISSUERS', issuer: undefined, message: 'TRUSTED_ISSUERS must be a JSON list of entries', cloudflareAccess: false }])
 
   const results = parsed.map((entry: unknown, i): TrustedIssuer | IssuerProblem => {
     const at = `TRUSTED_ISSUERS[${i}]`
@@ -77,7 +79,8 @@ export function parseTrustedIssuers(raw: unknown, options: { edgeIssuer: string;
       return parseIssuerEntry(entry, at, options.tiers)
     } catch (e) {
       if (!(e instanceof ConfigError)) throw e
-      return { at, issuer: issuerOfBrokenEntry(entry), message: e.message }
+      const cloudflareAccess = typeof entry === 'object' && entry !== null && (entry as Record<string, unknown>).type === 'cloudflare_access'
+      return { at, issuer: issuerOfBrokenEntry(entry), message: e.message, cloudflareAccess }
     }
   })
 
@@ -86,9 +89,11 @@ export function parseTrustedIssuers(raw: unknown, options: { edgeIssuer: string;
   for (const r of results) if (r.issuer !== undefined) places.set(r.issuer, [...(places.get(r.issuer) ?? []), r.at])
   const checked = results.map((r): TrustedIssuer | IssuerProblem => {
     if (r.issuer === undefined) return r
-    if (r.issuer === options.edgeIssuer) return { at: r.at, issuer: r.issuer, message: `${r.at}.issuer "${r.issuer}" is the edge's own JWT_ISSUER` }
+    const { cloudflareAccess } = r
+    if (r.issuer === options.edgeIssuer) return { at: r.at, issuer: r.issuer, message: `${r.at}.issuer "${r.issuer}" is the edge's own JWT_ISSUER`, cloudflareAccess }
     const at = places.get(r.issuer)!
-    if (at.length > 1) return { at: r.at, issuer: r.issuer, message: `${r.at}.issuer "${r.issuer}" is listed more than once (${at.join(', ')}): its tokens are refused until one entry remains` }
+    if (at.length > 1)
+      return { at: r.at, issuer: r.issuer, message: `${r.at}.issuer "${r.issuer}" is listed more than once (${at.join(', ')}): its tokens are refused until one entry remains`, cloudflareAccess }
     return r
   })
   return new TrustedIssuers(

@@ -57,7 +57,7 @@ export async function verifyAccessToken(token: string, auth: AuthConfig, now = D
   }
   if (issuer === undefined) throw new InvalidTokenError('missing "iss" claim', 'ERR_JWT_CLAIM_VALIDATION_FAILED')
   const trusted = typeof issuer === 'string' && issuer !== auth.edge.issuer ? auth.trustedIssuers.find(issuer) : undefined
-  if (options.cloudflareAccessOnly && !(trusted && !isProblem(trusted) && trusted.cloudflareAccess))
+  if (options.cloudflareAccessOnly && !trusted?.cloudflareAccess)
     throw new InvalidTokenError('not a Cloudflare Access token', 'ERR_NOT_ACCESS_TOKEN')
   if (issuer === auth.edge.issuer) return verifyEdgeToken(token, auth, now)
   if (!trusted) throw new InvalidTokenError('invalid "iss" claim', 'ERR_ISSUER_NOT_TRUSTED', { detail: auth.trustedIssuers.settingProblem?.message })
