@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm run config:check [-- --env NAME] [--secrets FILE|none] [--remote] [--online]`: checks the
-// Worker's configuration before a deploy, with the Worker's own validators (src/config-check.ts).
+// Worker's configuration before a deploy, with the Worker's own validators (src/preflight/config-check.ts).
 // Prints one line per problem and exits 1 if there is any; 0 when the configuration would load.
 //
 //   --env NAME       a wrangler environment ([env.NAME] in wrangler.toml)
@@ -108,14 +108,14 @@ function bindingNames(c) {
   return names.filter(Boolean)
 }
 
-/** src/config-check.ts bundled with esbuild (wrangler's own bundler) into a temporary module. */
+/** src/preflight/config-check.ts bundled with esbuild (wrangler's own bundler) into a temporary module. */
 async function loadChecks() {
   const { build } = await import('esbuild')
   const dir = mkdtempSync(join(tmpdir(), 'config-check-'))
   const outfile = join(dir, 'config-check.mjs')
   try {
     await build({
-      entryPoints: [join(root, 'src/config-check.ts')],
+      entryPoints: [join(root, 'src/preflight/config-check.ts')],
       outfile,
       bundle: true,
       platform: 'node',

@@ -1,7 +1,7 @@
 import { ApiError, badRequest } from '../http/api-error'
+import { insufficientScope } from '../http/bearer-challenge'
 import type { AuthConfig } from './auth-config'
 import type { Principal } from './principal'
-import { insufficientScope } from './require-user'
 
 /**
  * The issuer whose user an admin route acts on (`/admin/revoke {sub, issuer}`, `?sub=&iss=`).

@@ -5,14 +5,14 @@
  * every problem instead of stopping at the first: each ConfigError names its setting, which is then
  * set aside (a required secret replaced by a stand-in) and the validators run again.
  */
-import type { Env } from './env'
-import { getAuthConfig } from './auth/auth-config'
-import { allowedFetchUrl } from './auth/fetch-url'
-import type { TrustedIssuer } from './auth/issuer-entry'
-import { discoveryUrl } from './auth/oidc-discovery'
-import { getConfig } from './config/app-config'
-import { ConfigError } from './config/config-error'
-import { getLinkConfig } from './links/link-config'
+import type { Env } from '../env'
+import { getAuthConfig } from '../auth/auth-config'
+import { allowedFetchUrl } from '../auth/fetch-url'
+import type { TrustedIssuer } from '../auth/issuer-entry'
+import { discoveryUrl } from '../auth/oidc-discovery'
+import { getConfig } from '../config/app-config'
+import { ConfigError } from '../config/config-error'
+import { getLinkConfig } from '../links/link-config'
 
 /** Settings that are required: set aside, they get a valid stand-in so the other checks still run. */
 const STAND_INS: Record<string, string> = {
