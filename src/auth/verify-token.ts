@@ -167,6 +167,6 @@ function describeJoseError(e: errors.JOSEError): string {
   if (e instanceof errors.JOSEAlgNotAllowed) return 'algorithm not allowed'
   if (e instanceof errors.JWKSNoMatchingKey || e instanceof errors.JWKSMultipleMatchingKeys) return 'unknown signing key'
   if (e instanceof errors.JWKSTimeout || e instanceof errors.JWKSInvalid) return "the issuer's signing keys are unavailable"
-  if (e instanceof errors.JOSENotSupported) return 'algorithm not supported'
+  if (e instanceof errors.JOSENotSupported) return 'unsupported algorithm or header'
   return 'malformed token'
 }
