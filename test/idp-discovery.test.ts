@@ -45,6 +45,16 @@ describe('OIDC discovery: an entry with only an issuer', () => {
     expect(other.headers.get('www-authenticate')).toMatch(/invalid iss claim/)
   })
 
+  it('a flood of tokens for a refused entry fetches its discovery document at most once per cooldown', async () => {
+    // The mismatch entry keeps the default 30 s cooldown.
+    expect((await call('GET', '/v1/audio', { token: await tenantToken('mismatch', {}) })).status).toBe(401)
+    const before = (await idpStats('mismatch')).discoveryFetches
+    const tokens = await Promise.all(Array.from({ length: 30 }, () => tenantToken('mismatch', {})))
+    const statuses = await Promise.all(tokens.map(async (token) => (await call('GET', '/v1/audio', { token })).status))
+    expect(statuses).toEqual(Array(30).fill(401))
+    expect((await idpStats('mismatch')).discoveryFetches - before).toBeLessThanOrEqual(1)
+  })
+
   it('fails closed when there is no discovery document: 401 with the reason logged', async () => {
     const res = await call('GET', '/v1/audio', { token: await tenantToken('nodisco', {}) })
     await expectIssuerRefused(res, /ERR_DISCOVERY_FAILED.*HTTP 503/)
