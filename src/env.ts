@@ -17,7 +17,7 @@ export interface Env {
   ORIGINS?: string
   /** Shared with the origins so they can refuse anything that did not come through the edge. Secret. */
   ORIGIN_SECRET?: string
-  // Origin pool and timeouts (src/pool/pool-settings.ts documents each).
+  // Origin pool and timeouts (src/config/pool-settings.ts documents each).
   ORIGIN_FIRST_BYTE_TIMEOUT_MS?: string
   ORIGIN_IDLE_TIMEOUT_MS?: string
   ORIGIN_QUEUE_TIMEOUT_MS?: string
@@ -48,6 +48,6 @@ export interface Env {
   SIGNING_JWK?: string
   /** The key SIGNING_JWK replaced, still accepted during a rotation. Secret. */
   SIGNING_JWK_PREVIOUS?: string
-  /** JSON list of external identity providers, see auth/trusted-issuers.ts. */
+  /** JSON list of external identity providers, see auth/trusted-issuers.ts (entries: auth/issuer-entry.ts). */
   TRUSTED_ISSUERS?: string
 }

@@ -1,20 +1,23 @@
 import { Hono } from 'hono'
 import type { AppEnv } from './app-env'
 import { onError, onNotFound } from './http/error-handler'
-import { requestContext } from './http/request-context'
-import { audioRoutes } from './library/audio-routes'
+import { requestContext } from './audit/request-context'
+import { audioRoutes } from './audio/audio-routes'
 import { usageRoutes } from './limits/usage-route'
 import { auditRoutes } from './audit/audit-routes'
-import { ttsRoutes } from './tts/tts-route'
+import { ttsRoutes } from './synthesis/tts-route'
 import { poolRoutes } from './pool/pool-routes'
-import { authRoutes } from './tokens/auth-routes'
+import { authRoutes } from './accounts/login-routes'
 import { adminTokenRoutes } from './tokens/admin-token-routes'
 import { jwksRoutes } from './tokens/jwks-route'
 import { linkRoutes } from './links/link-routes'
 import { shareRoutes } from './links/share-routes'
 import { voiceRoutes } from './voices/voice-routes'
 import { sharedVoiceRoutes } from './voices/shared-voice-routes'
-import { accountRoutes } from './accounts/account-routes'
+import { adminUserRoutes } from './accounts/admin-user-routes'
+import { inviteRoutes } from './accounts/invite-routes'
+import { passwordRoutes } from './accounts/password-route'
+import { sessionRoutes } from './accounts/session-routes'
 import { syncPendingAccounts } from './accounts/account-sync'
 import type { Env } from './env'
 
@@ -36,7 +39,10 @@ const app = new Hono<AppEnv>()
   .route('/', shareRoutes)
   .route('/', voiceRoutes)
   .route('/', sharedVoiceRoutes)
-  .route('/', accountRoutes)
+  .route('/', adminUserRoutes)
+  .route('/', inviteRoutes)
+  .route('/', passwordRoutes)
+  .route('/', sessionRoutes)
 
 app.onError(onError)
 app.notFound(onNotFound)

@@ -2,13 +2,12 @@ import { revocations } from '../auth/revocation-check'
 import { userKey } from '../auth/user-key'
 import { getConfig } from '../config/app-config'
 import type { Env } from '../env'
+import type { ErasureProgress } from '../users/account-erasure'
 import type { AccountApplied } from '../users/user-object'
 import { userObjectByKey } from '../users/user-stub'
 import { accountDirectory } from './account-directory'
 import type { AccountRecord, DeletionJob, UserDirectory } from './user-directory'
 
-/** A running job untouched for this long is started again (its object's alarm may have given up). */
-const STALE_JOB_MS = 5 * 60_000
 /** Accounts and jobs looked at per scheduled run. */
 const PER_RUN = 100
 
@@ -35,18 +34,39 @@ export async function syncAccount(env: Env, directory: UserDirectory, record: Ac
   return result
 }
 
-/** Hands a deletion job to the deleted account's Durable Object, which closes the account at once and erases it from its alarm. */
-export async function startErasure(env: Env, directory: UserDirectory, job: DeletionJob): Promise<void> {
+/**
+ * Hands a deletion job to the deleted account's Durable Object, which closes the account at once
+ * and erases it from its alarm (users/account-erasure.ts). Idempotent. Returns the job as recorded.
+ */
+export async function startErasure(env: Env, directory: UserDirectory, job: DeletionJob): Promise<DeletionJob> {
   const key = await accountKey(env, job.userId)
-  await userObjectByKey(env, key).beginErasure(job.id, key)
+  const stub = userObjectByKey(env, key)
+  await stub.beginErasure(job.id, key)
   revocations.noteRevoked(key, { revokedBefore: Number.MAX_SAFE_INTEGER })
-  await directory.jobStarted(job.id, Date.now())
+  return record(directory, job, await stub.erasureProgress())
+}
+
+/**
+ * The job as the object doing it reports it now, copied into the directory's record; a job its
+ * object never heard of (the request that opened it died first) is started.
+ */
+export async function refreshJob(env: Env, directory: UserDirectory, job: DeletionJob): Promise<DeletionJob> {
+  if (job.state === 'done') return job
+  const progress = await userObjectByKey(env, await accountKey(env, job.userId)).erasureProgress()
+  if (!progress) return startErasure(env, directory, job)
+  return record(directory, job, progress)
+}
+
+async function record(directory: UserDirectory, job: DeletionJob, progress: ErasureProgress | null): Promise<DeletionJob> {
+  if (!progress) return job
+  await directory.jobProgress(job.id, { objectsDeleted: progress.objectsDeleted, done: progress.done, error: progress.lastError, now: Date.now() })
+  return (await directory.job(job.id)) ?? job
 }
 
 /**
  * The scheduled run (wrangler.toml [triggers]): delivers account changes no request delivered,
- * and starts deletion jobs that were never started or have stalled. Each delivery is idempotent,
- * so a change delivered twice (here and by its request) is applied once.
+ * starts deletion jobs no request started, and records the progress of the others. Each delivery
+ * is idempotent, so a change delivered twice (here and by its request) is applied once.
  */
 export async function syncPendingAccounts(env: Env): Promise<{ synced: number; jobs: number }> {
   const directory = await accountDirectory(env)
@@ -60,9 +80,9 @@ export async function syncPendingAccounts(env: Env): Promise<{ synced: number; j
       console.error(JSON.stringify({ level: 'error', account: record.account.id, sync_error: String(e) }))
     }
   }
-  for (const job of await directory.jobsToResume(Date.now(), STALE_JOB_MS, PER_RUN)) {
+  for (const job of await directory.openJobs(PER_RUN)) {
     try {
-      await startErasure(env, directory, job)
+      await refreshJob(env, directory, job)
       jobs++
     } catch (e) {
       console.error(JSON.stringify({ level: 'error', job: job.id, erasure_start_error: String(e) }))

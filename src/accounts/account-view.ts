@@ -1,5 +1,5 @@
 import { tierFor, type Tier } from '../config/tiers'
-import type { LimitSnapshot } from '../limits/limit-types'
+import type { LimitSnapshot } from '../users/limit-types'
 import type { Account, DeletionJob } from './user-directory'
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString())

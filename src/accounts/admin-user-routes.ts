@@ -3,14 +3,14 @@ import type { AppEnv } from '../app-env'
 import { requireFreshAuth } from '../auth/fresh-auth'
 import { hashPassword } from '../auth/password-hash'
 import { requireUser } from '../auth/require-user'
-import { base64url } from '../auth/user-key'
+import { base64url, fromBase64url } from '../codecs/base64'
 import { getConfig } from '../config/app-config'
 import { tierFor } from '../config/tiers'
 import { ApiError, badRequest, notFound } from '../http/api-error'
 import { listingQuery } from '../http/listing-query'
 import { userObjectByKey } from '../users/user-stub'
 import { accountDirectory } from './account-directory'
-import { accountKey, startErasure, syncAccount } from './account-sync'
+import { accountKey, refreshJob, startErasure, syncAccount } from './account-sync'
 import { accountEtag, accountView, jobView, usageSummary } from './account-view'
 import { inviteUrl, newInvite } from './invite-token'
 import { readFields } from './read-fields'
@@ -143,28 +143,24 @@ export const adminUserRoutes = new Hono<AppEnv>()
     const current = await found(directory, name)
     const admin = c.get('user')
     if (current.account.id === admin.sub) throw new ApiError(409, 'own_account', 'you cannot delete your own account: ask another admin')
-    const job = await directory.delete(name, { jobId: `job_${base64url(crypto.getRandomValues(new Uint8Array(16)))}`, by: admin.sub, now: Date.now() })
+    let job = await directory.delete(name, { jobId: `job_${base64url(crypto.getRandomValues(new Uint8Array(16)))}`, by: admin.sub, now: Date.now() })
     if (!job) throw notFound('user')
     try {
-      await startErasure(c.env, directory, job)
+      job = await startErasure(c.env, directory, job)
     } catch (e) {
       // The job is in the directory: the scheduled run (or the next poll) starts it.
       console.error(JSON.stringify({ level: 'error', request_id: c.get('requestId'), job: job.id, erasure_start_error: String(e) }))
     }
     c.set('logFields', { action: 'admin.user_delete', resource: job.username, target: job.userId, job: job.id })
-    return c.json({ job: jobView((await directory.job(job.id)) ?? job) }, 202, { ...noStore, Location: `/admin/jobs/${job.id}` })
+    return c.json({ job: jobView(job) }, 202, { ...noStore, Location: `/admin/jobs/${job.id}` })
   })
 
-  /** A deletion job's progress. Polling a job that never started starts it (idempotent). */
+  /** A deletion job's progress, as the object doing it reports it. Polling a job that never started starts it. */
   .get('/admin/jobs/:id', async (c) => {
     const directory = await accountDirectory(c.env)
-    let job = await directory.job(c.req.param('id'))
+    const job = await directory.job(c.req.param('id'))
     if (!job) throw notFound('job')
-    if (job.state === 'pending') {
-      await startErasure(c.env, directory, job)
-      job = (await directory.job(job.id)) ?? job
-    }
-    return c.json({ job: jobView(job) }, 200, noStore)
+    return c.json({ job: jobView(await refreshJob(c.env, directory, job)) }, 200, noStore)
   })
 
 const view = (c: Context<AppEnv>, a: Account) => accountView(a, getConfig(c.env).tiers)
@@ -209,10 +205,10 @@ function ifMatchVersion(header: string | undefined): number | null {
 }
 
 function fromCursor(cursor: string): string {
+  const bytes = fromBase64url(cursor)
   try {
-    if (!/^[A-Za-z0-9_-]+$/.test(cursor)) throw new Error()
-    const b64 = cursor.replace(/-/g, '+').replace(/_/g, '/')
-    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(Uint8Array.from(atob(b64 + '='.repeat((4 - (b64.length % 4)) % 4)), (ch) => ch.charCodeAt(0)))
+    if (!bytes) throw new Error('not base64url')
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes)
   } catch {
     throw badRequest('invalid cursor', 'invalid_cursor')
   }

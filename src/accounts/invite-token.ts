@@ -1,4 +1,4 @@
-import { base64url, sha256Base64url } from '../auth/user-key'
+import { base64url, sha256Base64url } from '../codecs/base64'
 
 /** How long an invite link works: a week, then an admin makes a new one. */
 export const INVITE_TTL_MS = 7 * 86_400_000

@@ -1,4 +1,5 @@
 import { ConfigError } from '../config/config-error'
+import type { AccountSnapshot } from '../users/account-gate'
 import { canonicalUsername, foldUsername, newUserId } from './username.mjs'
 
 export type AccountStatus = 'active' | 'disabled'
@@ -17,23 +18,6 @@ export interface Account {
   createdAt: number
   updatedAt: number
   lastLoginAt: number | null
-}
-
-/**
- * What the user's Durable Object must know of the account to enforce it (accounts/account-gate.ts):
- * applied in `version` order, so a late delivery of an older state never undoes a newer one.
- */
-export interface AccountSnapshot {
-  id: string
-  version: number
-  status: AccountStatus
-  role: string
-  /** When the role last changed (ms): access tokens carrying the old one are revoked. */
-  roleChangedAt: number | null
-  /** When the password last changed (ms): sessions begun before it end. */
-  passwordChangedAt: number | null
-  /** The session that changed it, which stays. */
-  passwordChangedIn: string | null
 }
 
 export interface DeletionJob {
@@ -305,22 +289,17 @@ export class UserDirectory {
     return row ? toJob(row) : null
   }
 
-  /** Jobs not finished that nobody has touched for `staleMs`, or never started: to be (re)started. */
-  async jobsToResume(now: number, staleMs: number, limit: number): Promise<DeletionJob[]> {
-    const rows = await this.#all<JobRow>("SELECT * FROM deletion_jobs WHERE state = 'pending' OR (state = 'running' AND updated_at < ?) LIMIT ?", now - staleMs, limit)
+  /** Jobs not recorded as done, least recently updated first. */
+  async openJobs(limit: number): Promise<DeletionJob[]> {
+    const rows = await this.#all<JobRow>("SELECT * FROM deletion_jobs WHERE state != 'done' ORDER BY updated_at LIMIT ?", limit)
     return rows.map(toJob)
   }
 
-  /** The user's object took the job on (a job it already finished stays done). */
-  async jobStarted(id: string, now: number): Promise<void> {
-    await this.#run("UPDATE deletion_jobs SET state = 'running', updated_at = ? WHERE id = ? AND state = 'pending'", now, id)
-  }
-
-  /** Progress, reported by the object doing the work. */
+  /** Progress, as the object doing the work reports it (users/account-erasure.ts). */
   async jobProgress(id: string, p: { objectsDeleted: number; done: boolean; error: string | null; now: number }): Promise<void> {
     await this.#run(
       `UPDATE deletion_jobs SET state = CASE WHEN ?1 THEN 'done' ELSE 'running' END, objects_deleted = ?2, last_error = ?3, updated_at = ?4,
-       finished_at = CASE WHEN ?1 THEN ?4 ELSE NULL END WHERE id = ?5`,
+       finished_at = CASE WHEN ?1 THEN ?4 ELSE NULL END WHERE id = ?5 AND state != 'done'`,
       p.done ? 1 : 0,
       p.objectsDeleted,
       p.error,

@@ -1,18 +1,17 @@
 import { DurableObject } from 'cloudflare:workers'
 import type { Tier } from '../config/tiers'
 import type { Env } from '../env'
-import type { AdmitResult, LimitSnapshot, SettleOutcome } from '../limits/limit-types'
-import { UsageLedger, type StoreReservation } from '../limits/usage-ledger'
-import { AuditLog, type AuditEntry } from '../audit/audit-log'
-import { RevocationLedger, type RevocationState, type TokenRef } from '../auth/revocation-ledger'
-import { SessionLedger, type IssuedAccess, type NewSession, type RotateResult } from '../tokens/session-ledger'
-import { LoginThrottle, type ThrottlePolicy, type ThrottleResult } from '../tokens/login-throttle'
-import { ShareLedger, type Claim, type NewShare, type Share, type ShareRequest } from '../links/share-ledger'
-import { shareRef } from '../links/share-ref'
-import { AccountGate } from '../accounts/account-gate'
-import { AccountErasure } from '../accounts/account-erasure'
-import { SessionInfo, type SessionDetails, type SessionOrigin } from '../accounts/session-info'
-import type { AccountSnapshot } from '../accounts/user-directory'
+import type { AdmitResult, LimitSnapshot, SettleOutcome } from './limit-types'
+import { UsageLedger, type StoreReservation } from './usage-ledger'
+import { AuditLog, type AuditEntry } from './audit-log'
+import { RevocationLedger, type RevocationState, type TokenRef } from './revocation-ledger'
+import { SessionLedger, type IssuedAccess, type NewSession, type RotateResult } from './session-ledger'
+import { LoginThrottle, type ThrottlePolicy, type ThrottleResult } from './login-throttle'
+import { ShareLedger, type Claim, type NewShare, type Share, type ShareRequest } from './share-ledger'
+import { shareRef } from './share-ref'
+import { AccountGate, type AccountSnapshot } from './account-gate'
+import { AccountErasure, type ErasureProgress } from './account-erasure'
+import { SessionInfo, type SessionDetails, type SessionOrigin } from './session-info'
 
 /** Live (unexpired, unrevoked) shares one user may have at once: keeps each object's table small. */
 const MAX_ACTIVE_SHARES = 1000
@@ -66,7 +65,7 @@ export class UserObject extends DurableObject<Env> {
     this.#shares = new ShareLedger(ctx.storage.sql)
     this.#gate = new AccountGate(ctx.storage.sql)
     this.#sessionInfo = new SessionInfo(ctx.storage.sql)
-    this.#erasure = new AccountErasure(ctx.storage.sql, env.AUDIO, env.DB)
+    this.#erasure = new AccountErasure(ctx.storage.sql, env.AUDIO)
   }
 
   // --- tokens: revocations, login sessions, login throttling (auth/, tokens/) ---
@@ -170,6 +169,11 @@ export class UserObject extends DurableObject<Env> {
     return { running }
   }
 
+  /** Where the erasure of this deleted account stands; null if it was never deleted. */
+  erasureProgress(): ErasureProgress | null {
+    return this.#erasure.progress()
+  }
+
   /** The user's live login sessions, newest first. */
   listSessions(): SessionView[] {
     const live = this.#sessions.live(Date.now())
@@ -199,7 +203,7 @@ export class UserObject extends DurableObject<Env> {
     return this.#audit.list(limit, before)
   }
 
-  // --- share links (links/share-ledger.ts) ---
+  // --- share links (users/share-ledger.ts) ---
 
   /** Null when the user already has MAX_ACTIVE_SHARES live shares. */
   createShare(share: NewShare): Share | null {

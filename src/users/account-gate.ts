@@ -1,5 +1,22 @@
 import { migrate } from '../sql/migrations'
-import type { AccountSnapshot } from './user-directory'
+
+/**
+ * What the user's Durable Object must know of a directory account to enforce it (the directory,
+ * accounts/user-directory.ts, makes it): applied in `version` order, so a late delivery of an older
+ * state never undoes a newer one.
+ */
+export interface AccountSnapshot {
+  id: string
+  version: number
+  status: 'active' | 'disabled'
+  role: string
+  /** When the role last changed (ms): access tokens carrying the old one are revoked. */
+  roleChangedAt: number | null
+  /** When the password last changed (ms): sessions begun before it end. */
+  passwordChangedAt: number | null
+  /** The session that changed it, which stays. */
+  passwordChangedIn: string | null
+}
 
 /** What the account's Durable Object lets through: everything, nothing for now, nothing ever again. */
 export type GateState = 'active' | 'disabled' | 'deleted'
@@ -29,6 +46,7 @@ const NOTHING: GateChange = { applied: false, closed: false, reopened: false, ro
  * brought up to date by accounts/account-sync.ts and applied strictly in version order, so two
  * admins' changes delivered in the wrong order still leave the state of the later one. Deletion
  * is final: nothing reopens a deleted account's object (its id is never reused).
+ * (accounts/account-sync.ts delivers the directory's changes.)
  *
  * An object with no row is not a directory account (a guest of /admin/tokens, an IdP user): open.
  */
