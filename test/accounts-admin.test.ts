@@ -6,6 +6,7 @@ import { TEST_PASSWORD } from './support/auth-fixtures'
 import { describe, expect, it } from 'vitest'
 import { call, errorOf } from './support/api'
 import { adminToken, createUser, expectStatus, getUser, logIn, patchUser, trailWith, uniqueName, type UserView } from './support/accounts'
+import { tenantToken } from './support/idp'
 import { synthesizeStored } from './support/stored-audio'
 import { login, tokenFor, uniqueIp, uniqueUser } from './support/tokens'
 
@@ -68,6 +69,18 @@ describe('POST /admin/users', () => {
       await expectStatus(call('GET', '/admin/users', { token }), 403, 'insufficient_scope')
     }
     await expectStatus(call('GET', '/admin/users'), 401, 'invalid_token')
+  })
+
+  it("an identity provider's admin (reach: its own issuer) cannot touch the edge's accounts", async () => {
+    const admin = await adminToken()
+    const u = await createUser(admin)
+    const okta = await tenantToken('okta', { groups: ['cosyvoice-admins'], scp: ['admin', 'tts', 'audio'] })
+    expect(((await (await call('GET', '/auth/me', { token: okta })).json()) as { role: string }).role).toBe('admin')
+    await expectStatus(call('GET', '/admin/users', { token: okta }), 403, 'insufficient_scope')
+    await expectStatus(call('POST', '/admin/users', { token: okta, json: { username: uniqueName(), role: 'admin', password: 'long-enough-pw' } }), 403, 'insufficient_scope')
+    await expectStatus(patchUser(okta, u.username, { role: 'admin' }), 403, 'insufficient_scope')
+    await expectStatus(call('DELETE', `/admin/users/${u.username}`, { token: okta }), 403, 'insufficient_scope')
+    expect((await getUser(admin, u.username)).user).toMatchObject({ role: 'free', status: 'active' })
   })
 })
 

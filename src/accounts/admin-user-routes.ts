@@ -1,5 +1,7 @@
-import { Hono, type Context } from 'hono'
+import { Hono, type Context, type MiddlewareHandler } from 'hono'
 import type { AppEnv } from '../app-env'
+import { adminTargetIssuer } from '../auth/admin-reach'
+import { getAuthConfig } from '../auth/auth-config'
 import { requireFreshAuth } from '../auth/fresh-auth'
 import { hashPassword } from '../auth/password-hash'
 import { requireUser } from '../auth/require-user'
@@ -29,11 +31,14 @@ const STATUSES: readonly AccountStatus[] = ['active', 'disabled']
  *
  * Changes reach the user's Durable Object in the same request (account-sync.ts): a disable ends
  * every session at once, a role change revokes the access tokens that carry the old role.
+ *
+ * The directory's accounts are users of the edge's own issuer: an identity provider's admin whose
+ * reach is its own issuer (auth/admin-reach.ts) gets 403 here.
  */
 export const adminUserRoutes = new Hono<AppEnv>()
-  .use('/admin/users', requireUser({ roles: ['admin'], scope: 'admin' }))
-  .use('/admin/users/*', requireUser({ roles: ['admin'], scope: 'admin' }))
-  .use('/admin/jobs/*', requireUser({ roles: ['admin'], scope: 'admin' }))
+  .use('/admin/users', requireUser({ roles: ['admin'], scope: 'admin' }), directoryAdmin())
+  .use('/admin/users/*', requireUser({ roles: ['admin'], scope: 'admin' }), directoryAdmin())
+  .use('/admin/jobs/*', requireUser({ roles: ['admin'], scope: 'admin' }), directoryAdmin())
 
   /** `?search=` (part of a name, any case), `?limit=` (1–100), `?cursor=`: users in name order. */
   .get('/admin/users', async (c) => {
@@ -162,6 +167,15 @@ export const adminUserRoutes = new Hono<AppEnv>()
     if (!job) throw notFound('job')
     return c.json({ job: jobView(await refreshJob(c.env, directory, job)) }, 200, noStore)
   })
+
+/** After requireUser: the caller may administer the edge's own users (auth/admin-reach.ts). */
+function directoryAdmin(): MiddlewareHandler<AppEnv> {
+  return async function directoryAdmin(c, next) {
+    const auth = await getAuthConfig(c.env)
+    adminTargetIssuer(auth, c.get('user'), auth.edge.issuer, { field: 'issuer' })
+    await next()
+  }
+}
 
 const view = (c: Context<AppEnv>, a: Account) => accountView(a, getConfig(c.env).tiers)
 
