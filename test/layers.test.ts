@@ -16,6 +16,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['tokens', 'limits', 'audit', 'pool', 'voices', 'audio'], // capabilities, each on its own
   ['accounts', 'links'], // login and shares: use limits (anonymous limit) and tokens
   ['synthesis'], // the tts route: admission, origins, relay, recording
+  ['moderation'], // takedowns, reports and their queue: reach audio, voices and shares
 ]
 
 /** Files directly in src/: `index.ts` only wires; `env.ts` and `app-env.ts` are types everyone uses. */
