@@ -108,6 +108,7 @@ describe('taking down one clip', () => {
     const evidence = await call('GET', `/admin/takedowns/audio/${alice.id}/content?${ownerQuery(alice.sub)}`, { token: admin.token })
     expect(evidence.status).toBe(200)
     expect(await sha256(new Uint8Array(await evidence.arrayBuffer()))).toBe(await sha256(alice.bytes))
+    await trailWith(alice.token, (e) => e.action === 'takedown.evidence' && e.actor === admin.sub)
 
     // Restored: everything answers again, exactly as before.
     const restored = await call('DELETE', `/admin/takedowns/audio/${alice.id}?${ownerQuery(alice.sub)}`, { token: admin.token })

@@ -41,7 +41,7 @@ const ShareBody = v.strictObject({
 /** How a visitor is refused; `reportable` refusals still show the report form (the share exists). */
 const REFUSALS: Record<ShareRefusal | HeldRefusal, { status: 404 | 410 | 451; message: string; reportable: boolean }> = {
   not_found: { status: 404, message: 'share not found', reportable: false },
-  share_revoked: { status: 410, message: 'this share was revoked by its owner', reportable: true },
+  share_revoked: { status: 410, message: 'this share was revoked', reportable: true },
   share_expired: { status: 410, message: 'this share has expired', reportable: true },
   share_exhausted: { status: 410, message: 'this share has no downloads left', reportable: true },
   // Removed by an admin (users/takedown-check.ts); a suspended owner's shares say nothing of why.
