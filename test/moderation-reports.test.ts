@@ -104,8 +104,11 @@ describe('reporting a share', () => {
       [first, 'impersonation'],
     ])
     expect(queue[1]).toMatchObject({
-      status: 'open', details: 'This is my voice.\nI never agreed.', owner: { sub: alice.sub, iss: 'cosyvoice-edge' },
-      share: { share_id: first, audio_id: alice.audioId, ref: expect.stringMatching(/^share:/) }, resolution: null,
+      status: 'open',
+      details: 'This is my voice.\nI never agreed.',
+      owner: { sub: alice.sub, iss: 'cosyvoice-edge' },
+      share: { share_id: first, audio_id: alice.audioId, ref: expect.stringMatching(/^share:/) },
+      resolution: null,
     })
     expect(queue[1]!.reporter).toMatch(/^[A-Za-z0-9_-]{16}$/)
     expect(JSON.stringify(queue)).not.toContain(reporterIp)
@@ -118,7 +121,10 @@ describe('reporting a share', () => {
     expect(trail.some((e) => e.action.startsWith('report'))).toBe(false)
 
     // Resolving records what was done and by whom, once.
-    const dismissed = await call('POST', `/admin/reports/${queue[0]!.report_id}/resolve`, { token: admin.token, json: { action: 'dismissed', note: 'a real fraud warning, not fraud' } })
+    const dismissed = await call('POST', `/admin/reports/${queue[0]!.report_id}/resolve`, {
+      token: admin.token,
+      json: { action: 'dismissed', note: 'a real fraud warning, not fraud' },
+    })
     expect(dismissed.status).toBe(200)
     expect(await dismissed.json()).toMatchObject({ status: 'resolved', resolution: { action: 'dismissed', note: 'a real fraud warning, not fraud', by: admin.sub } })
     const twice = await call('POST', `/admin/reports/${queue[0]!.report_id}/resolve`, { token: admin.token, json: { action: 'taken_down' } })
@@ -180,10 +186,42 @@ describe('reporting a share', () => {
       [() => postJson(shareId, { reason: 'other', details: 42 }, uniqueIp()), 400, 'details must be text'],
       [() => postJson(shareId, { reason: 'other', owner: 'tell me' }, uniqueIp()), 400, 'unknown field'],
       [() => postJson(shareId, ['other'], uniqueIp()), 400, 'JSON object'],
-      [() => call('POST', `/s/${shareId}/report`, { body: 'reason=other&reason=fraud', headers: { 'content-type': 'application/x-www-form-urlencoded', 'cf-connecting-ip': uniqueIp() } }), 400, 'given twice'],
-      [() => call('POST', `/s/${shareId}/report`, { body: 'reason=other&__proto__=x', headers: { 'content-type': 'application/x-www-form-urlencoded', 'cf-connecting-ip': uniqueIp() } }), 400, 'unknown field'],
-      [() => call('POST', `/s/${shareId}/report`, { body: new Uint8Array([0x72, 0x65, 0x61, 0x73, 0x6f, 0x6e, 0x3d, 0xff]), headers: { 'content-type': 'application/x-www-form-urlencoded', 'cf-connecting-ip': uniqueIp() } }), 400, 'UTF-8'],
-      [() => call('POST', `/s/${shareId}/report`, { body: `reason=other&details=${'%E4%BD%A0'.repeat(4000)}`, headers: { 'content-type': 'application/x-www-form-urlencoded', 'cf-connecting-ip': uniqueIp() } }), 413, 'over'],
+      [
+        () =>
+          call('POST', `/s/${shareId}/report`, {
+            body: 'reason=other&reason=fraud',
+            headers: { 'content-type': 'application/x-www-form-urlencoded', 'cf-connecting-ip': uniqueIp() },
+          }),
+        400,
+        'given twice',
+      ],
+      [
+        () =>
+          call('POST', `/s/${shareId}/report`, {
+            body: 'reason=other&__proto__=x',
+            headers: { 'content-type': 'application/x-www-form-urlencoded', 'cf-connecting-ip': uniqueIp() },
+          }),
+        400,
+        'unknown field',
+      ],
+      [
+        () =>
+          call('POST', `/s/${shareId}/report`, {
+            body: new Uint8Array([0x72, 0x65, 0x61, 0x73, 0x6f, 0x6e, 0x3d, 0xff]),
+            headers: { 'content-type': 'application/x-www-form-urlencoded', 'cf-connecting-ip': uniqueIp() },
+          }),
+        400,
+        'UTF-8',
+      ],
+      [
+        () =>
+          call('POST', `/s/${shareId}/report`, {
+            body: `reason=other&details=${'%E4%BD%A0'.repeat(4000)}`,
+            headers: { 'content-type': 'application/x-www-form-urlencoded', 'cf-connecting-ip': uniqueIp() },
+          }),
+        413,
+        'over',
+      ],
       [() => call('POST', `/s/${shareId}/report`, { body: 'reason=other', headers: { 'content-type': 'text/plain', 'cf-connecting-ip': uniqueIp() } }), 415, 'form'],
       [() => postJson('not-a-share', { reason: 'other' }, uniqueIp()), 404, 'share not found'],
       [() => postJson(`${shareId.split('.')[0]}.AAAAAAAAAAAAAAAAAAAAAA`, { reason: 'other' }, uniqueIp()), 404, 'share not found'],
@@ -209,7 +247,10 @@ describe('reporting a share', () => {
     expect((await call('GET', '/admin/reports?cursor=x', { token: admin.token })).status).toBe(400)
     expect((await call('GET', '/admin/reports/nope', { token: admin.token })).status).toBe(404)
     expect((await call('POST', '/admin/reports/nope/resolve', { token: admin.token, json: { action: 'dismissed' } })).status).toBe(404)
-    const bad = await call('POST', `/admin/reports/${(await reportsAbout(admin.token, [shareId]))[0]!.report_id}/resolve`, { token: admin.token, json: { action: 'deleted_everything' } })
+    const bad = await call('POST', `/admin/reports/${(await reportsAbout(admin.token, [shareId]))[0]!.report_id}/resolve`, {
+      token: admin.token,
+      json: { action: 'deleted_everything' },
+    })
     expect(bad.status).toBe(400)
     expect((await call('GET', '/admin/reports', { token: await tokenFor(uniqueUser('root'), { role: 'admin', scope: 'audio' }) })).status).toBe(403)
     expect((await call('GET', '/admin/reports')).status).toBe(401)

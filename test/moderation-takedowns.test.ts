@@ -61,8 +61,14 @@ describe('taking down one clip', () => {
     expect(made.status).toBe(201)
     expect(made.headers.get('location')).toBe(`/admin/takedowns/audio/${alice.id}?${ownerQuery(alice.sub)}&iss=cosyvoice-edge`)
     expect(await made.json()).toMatchObject({
-      kind: 'audio', id: alice.id, owner: { sub: alice.sub, iss: 'cosyvoice-edge' }, reason: 'impersonation', note: 'ticket 7',
-      taken_by: admin.sub, held_bytes: alice.bytes.length, report_id: null,
+      kind: 'audio',
+      id: alice.id,
+      owner: { sub: alice.sub, iss: 'cosyvoice-edge' },
+      reason: 'impersonation',
+      note: 'ticket 7',
+      taken_by: admin.sub,
+      held_bytes: alice.bytes.length,
+      report_id: null,
     })
 
     // The owner: every route to it says why, none serves it; the listing keeps it, marked.
@@ -95,14 +101,25 @@ describe('taking down one clip', () => {
     expect(html).toContain('removed by an administrator')
     expect(html).not.toContain('impersonation')
     expect(html).not.toContain('<audio')
-    expect(await sharesOf(alice.token)).toEqual([expect.objectContaining({ share_id: share.share_id, status: 'taken_down', downloads: 0, taken_down: expect.objectContaining({ kind: 'audio', reason: 'impersonation' }) })])
+    expect(await sharesOf(alice.token)).toEqual([
+      expect.objectContaining({ share_id: share.share_id, status: 'taken_down', downloads: 0, taken_down: expect.objectContaining({ kind: 'audio', reason: 'impersonation' }) }),
+    ])
 
     // Both trails: the owner's says which admin and why (not the admin's note); the admin's names the owner.
     const ownerTrail = await trailWith(alice.token, (e) => e.action === 'takedown.create')
-    expect(ownerTrail.find((e) => e.action === 'takedown.create')).toMatchObject({ resource: alice.id, status: 201, actor: admin.sub, detail: { kind: 'audio', reason: 'impersonation' } })
+    expect(ownerTrail.find((e) => e.action === 'takedown.create')).toMatchObject({
+      resource: alice.id,
+      status: 201,
+      actor: admin.sub,
+      detail: { kind: 'audio', reason: 'impersonation' },
+    })
     expect(JSON.stringify(ownerTrail)).not.toContain('ticket 7')
     const adminTrail = await trailWith(admin.token, (e) => e.action === 'takedown.create')
-    expect(adminTrail.find((e) => e.action === 'takedown.create')).toMatchObject({ resource: alice.id, status: 201, detail: { kind: 'audio', reason: 'impersonation', owner_sub: alice.sub, owner_iss: 'cosyvoice-edge' } })
+    expect(adminTrail.find((e) => e.action === 'takedown.create')).toMatchObject({
+      resource: alice.id,
+      status: 201,
+      detail: { kind: 'audio', reason: 'impersonation', owner_sub: alice.sub, owner_iss: 'cosyvoice-edge' },
+    })
 
     // The admin can hear the evidence.
     const evidence = await call('GET', `/admin/takedowns/audio/${alice.id}/content?${ownerQuery(alice.sub)}`, { token: admin.token })
@@ -215,7 +232,8 @@ describe('taking down a share or a voice', () => {
     const voice = (await created.json()) as { voice_id: string; bytes: number }
     expect((await call('POST', `/admin/voices/${voice.voice_id}/publish?${ownerQuery(aliceSub)}`, { token: admin.token })).status).toBe(200)
     const synth = (token: string) => call('POST', '/v1/tts', { token, json: { text: 'Hi.', mode: 'zero_shot', voice_id: voice.voice_id } })
-    const sharedIds = async () => ((await (await call('GET', '/v1/shared-voices?limit=1000', { token: bob })).json()) as { items: { voice_id: string }[] }).items.map((v) => v.voice_id)
+    const sharedIds = async () =>
+      ((await (await call('GET', '/v1/shared-voices?limit=1000', { token: bob })).json()) as { items: { voice_id: string }[] }).items.map((v) => v.voice_id)
     const daySyntheses = async (token: string) => ((await (await call('GET', '/v1/usage', { token })).json()) as { syntheses_per_day: { used: number } }).syntheses_per_day.used
 
     expect((await takeDown(admin.token, { kind: 'voice', owner: { sub: aliceSub }, id: voice.voice_id, reason: 'impersonation' })).status).toBe(201)
@@ -225,7 +243,9 @@ describe('taking down a share or a voice', () => {
     expect(await sharedIds()).not.toContain(voice.voice_id)
     // Even if the withdrawal had not happened (a crash between hold and withdrawal), synthesis asks
     // the owner's object: still refused, and Bob is not told why.
-    await env.AUDIO.put(sharedVoiceKey(voice.voice_id), null, { customMetadata: { owner_key: await userKey('cosyvoice-edge', aliceSub), name: 'Lookalike', published: new Date().toISOString() } })
+    await env.AUDIO.put(sharedVoiceKey(voice.voice_id), null, {
+      customMetadata: { owner_key: await userKey('cosyvoice-edge', aliceSub), name: 'Lookalike', published: new Date().toISOString() },
+    })
     await expectTakenDown(await synth(bob), null)
     await env.AUDIO.delete(sharedVoiceKey(voice.voice_id))
     // Refused before admission: nobody is charged for it.
@@ -328,7 +348,10 @@ describe('takedowns under attack', () => {
       expect((await errorOf(res)).message).toMatch(message)
     }
     expect((await call('POST', '/admin/takedowns', { token: admin.token, body: 'kind=audio', headers: { 'content-type': 'application/x-www-form-urlencoded' } })).status).toBe(415)
-    expect((await call('POST', '/admin/takedowns', { token: admin.token, body: JSON.stringify({ ...good, note: 'x'.repeat(20_000) }), headers: { 'content-type': 'application/json' } })).status).toBe(413)
+    expect(
+      (await call('POST', '/admin/takedowns', { token: admin.token, body: JSON.stringify({ ...good, note: 'x'.repeat(20_000) }), headers: { 'content-type': 'application/json' } }))
+        .status,
+    ).toBe(413)
     expect((await call('GET', `/admin/takedowns/account/${alice.id}?${ownerQuery(alice.sub)}`, { token: admin.token })).status).toBe(400)
     expect((await call('GET', `/admin/takedowns/audio/${alice.id}`, { token: admin.token })).status).toBe(400)
     expect((await call('GET', `/admin/takedowns?${ownerQuery(alice.sub)}&limit=0`, { token: admin.token })).status).toBe(400)

@@ -34,10 +34,7 @@ export interface Report extends NewReport {
   resolution: Resolution | null
 }
 
-export type FileResult =
-  | { ok: true; report: Report; duplicate: boolean }
-  | { ok: false; code: 'rate_limited'; retryAfterSeconds: number }
-  | { ok: false; code: 'queue_full' }
+export type FileResult = { ok: true; report: Report; duplicate: boolean } | { ok: false; code: 'rate_limited'; retryAfterSeconds: number } | { ok: false; code: 'queue_full' }
 
 /**
  * How many reports one address may file: a person reporting what they received needs a few; a
@@ -94,13 +91,15 @@ export class ReportLedger {
   }
 
   file(r: NewReport, reportId: string, now: number): FileResult {
-    const repeat = this.#sql
-      .exec<ReportRow>("SELECT * FROM reports WHERE share_id = ? AND reporter = ? AND status = 'open'", r.shareId, r.reporter)
-      .toArray()[0]
+    const repeat = this.#sql.exec<ReportRow>("SELECT * FROM reports WHERE share_id = ? AND reporter = ? AND status = 'open'", r.shareId, r.reporter).toArray()[0]
     if (repeat) return { ok: true, report: toReport(repeat), duplicate: true }
     for (const limit of REPORT_LIMITS) {
       const recent = this.#sql
-        .exec<{ n: number; oldest: number | null }>('SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM reports WHERE reporter = ? AND created_at > ?', r.reporter, now - limit.windowMs)
+        .exec<{ n: number; oldest: number | null }>(
+          'SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM reports WHERE reporter = ? AND created_at > ?',
+          r.reporter,
+          now - limit.windowMs,
+        )
         .one()
       if (recent.n >= limit.max) return { ok: false, code: 'rate_limited', retryAfterSeconds: Math.max(1, Math.ceil(((recent.oldest ?? now) + limit.windowMs - now) / 1000)) }
     }
@@ -108,7 +107,16 @@ export class ReportLedger {
     this.#sql.exec("DELETE FROM reports WHERE status = 'resolved' AND resolved_at < ?", now - RESOLVED_KEEP_MS)
     this.#sql.exec(
       'INSERT INTO reports (id, created_at, share_id, share_ref, audio_id, owner_issuer, owner_sub, reason, details, reporter) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-      reportId, now, r.shareId, r.shareRef, r.audioId, r.owner?.issuer ?? null, r.owner?.sub ?? null, r.reason, r.details, r.reporter,
+      reportId,
+      now,
+      r.shareId,
+      r.shareRef,
+      r.audioId,
+      r.owner?.issuer ?? null,
+      r.owner?.sub ?? null,
+      r.reason,
+      r.details,
+      r.reporter,
     )
     return { ok: true, report: this.get(reportId)!, duplicate: false }
   }
@@ -121,10 +129,7 @@ export class ReportLedger {
   /** Newest first, of one status or all; `before` is the `seq` cursor of the previous page. */
   list(status: ReportStatus | 'all', limit: number, before?: number): { reports: Report[]; next: number | null } {
     const rows = this.#sql
-      .exec<ReportRow>(
-        "SELECT * FROM reports WHERE seq < ? AND (? = 'all' OR status = ?) ORDER BY seq DESC LIMIT ?",
-        before ?? Number.MAX_SAFE_INTEGER, status, status, limit + 1,
-      )
+      .exec<ReportRow>("SELECT * FROM reports WHERE seq < ? AND (? = 'all' OR status = ?) ORDER BY seq DESC LIMIT ?", before ?? Number.MAX_SAFE_INTEGER, status, status, limit + 1)
       .toArray()
     const page = rows.slice(0, limit)
     return { reports: page.map(toReport), next: rows.length > limit ? page[page.length - 1]!.seq : null }
@@ -137,7 +142,11 @@ export class ReportLedger {
     if (found.status === 'resolved') return { ok: false, code: 'already_resolved' }
     this.#sql.exec(
       "UPDATE reports SET status = 'resolved', action = ?, resolution_note = ?, resolved_by = ?, resolved_at = ? WHERE id = ?",
-      resolution.action, resolution.note, resolution.by, now, reportId,
+      resolution.action,
+      resolution.note,
+      resolution.by,
+      now,
+      reportId,
     )
     return { ok: true, report: this.get(reportId)! }
   }
@@ -160,8 +169,6 @@ function toReport(r: ReportRow): Report {
     reporter: r.reporter,
     status: r.status as ReportStatus,
     resolution:
-      r.status === 'resolved' && r.action !== null
-        ? { action: r.action as ReportAction, note: r.resolution_note, by: r.resolved_by ?? '', at: r.resolved_at ?? 0 }
-        : null,
+      r.status === 'resolved' && r.action !== null ? { action: r.action as ReportAction, note: r.resolution_note, by: r.resolved_by ?? '', at: r.resolved_at ?? 0 } : null,
   }
 }

@@ -14,7 +14,14 @@ const STATUSES = ['open', 'resolved', 'all'] as const
 const ResolveBody = v.strictObject({
   action: v.picklist(REPORT_ACTIONS, `action must be one of ${REPORT_ACTIONS.join(', ')}`),
   note: v.optional(
-    v.nullable(v.pipe(v.string('note must be a string'), v.trim(), v.maxLength(MAX_NOTE_CHARS, `note is over ${MAX_NOTE_CHARS} characters`), v.regex(/^(?:[^\p{Cc}]|\n)*$/u, 'note must not contain control characters other than line breaks'))),
+    v.nullable(
+      v.pipe(
+        v.string('note must be a string'),
+        v.trim(),
+        v.maxLength(MAX_NOTE_CHARS, `note is over ${MAX_NOTE_CHARS} characters`),
+        v.regex(/^(?:[^\p{Cc}]|\n)*$/u, 'note must not contain control characters other than line breaks'),
+      ),
+    ),
     null,
   ),
 })

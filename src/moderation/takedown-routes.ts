@@ -30,7 +30,14 @@ const TakedownBody = v.strictObject({
   id: v.pipe(v.string('id must be a string'), v.maxLength(200, 'id is too long')),
   reason: v.picklist(ABUSE_REASON_CODES, `reason must be one of ${ABUSE_REASON_CODES.join(', ')}`),
   note: v.optional(
-    v.nullable(v.pipe(v.string('note must be a string'), v.trim(), v.maxLength(MAX_NOTE_CHARS, `note is over ${MAX_NOTE_CHARS} characters`), v.regex(NoControl, 'note must not contain control characters other than line breaks'))),
+    v.nullable(
+      v.pipe(
+        v.string('note must be a string'),
+        v.trim(),
+        v.maxLength(MAX_NOTE_CHARS, `note is over ${MAX_NOTE_CHARS} characters`),
+        v.regex(NoControl, 'note must not contain control characters other than line breaks'),
+      ),
+    ),
     null,
   ),
   report_id: v.optional(v.nullable(v.pipe(v.string('report_id must be a string'), v.maxLength(64, 'report_id is too long'))), null),
@@ -69,7 +76,8 @@ export const takedownRoutes = new Hono<AppEnv>()
       requestId: c.get('requestId'),
     })
     if (!held.ok && held.code === 'not_found') throw notFound('share')
-    if (!held.ok && held.code === 'already_taken_down') throw new ApiError(409, 'already_taken_down', `this ${body.kind} is already taken down: release it first to change the reason`)
+    if (!held.ok && held.code === 'already_taken_down')
+      throw new ApiError(409, 'already_taken_down', `this ${body.kind} is already taken down: release it first to change the reason`)
     if (!held.ok) {
       throw new ApiError(409, 'being_deleted', `its owner is deleting this ${body.kind} right now`, { headers: { 'Retry-After': String(BEING_DELETED_RETRY_SECONDS) } })
     }
@@ -78,7 +86,10 @@ export const takedownRoutes = new Hono<AppEnv>()
     if (found.detail?.published) await unpublishVoice(c.env.AUDIO, body.id, owner.key)
     if (report && report.status === 'open') await moderationQueue(c.env).resolveReport(report.reportId, { action: 'taken_down', note: `${body.kind} ${resource}`, by: admin.sub })
     adminTrail(c, 'takedown.create', resource, owner, { kind: body.kind, reason: body.reason, report_id: body.report_id })
-    return c.json(takedownView(held.takedown, owner.identity), 201, { 'Cache-Control': 'no-store', Location: `/admin/takedowns/${body.kind}/${encodeURIComponent(body.id)}?${ownerQuery(owner.identity)}` })
+    return c.json(takedownView(held.takedown, owner.identity), 201, {
+      'Cache-Control': 'no-store',
+      Location: `/admin/takedowns/${body.kind}/${encodeURIComponent(body.id)}?${ownerQuery(owner.identity)}`,
+    })
   })
   .get('/admin/takedowns', async (c) => {
     const owner = await ownerFromQuery(c)
@@ -104,7 +115,15 @@ export const takedownRoutes = new Hono<AppEnv>()
     const resource = await resourceOf(kind, id)
     // Once per listen, not once per piece a player fetches.
     if (!/^bytes=(?!0-)/.test(c.req.header('range') ?? '')) {
-      await stub.recordAudit({ at: Date.now(), action: 'takedown.evidence', resource, status: response.status, requestId: c.get('requestId'), actor: c.get('user').sub, detail: { kind } })
+      await stub.recordAudit({
+        at: Date.now(),
+        action: 'takedown.evidence',
+        resource,
+        status: response.status,
+        requestId: c.get('requestId'),
+        actor: c.get('user').sub,
+        detail: { kind },
+      })
     }
     adminTrail(c, 'takedown.evidence', resource, owner, { kind })
     return response

@@ -18,9 +18,7 @@ export class OwnerIdentityLedger {
 
   constructor(sql: SqlStorage) {
     this.#sql = sql
-    migrate(sql, 'owner_identity', [
-      'CREATE TABLE IF NOT EXISTS owner_identity (id INTEGER PRIMARY KEY CHECK (id = 1), issuer TEXT NOT NULL, sub TEXT NOT NULL)',
-    ])
+    migrate(sql, 'owner_identity', ['CREATE TABLE IF NOT EXISTS owner_identity (id INTEGER PRIMARY KEY CHECK (id = 1), issuer TEXT NOT NULL, sub TEXT NOT NULL)'])
   }
 
   record(identity: OwnerIdentity): void {

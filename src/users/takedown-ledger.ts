@@ -108,7 +108,16 @@ export class TakedownLedger {
     const heldBytes = liftBytes()
     this.#sql.exec(
       'INSERT INTO takedowns (kind, object_id, object_key, reason, note, taken_at, taken_by, held_bytes, detail, report_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-      t.kind, t.objectId, t.objectKey, t.reason, t.note, now, t.takenBy, heldBytes, t.detail ? JSON.stringify(t.detail) : null, t.reportId,
+      t.kind,
+      t.objectId,
+      t.objectKey,
+      t.reason,
+      t.note,
+      now,
+      t.takenBy,
+      heldBytes,
+      t.detail ? JSON.stringify(t.detail) : null,
+      t.reportId,
     )
     return { ok: true, takedown: this.find(t.kind, t.objectId)! }
   }
@@ -143,16 +152,17 @@ export class TakedownLedger {
 
   /** Newest first; `before` is the `seq` cursor of the previous page. */
   list(limit: number, before?: number): { takedowns: Takedown[]; next: number | null } {
-    const rows = this.#sql
-      .exec<TakedownRow>('SELECT * FROM takedowns WHERE seq < ? ORDER BY seq DESC LIMIT ?', before ?? Number.MAX_SAFE_INTEGER, limit + 1)
-      .toArray()
+    const rows = this.#sql.exec<TakedownRow>('SELECT * FROM takedowns WHERE seq < ? ORDER BY seq DESC LIMIT ?', before ?? Number.MAX_SAFE_INTEGER, limit + 1).toArray()
     const page = rows.slice(0, limit)
     return { takedowns: page.map(toTakedown), next: rows.length > limit ? page[page.length - 1]!.seq : null }
   }
 
   /** R2 keys of held objects: whatever deletes a user's data must leave these (the evidence). */
   heldKeys(): string[] {
-    return this.#sql.exec<{ object_key: string }>('SELECT object_key FROM takedowns WHERE object_key IS NOT NULL ORDER BY seq').toArray().map((r) => r.object_key)
+    return this.#sql
+      .exec<{ object_key: string }>('SELECT object_key FROM takedowns WHERE object_key IS NOT NULL ORDER BY seq')
+      .toArray()
+      .map((r) => r.object_key)
   }
 
   /**
