@@ -8,6 +8,7 @@ import { newAdmin, ownerQuery, storedBytes, takeDown, trailWith } from './suppor
 import { synthesizeStored } from './support/stored-audio'
 import { tokenFor, uniqueIp, uniqueUser } from './support/tokens'
 import { sha256 } from './support/wav'
+import { issuerOf, tenantToken } from './support/idp'
 
 const SPEECH = { text: 'Evidence.', mode: 'sft', speaker: '英文女' }
 
@@ -291,7 +292,9 @@ describe('takedowns under attack', () => {
     expect((await call('POST', '/admin/takedowns', { json: body })).status).toBe(401)
     // Bob named as the owner of Alice's clip: not found, and nothing happens to it.
     expect((await takeDown(admin.token, { ...body, owner: { sub: bobSub } })).status).toBe(404)
-    expect((await takeDown(admin.token, { ...body, owner: { sub: alice.sub, iss: 'https://elsewhere.example' } })).status).toBe(404)
+    const elsewhere = await takeDown(admin.token, { ...body, owner: { sub: alice.sub, iss: 'https://elsewhere.example' } })
+    expect(elsewhere.status).toBe(400)
+    expect((await errorOf(elsewhere)).code).toBe('unknown_issuer')
     expect((await call('GET', `/v1/audio/${alice.id}/content`, { token: alice.token })).status).toBe(200)
 
     expect((await takeDown(admin.token, body)).status).toBe(201)
@@ -331,7 +334,7 @@ describe('takedowns under attack', () => {
       [{ ...good, id: 'x'.repeat(500) }, 400, /too long/],
       [{ ...good, owner: { sub: '' } }, 400, /name the owner/],
       [{ ...good, owner: { sub: 'a'.repeat(600) } }, 400, /name the owner/],
-      [{ ...good, owner: { sub: alice.sub, iss: 42 } }, 400, /iss must be an issuer/],
+      [{ ...good, owner: { sub: alice.sub, iss: 42 } }, 400, /"owner.iss" must be a string/],
       [{ ...good, owner: 7 }, 400, /owner must be/],
       [{ kind: 'audio', id: alice.id, reason: 'fraud' }, 400, /owner/],
       [{ ...good, note: 'n'.repeat(1001) }, 400, /note is over 1000/],
@@ -362,6 +365,50 @@ describe('takedowns under attack', () => {
     expect(((await list.json()) as { items: unknown[] }).items).toEqual([])
     expect((await call('GET', `/v1/audio/${alice.id}/content`, { token: alice.token })).status).toBe(200)
     expect((await visit(`/s/${share.share_id}/audio`)).status).toBe(200)
+  })
+})
+
+describe("an identity provider's admin", () => {
+  it("takes down and sees reports of its own issuer's users only", async () => {
+    const oktaAdmin = await tenantToken('okta', { groups: ['cosyvoice-admins'], scp: ['admin', 'tts', 'audio'] })
+    const edgeAdmin = await newAdmin()
+    const alice = await aliceWithClip()
+    const aliceShare = await shareOf(alice.token, alice.id)
+    const oktaSub = uniqueUser('okta-user')
+    const oktaUser = await tenantToken('okta', { scp: ['tts', 'audio', 'share'] }, { sub: oktaSub })
+    const oktaClip = await synthesizeStored(oktaUser, SPEECH)
+    const oktaShare = await shareOf(oktaUser, oktaClip.id)
+    for (const share of [aliceShare, oktaShare]) {
+      expect((await call('POST', `/s/${share.share_id}/report`, { json: { reason: 'fraud' }, headers: { 'cf-connecting-ip': uniqueIp() } })).status).toBe(202)
+    }
+
+    // The edge's own user is out of its reach; without ?iss= it means its own issuer's "alice".
+    const edgeUser = await takeDown(oktaAdmin, { kind: 'audio', owner: { sub: alice.sub, iss: 'cosyvoice-edge' }, id: alice.id, reason: 'fraud' })
+    expect(edgeUser.status).toBe(403)
+    expect((await errorOf(edgeUser)).code).toBe('insufficient_scope')
+    expect((await takeDown(oktaAdmin, { kind: 'audio', owner: alice.sub, id: alice.id, reason: 'fraud' })).status).toBe(404)
+    expect((await call('GET', `/admin/takedowns?${ownerQuery(alice.sub)}&iss=cosyvoice-edge`, { token: oktaAdmin })).status).toBe(403)
+    expect((await call('GET', `/v1/audio/${alice.id}/content`, { token: alice.token })).status).toBe(200)
+
+    // The queue: its own issuer's users' reports only; another's is not found, not even to resolve.
+    const queue = async (token: string) =>
+      ((await (await call('GET', '/admin/reports?limit=200', { token })).json()) as { items: { report_id: string; share: { share_id: string } }[] }).items
+    const seen = (await queue(oktaAdmin)).map((r) => r.share.share_id)
+    expect(seen).toContain(oktaShare.share_id)
+    expect(seen).not.toContain(aliceShare.share_id)
+    const aliceReport = (await queue(edgeAdmin.token)).find((r) => r.share.share_id === aliceShare.share_id)!
+    expect((await call('GET', `/admin/reports/${aliceReport.report_id}`, { token: oktaAdmin })).status).toBe(404)
+    expect((await call('POST', `/admin/reports/${aliceReport.report_id}/resolve`, { token: oktaAdmin, json: { action: 'dismissed' } })).status).toBe(404)
+    const withAliceReport = await takeDown(oktaAdmin, { kind: 'share', owner: oktaSub, id: oktaShare.share_id, reason: 'fraud', report_id: aliceReport.report_id })
+    expect(withAliceReport.status).toBe(404)
+
+    // Its own issuer's user: taken down like anyone's (owner named by sub alone, its issuer implied).
+    const oktaReport = (await queue(oktaAdmin)).find((r) => r.share.share_id === oktaShare.share_id)!
+    const taken = await takeDown(oktaAdmin, { kind: 'share', owner: oktaSub, id: oktaShare.share_id, reason: 'fraud', report_id: oktaReport.report_id })
+    expect(taken.status).toBe(201)
+    expect(await taken.json()).toMatchObject({ owner: { sub: oktaSub, iss: issuerOf('okta') } })
+    expect((await visit(`/s/${oktaShare.share_id}/audio`)).status).toBe(451)
+    expect((await call('GET', `/admin/reports/${aliceReport.report_id}`, { token: edgeAdmin.token }).then((r) => r.json())) as { status: string }).toMatchObject({ status: 'open' })
   })
 })
 

@@ -30,8 +30,8 @@ export class ModerationQueue extends DurableObject<Env> {
     return this.#reports.get(reportId)
   }
 
-  listReports(status: ReportStatus | 'all', limit: number, before?: number) {
-    return this.#reports.list(status, limit, before)
+  listReports(filter: { status: ReportStatus | 'all'; ownerIssuer: string | null }, limit: number, before?: number) {
+    return this.#reports.list(filter, limit, before)
   }
 
   resolveReport(reportId: string, resolution: Omit<Resolution, 'at'>) {

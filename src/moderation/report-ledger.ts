@@ -126,10 +126,22 @@ export class ReportLedger {
     return row ? toReport(row) : null
   }
 
-  /** Newest first, of one status or all; `before` is the `seq` cursor of the previous page. */
-  list(status: ReportStatus | 'all', limit: number, before?: number): { reports: Report[]; next: number | null } {
+  /**
+   * Newest first, of one status or all; `before` is the `seq` cursor of the previous page.
+   * `ownerIssuer` keeps only reports about that issuer's users (an identity provider's admin).
+   */
+  list(filter: { status: ReportStatus | 'all'; ownerIssuer: string | null }, limit: number, before?: number): { reports: Report[]; next: number | null } {
+    const { status, ownerIssuer } = filter
     const rows = this.#sql
-      .exec<ReportRow>("SELECT * FROM reports WHERE seq < ? AND (? = 'all' OR status = ?) ORDER BY seq DESC LIMIT ?", before ?? Number.MAX_SAFE_INTEGER, status, status, limit + 1)
+      .exec<ReportRow>(
+        "SELECT * FROM reports WHERE seq < ? AND (? = 'all' OR status = ?) AND (? IS NULL OR owner_issuer = ?) ORDER BY seq DESC LIMIT ?",
+        before ?? Number.MAX_SAFE_INTEGER,
+        status,
+        status,
+        ownerIssuer,
+        ownerIssuer,
+        limit + 1,
+      )
       .toArray()
     const page = rows.slice(0, limit)
     return { reports: page.map(toReport), next: rows.length > limit ? page[page.length - 1]!.seq : null }

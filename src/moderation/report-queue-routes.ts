@@ -7,6 +7,7 @@ import { listingQuery, rowCursor, TABLE_PAGE_MAX } from '../http/listing-query'
 import { parseBody, readOptionalJson } from '../http/request-body'
 import { moderationQueue } from './queue-stub'
 import { REPORT_ACTIONS, type Report, type ReportStatus } from './report-ledger'
+import { reachOf, withinReach } from './report-reach'
 
 const MAX_NOTE_CHARS = 1000
 const STATUSES = ['open', 'resolved', 'all'] as const
@@ -31,6 +32,8 @@ const ResolveBody = v.strictObject({
  * by default, `resolved` or `all`; paginated), `GET /admin/reports/<id>`, and
  * `POST /admin/reports/<id>/resolve {action, note?}`, which records what was done, by whom, once.
  * A takedown made with `report_id` resolves its report as `taken_down` (takedown-routes.ts).
+ * An identity provider's admin (auth/admin-reach.ts) sees and resolves only reports about its own
+ * issuer's users; any other report is "not found" to them.
  */
 export const reportQueueRoutes = new Hono<AppEnv>()
   .use('/admin/reports', requireUser({ scope: 'admin', roles: ['admin'] }))
@@ -39,17 +42,20 @@ export const reportQueueRoutes = new Hono<AppEnv>()
     const status = c.req.query('status') ?? 'open'
     if (!(STATUSES as readonly string[]).includes(status)) throw badRequest(`status must be one of ${STATUSES.join(', ')}`, 'invalid_request')
     const { limit, cursor } = listingQuery(c, TABLE_PAGE_MAX)
-    const { reports, next } = await moderationQueue(c.env).listReports(status as ReportStatus | 'all', limit, rowCursor(cursor))
+    const filter = { status: status as ReportStatus | 'all', ownerIssuer: reachOf(c.get('user')) }
+    const { reports, next } = await moderationQueue(c.env).listReports(filter, limit, rowCursor(cursor))
     return c.json({ items: reports.map(reportView), cursor: next === null ? null : String(next) }, 200, { 'Cache-Control': 'private, no-store' })
   })
   .get('/admin/reports/:id', async (c) => {
     const report = await moderationQueue(c.env).report(c.req.param('id').slice(0, 64))
-    if (!report) throw notFound('report')
+    if (!report || !withinReach(c.get('user'), report)) throw notFound('report')
     return c.json(reportView(report), 200, { 'Cache-Control': 'private, no-store' })
   })
   .post('/admin/reports/:id/resolve', async (c) => {
     const id = c.req.param('id').slice(0, 64)
     const body = parseBody(ResolveBody, await readOptionalJson(c))
+    const report = await moderationQueue(c.env).report(id)
+    if (!report || !withinReach(c.get('user'), report)) throw notFound('report')
     const resolved = await moderationQueue(c.env).resolveReport(id, { action: body.action, note: body.note || null, by: c.get('user').sub })
     if (!resolved.ok && resolved.code === 'not_found') throw notFound('report')
     if (!resolved.ok) throw new ApiError(409, 'already_resolved', 'this report is already resolved')

@@ -16,6 +16,7 @@ import { TAKEDOWN_KINDS, type Takedown, type TakedownDetail, type TakedownKind }
 import { userObjectByKey } from '../users/user-stub'
 import { publishVoice, sharedVoice, unpublishVoice } from '../voices/shared-voices'
 import { moderationQueue } from './queue-stub'
+import { withinReach } from './report-reach'
 import { ownerFromQuery, targetOwner, type TargetOwner } from './target-owner'
 
 const MAX_NOTE_CHARS = 1000
@@ -60,7 +61,7 @@ export const takedownRoutes = new Hono<AppEnv>()
     const admin = c.get('user')
     const found = await findObject(c, owner, body.kind, body.id)
     const report = body.report_id ? await moderationQueue(c.env).report(body.report_id) : null
-    if (body.report_id && !report) throw notFound('report')
+    if (body.report_id && (!report || !withinReach(admin, report))) throw notFound('report')
     const resource = await resourceOf(body.kind, body.id)
     const held = await userObjectByKey(c.env, owner.key).takeDown({
       kind: body.kind,

@@ -1,7 +1,8 @@
 import type { Context } from 'hono'
 import type { AppEnv } from '../app-env'
+import { adminTargetIssuer } from '../auth/admin-reach'
+import { getAuthConfig } from '../auth/auth-config'
 import { userKey } from '../auth/user-key'
-import { getConfig } from '../config/app-config'
 import { badRequest } from '../http/api-error'
 import type { OwnerIdentity } from '../users/owner-identity'
 
@@ -16,17 +17,18 @@ export interface TargetOwner {
 /**
  * The owner named in a query, as the other admin routes name a user (`/admin/audit`,
  * `/admin/voices/<id>/publish`): `?sub=` (required here: an admin never acts on their own
- * objects by leaving it out) and `?iss=`, default the edge's own issuer.
+ * objects by leaving it out) and `?iss=`, by the same rules (auth/admin-reach.ts): the edge's own
+ * issuer or a TRUSTED_ISSUERS one, spelt exactly, default the admin's own; an identity provider's
+ * admin reaches only its own issuer's users.
  */
 export function ownerFromQuery(c: Context<AppEnv>): Promise<TargetOwner> {
-  return targetOwner(c, { sub: c.req.query('sub'), iss: c.req.query('iss') })
+  return targetOwner(c, { sub: c.req.query('sub'), iss: c.req.query('iss') }, 'iss')
 }
 
-/** The same in a JSON body: `owner: {sub, iss?}`, or `owner: "<sub>"` for a user of the edge's own logins. */
-export function targetOwner(c: Context<AppEnv>, owner: string | { sub?: unknown; iss?: unknown } | undefined): Promise<TargetOwner> {
+/** The same in a JSON body: `owner: {sub, iss?}`, or `owner: "<sub>"` for a user of the admin's own issuer. */
+export async function targetOwner(c: Context<AppEnv>, owner: string | { sub?: unknown; iss?: unknown } | undefined, issField = 'owner.iss'): Promise<TargetOwner> {
   const { sub, iss } = typeof owner === 'string' ? { sub: owner, iss: undefined } : (owner ?? {})
   if (typeof sub !== 'string' || !sub || sub.length > MAX_SUB_CHARS) throw badRequest(`name the owner: sub must be 1 to ${MAX_SUB_CHARS} characters`, 'invalid_request')
-  if (iss !== undefined && (typeof iss !== 'string' || !iss || iss.length > MAX_SUB_CHARS)) throw badRequest('iss must be an issuer', 'invalid_request')
-  const issuer = iss ?? getConfig(c.env).jwt.issuer
-  return userKey(issuer, sub).then((key) => ({ identity: { issuer, sub }, key }))
+  const issuer = adminTargetIssuer(await getAuthConfig(c.env), c.get('user'), iss, { field: issField })
+  return { identity: { issuer, sub }, key: await userKey(issuer, sub) }
 }
