@@ -2,6 +2,8 @@ import type { MiddlewareHandler } from 'hono'
 import type { AppEnv } from '../app-env'
 import { ApiError } from '../http/api-error'
 import { insufficientScope, invalidToken } from '../http/bearer-challenge'
+import { looksLikeApiKey } from './api-key-format'
+import { verifyApiKey } from './api-key-verify'
 import { getAuthConfig } from './auth-config'
 import { accessCookie, CSRF_HEADER, csrfValid, isSafeMethod } from './cookie-session'
 import type { Scope } from './principal'
@@ -23,6 +25,7 @@ export interface RequireUserOptions {
  * Verifies the caller's access token and sets `user`. The token comes from the Authorization
  * header or, for browsers, the `__Host-access` cookie (then unsafe methods need the CSRF token:
  * cookie-session.ts); never from the query string (URLs end up in logs and Referer headers).
+ * A personal API key (`cve_…`) in the Authorization header stands for its owner, within its scopes.
  */
 export const requireUser = (options: RequireUserOptions = {}): MiddlewareHandler<AppEnv> => {
   const { scope, roles, revocation = 'cached' } = options
@@ -40,16 +43,21 @@ export const requireUser = (options: RequireUserOptions = {}): MiddlewareHandler
     } else {
       throw invalidToken('missing bearer token')
     }
+    // A personal API key is for programs: only ever in the Authorization header (api-key-verify.ts).
+    const apiKey = looksLikeApiKey(token)
+    if (apiKey && cookie) throw invalidToken('an API key is accepted only in the Authorization header')
     let user
     try {
-      user = await verifyAccessToken(token, auth)
+      user = apiKey
+        ? await verifyApiKey(c.env, token, auth, { revocation, client: c.req.header('cf-connecting-ip') ?? 'unknown' })
+        : await verifyAccessToken(token, auth)
     } catch (e) {
       if (e instanceof InvalidTokenError) throw invalidToken(e.reason, { internal: e.code, cause: e.cause })
       throw e
     }
     if (cookie && !isSafeMethod(c.req.method) && !(await csrfValid(c.req.header(CSRF_HEADER), user.jti, auth.edge.hmacKey)))
       throw new ApiError(403, 'csrf_failed', `a cookie-authenticated ${c.req.method} needs the X-CSRF-Token header from login`)
-    if (revocation === 'cached' && !(await revocations.isActive(c.env, user, auth.revocationCacheMs)))
+    if (revocation === 'cached' && !apiKey && !(await revocations.isActive(c.env, user, auth.revocationCacheMs)))
       throw invalidToken('token revoked', { internal: 'revoked (isolate cache)' })
     c.set('user', user)
     if (roles && !roles.includes(user.role)) throw insufficientScope(`this needs the ${roles.join(' or ')} role`, scope)
