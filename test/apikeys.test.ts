@@ -8,7 +8,8 @@ import { userKey } from '../src/auth/user-key'
 import { call, errorOf } from './support/api'
 import { createKey, keyCall, loginToken, subOf, type CreatedKey } from './support/api-keys'
 import { originRecords } from './support/origin'
-import { tokenFor, uniqueIp, uniqueUser } from './support/tokens'
+import { idpToken, tokenFor, uniqueIp, uniqueUser } from './support/tokens'
+import { IDP } from './support/auth-fixtures'
 import { forgeKey, mangle, swapNeighbours } from './support/api-key-forgery'
 
 const sft = { text: '你好', mode: 'sft', speaker: '中文女' }
@@ -82,8 +83,8 @@ describe('personal API keys: create, use, list, revoke', () => {
     const audio = await keyCall('GET', '/v1/audio', created.key)
     expect(audio.status).toBe(200)
     // The owner's storage and quota: the login token sees what the key made.
-    const own = (await (await call('GET', '/v1/audio', { token })).json()) as { items: { id: string }[] }
-    expect(own.items.map((i) => i.id)).toContain(tts.headers.get('x-audio-id'))
+    const own = (await (await call('GET', '/v1/audio', { token })).json()) as { items: { audio_id: string }[] }
+    expect(own.items.map((i) => i.audio_id)).toContain(tts.headers.get('x-audio-id'))
 
     const listed = await call('GET', '/v1/api-keys', { token })
     const text = await listed.text()
@@ -176,7 +177,7 @@ describe('personal API keys: create, use, list, revoke', () => {
 
     // A fresh admin mints a token for the same name: it has a fresh auth_time but no login session.
     const host = await tokenFor(uniqueUser('host'), { role: 'admin', extra: { auth_time: Math.floor(Date.now() / 1000) } })
-    const minted = await call('POST', '/admin/tokens', { token: host, json: { sub, role: 'free', ttl_seconds: 600 } })
+    const minted = await call('POST', '/admin/tokens', { token: host, json: { sub, role: 'free', ttl_seconds: 300 } })
     expect(minted.status).toBe(201)
     const guest = ((await minted.json()) as { token: string }).token
     const byGuest = await call('POST', '/v1/api-keys', { token: guest, json: { name: 'from a guest' } })
@@ -213,7 +214,6 @@ describe('what a key costs', () => {
       swapNeighbours(key),
       key.slice(0, -1), // truncated paste
       `${key}x`,
-      key.replace(/^cve_/, 'cvx_'),
       `cve_${'0'.repeat(104)}`,
       'cve_',
     ]
@@ -223,6 +223,9 @@ describe('what a key costs', () => {
       expect(res.headers.get('www-authenticate')).toMatch(/error="invalid_token"/)
       expect(await errorOf(res)).toMatchObject({ code: 'invalid_token', message: expect.stringMatching(/malformed API key/) })
     }
+    // Without the prefix it is not taken for a key at all, but it is no token either.
+    const unprefixed = await worker.fetch('GET', '/v1/audio', { token: key.replace(/^cve_/, 'cvx_') })
+    expect(await errorOf(unprefixed)).toMatchObject({ code: 'invalid_token', message: 'malformed token' })
     expect(worker.calls()).toBe(0)
     // The same worker does reach for the object for a real key it has not seen: the trap works.
     const fresh = await createKey(token)
@@ -318,7 +321,7 @@ describe('hostile uses of keys', () => {
     expect(list.status).toBe(200)
   })
 
-  it("revoking everything of a user (admin revoke by sub, logout-all) kills their keys at once, tts included", async () => {
+  it("revoking everything of a user (an admin by sub, or their own logout-all) kills their keys at once, tts included", async () => {
     const sub = 'apikey-revoked-all'
     const token = await loginToken(sub)
     const { key } = await createKey(token)
@@ -334,6 +337,22 @@ describe('hostile uses of keys', () => {
     expect(await listKeys(again)).toEqual([])
     const next = await createKey(again)
     expect((await keyCall('GET', '/v1/audio', next.key)).status).toBe(200)
+    // The user's own "log out everywhere" (fresh login) takes the keys with it.
+    expect((await call('POST', '/auth/logout-all', { token: again })).status).toBe(204)
+    await expectInvalid(await keyCall('GET', '/v1/audio', next.key))
+  })
+
+  it("an identity provider's user makes a key: it routes to their own storage and keeps their token's role", async () => {
+    const sub = uniqueUser('ext')
+    const now = Math.floor(Date.now() / 1000)
+    const claims = { iss: IDP.stable.issuer, aud: IDP.stable.audience, sub, iat: now, exp: now + 600, app: { role: 'premium' } }
+    const token = await idpToken(IDP.stable.tenant, claims)
+    const { key } = await createKey(token, { scope: 'tts audio' })
+    expect(parseApiKey(key)!.userKey).toBe(await userKey(IDP.stable.issuer, sub))
+    expect(await (await keyCall('GET', '/auth/me', key)).json()).toMatchObject({ sub, issuer: IDP.stable.issuer, role: 'premium', scopes: ['tts', 'audio'] })
+    expect(await (await keyCall('GET', '/v1/usage', key)).json()).toMatchObject({ tier: 'premium' })
+    const stale = await idpToken(IDP.stable.tenant, { ...claims, iat: now - 600, auth_time: now - 600 })
+    expect((await call('POST', '/v1/api-keys', { token: stale, json: { name: 'late' } })).status).toBe(401)
   })
 
   it('a user removed from AUTH_USERS: their key stops working', async () => {
@@ -375,13 +394,13 @@ describe('hostile uses of keys', () => {
     const worker = countingWorker('unreachable')
     for (const name of ['access_token', 'api_key', 'key', 'token']) {
       const res = await worker.fetch('GET', `/v1/audio?${name}=${key}`)
-      await expectInvalid(res)
-      expect((await errorOf(res)).message).toBe('missing bearer token')
+      expect(res.status).toBe(401)
+      expect(await errorOf(res)).toMatchObject({ code: 'invalid_token', message: 'missing bearer token' })
     }
     for (const method of ['GET', 'DELETE']) {
       const res = await worker.fetch(method, method === 'GET' ? '/v1/audio' : '/v1/api-keys/whatever', { headers: { cookie: `__Host-access=${key}`, 'x-csrf-token': 'x' } })
-      await expectInvalid(res)
-      expect((await errorOf(res)).message).toMatch(/only in the Authorization header/)
+      expect(res.status).toBe(401)
+      expect(await errorOf(res)).toMatchObject({ code: 'invalid_token', message: expect.stringMatching(/only in the Authorization header/) })
     }
     expect(worker.calls()).toBe(0)
   })

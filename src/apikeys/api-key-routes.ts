@@ -38,7 +38,6 @@ export const apiKeyRoutes = new Hono<AppEnv>()
     if (beyond.length) throw insufficientScope(`a key cannot have scopes your token lacks: ${beyond.join(' ')}`)
 
     const { id, text } = newApiKey(user.key)
-    const now = Date.now()
     const created = await userObject(c.env, user).createApiKey({
       id,
       hash: await hashApiKey(text),
@@ -47,11 +46,11 @@ export const apiKeyRoutes = new Hono<AppEnv>()
       role: user.role,
       sub: user.sub,
       issuer: user.issuer,
-      expiresAt: now + request.ttlSeconds * 1000,
+      ttlMs: request.ttlSeconds * 1000,
     })
     if (!created) throw new ApiError(409, 'too_many_keys', 'you have as many live API keys as allowed: revoke one first')
     c.set('logFields', { action: 'api_key.create', resource: id, scope: created.scope })
-    return c.json({ ...apiKeyView(created, now), key: text }, 201, noStore)
+    return c.json({ ...apiKeyView(created), key: text }, 201, noStore)
   })
 
   /** Your keys (name, prefix, scope, created, last used, expiry), newest first; never a key. */

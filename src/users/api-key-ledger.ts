@@ -19,7 +19,11 @@ export interface ApiKey {
   revokedAt: number | null
 }
 
-export type NewApiKey = Omit<ApiKey, 'lastUsedAt' | 'revokedAt' | 'createdAt'> & { hash: string }
+export type NewApiKey = Omit<ApiKey, 'lastUsedAt' | 'revokedAt' | 'createdAt' | 'expiresAt'> & {
+  hash: string
+  /** Life from creation, ms. */
+  ttlMs: number
+}
 
 /** Last use is recorded to the minute: a request that used its key within the minute writes nothing. */
 export const LAST_USED_RESOLUTION_MS = 60_000
@@ -76,7 +80,7 @@ export class ApiKeyLedger {
     if (live >= maxLive) return null
     this.#sql.exec(
       `INSERT INTO api_keys (id, hash, name, scope, role, sub, issuer, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      key.id, key.hash, key.name, key.scope, key.role, key.sub, key.issuer, now, key.expiresAt,
+      key.id, key.hash, key.name, key.scope, key.role, key.sub, key.issuer, now, now + key.ttlMs,
     )
     return this.find(key.id)!
   }
