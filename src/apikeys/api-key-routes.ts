@@ -4,6 +4,7 @@ import { hashApiKey, isApiKeyId, newApiKey } from '../auth/api-key-format'
 import { apiKeys } from '../auth/api-key-verify'
 import { getAuthConfig } from '../auth/auth-config'
 import { requireFreshAuth } from '../auth/fresh-auth'
+import type { Principal, Scope } from '../auth/principal'
 import { requireUser } from '../auth/require-user'
 import { ApiError, notFound } from '../http/api-error'
 import { insufficientScope } from '../http/bearer-challenge'
@@ -33,9 +34,10 @@ export const apiKeyRoutes = new Hono<AppEnv>()
     if (user.issuer === auth.edge.issuer && (user.sessionId === undefined || !auth.users.has(user.sub)))
       throw new ApiError(403, 'login_required', 'API keys are made from a login (POST /auth/login), not from a minted token')
     const request = parseApiKeyRequest(await readJson(c, 4096))
-    const scopes = request.scopes ?? [...user.scopes]
-    const beyond = scopes.filter((s) => !user.scopes.has(s))
-    if (beyond.length) throw insufficientScope(`a key cannot have scopes your token lacks: ${beyond.join(' ')}`)
+    const grantable = keyScopesFor(user, auth.edge.issuer)
+    const scopes = request.scopes ?? [...grantable]
+    const beyond = scopes.filter((s) => !grantable.has(s))
+    if (beyond.length) throw insufficientScope(`a key cannot have these scopes: ${beyond.join(' ')} (a key has at most your token's, and admin only for the edge's own admins)`)
 
     const { id, text } = newApiKey(user.key)
     const created = await userObject(c.env, user).createApiKey({
@@ -74,3 +76,14 @@ export const apiKeyRoutes = new Hono<AppEnv>()
     c.set('logFields', { action: 'api_key.revoke', resource: id })
     return c.body(null, 204)
   })
+
+/**
+ * The scopes a key made by this caller may have: their token's, but `admin` only for the edge's own
+ * users. An identity provider's user keeps the role their token had when the key was made (the
+ * edge cannot see it change: auth/api-key-verify.ts), and a year-long admin nobody can demote is
+ * not something to hand out; their admin work stays with their short-lived tokens.
+ */
+function keyScopesFor(user: Principal, edgeIssuer: string): ReadonlySet<Scope> {
+  if (user.issuer === edgeIssuer) return user.scopes
+  return new Set([...user.scopes].filter((s) => s !== 'admin'))
+}

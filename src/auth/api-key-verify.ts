@@ -5,7 +5,7 @@ import { apiKeyTokenRef, type ApiKey } from '../users/api-key-ledger'
 import { userObjectByKey } from '../users/user-stub'
 import { hashApiKey, parseApiKey } from './api-key-format'
 import type { AuthConfig } from './auth-config'
-import type { Principal } from './principal'
+import type { Principal, Scope } from './principal'
 import { revocations } from './revocation-check'
 import { InvalidTokenError, parseScopes } from './verify-token'
 
@@ -113,8 +113,7 @@ export async function verifyApiKey(env: Env, text: string, auth: AuthConfig, che
     key: parsed.userKey,
     issuer: key.issuer,
     role,
-    // Never more than the key was given, nor more than the owner's role allows today.
-    scopes: parseScopes(key.scope, role),
+    scopes: scopesNow(auth, key, role),
     jti: undefined,
     issuedAt: ref.issuedAt,
     expiresAt: Math.floor(key.expiresAt / 1000),
@@ -137,6 +136,16 @@ export async function verifyApiKey(env: Env, text: string, auth: AuthConfig, che
 function ownerRoleNow(auth: AuthConfig, key: ApiKey): string | null {
   if (key.issuer === auth.edge.issuer) return auth.users.get(key.sub)?.role ?? null
   return key.role
+}
+
+/**
+ * Never more than the key was given, nor more than the owner's role allows today; and never
+ * `admin` for an identity provider's user, whose role the edge cannot see change (api-key-routes.ts).
+ */
+function scopesNow(auth: AuthConfig, key: ApiKey, role: string): ReadonlySet<Scope> {
+  const scopes = new Set(parseScopes(key.scope, role))
+  if (key.issuer !== auth.edge.issuer) scopes.delete('admin')
+  return scopes
 }
 
 async function brakeLookups(env: Env, client: string): Promise<void> {
