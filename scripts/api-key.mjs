@@ -13,9 +13,9 @@ import { parseArgs } from 'node:util'
 /**
  * Logs `username` in at `url` and creates a key. Resolves to POST /v1/api-keys's answer:
  * `{id, key, prefix, name, scope, created_at, last_used_at, expires_at, expired}`, plus the login's
- * `access_token` (a JWT of the same user, for comparisons).
+ * `access_token` (a JWT of the same user, for comparisons). `fetch` is the global one unless given.
  */
-export async function createApiKey({ url, username, password, name = 'cli', scope, ttlSeconds }) {
+export async function createApiKey({ url, username, password, name = 'cli', scope, ttlSeconds, fetch = globalThis.fetch }) {
   const login = await fetch(`${url}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) })
   if (login.status !== 200) throw new Error(`login answered ${login.status}: ${await login.text()}`)
   const { access_token } = await login.json()

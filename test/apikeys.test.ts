@@ -1,5 +1,5 @@
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test'
-import { env } from 'cloudflare:workers'
+import { env, exports } from 'cloudflare:workers'
 import { decodeJwt } from 'jose'
 import { describe, expect, it } from 'vitest'
 import app from '../src/index'
@@ -286,7 +286,7 @@ describe('what a key costs', () => {
     expect((await worker.fetch('GET', '/v1/audio', { token: forgeKey(owner), headers: { 'cf-connecting-ip': ip } })).status).toBe(429)
     expect(worker.calls()).toBe(before)
     expect((await keyCall('GET', '/v1/audio', key)).status).toBe(200)
-  })
+  }, 90_000)
 })
 
 describe('hostile uses of keys', () => {
@@ -492,6 +492,20 @@ describe('the MiroTalk pattern: an admin-scoped key mints short tokens for its s
         ['audio.delete', `api_key:${id}`],
         ['tts', `api_key:${id}`],
       ]))
+  })
+})
+
+describe('scripts/api-key.mjs (how a bench or a person makes a key)', () => {
+  it('logs in, makes a key and hands back the login token of the same user', async () => {
+    const { createApiKey } = await import('../scripts/api-key.mjs')
+    const { TEST_PASSWORD } = await import('./support/auth-fixtures')
+    const viaWorker = (url: string, init: RequestInit) => exports.default.fetch(new Request(url, { ...init, headers: { ...(init.headers as Record<string, string>), 'cf-connecting-ip': uniqueIp() } }))
+    const made = await createApiKey({ url: 'https://edge.test', username: 'apikey-cost', password: TEST_PASSWORD, scope: 'audio', fetch: viaWorker })
+    expect(made.key).toMatch(/^cve_/)
+    expect(made.scope).toBe('audio')
+    expect(subOf(made.access_token)).toBe('apikey-cost')
+    expect((await keyCall('GET', '/v1/audio', made.key)).status).toBe(200)
+    await expect(createApiKey({ url: 'https://edge.test', username: 'apikey-cost', password: 'wrong', fetch: viaWorker })).rejects.toThrow(/login answered 401/)
   })
 })
 
