@@ -15,7 +15,7 @@ import { ApiKeyLedger, apiKeyUsable, type ApiKey, type NewApiKey } from './api-k
 const MAX_ACTIVE_SHARES = 1000
 
 /** Live (unexpired, unrevoked) API keys one user may have at once. */
-export const MAX_LIVE_API_KEYS = 50
+const MAX_LIVE_API_KEYS = 50
 
 /** How long a `jti` revoked without a known expiry stays revoked: longer than any token the edge mints. */
 const MAX_REVOKED_JTI_MS = 31 * 86_400_000
