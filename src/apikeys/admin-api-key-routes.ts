@@ -1,18 +1,20 @@
 import { Hono, type Context } from 'hono'
 import type { AppEnv } from '../app-env'
+import { adminTargetIssuer } from '../auth/admin-reach'
 import { isApiKeyId } from '../auth/api-key-format'
 import { apiKeys } from '../auth/api-key-verify'
+import { getAuthConfig } from '../auth/auth-config'
 import { actorOf } from '../auth/principal'
 import { requireUser } from '../auth/require-user'
 import { userKey } from '../auth/user-key'
-import { getConfig } from '../config/app-config'
 import { badRequest, notFound } from '../http/api-error'
 import { userObjectByKey } from '../users/user-stub'
 import { apiKeyView } from './api-key-view'
 
 /**
  * Admins list and revoke any user's keys, the user named as `/admin/audit` names them:
- * `?sub=<user>[&iss=<issuer>]` (default the edge's own issuer). A revocation is written to the
+ * `?sub=<user>[&iss=<issuer>]` (default the admin's own issuer; an identity provider's admin
+ * reaches only its own issuer's users). A revocation is written to the
  * owner's trail too, naming the admin (and the admin's key, if one was used).
  */
 export const adminApiKeyRoutes = new Hono<AppEnv>()
@@ -33,8 +35,10 @@ export const adminApiKeyRoutes = new Hono<AppEnv>()
     return c.body(null, 204)
   })
 
+/** The user named by `?sub=` and `?iss=` (default the admin's own issuer), within the admin's reach (auth/admin-reach.ts). */
 async function targetKey(c: Context<AppEnv>): Promise<string> {
   const sub = c.req.query('sub')
   if (!sub || sub.length > 512) throw badRequest('give the user as ?sub= (and ?iss= for another issuer)')
-  return userKey(c.req.query('iss') ?? getConfig(c.env).jwt.issuer, sub)
+  const issuer = adminTargetIssuer(await getAuthConfig(c.env), c.get('user'), c.req.query('iss'), { field: 'iss' })
+  return userKey(issuer, sub)
 }

@@ -114,6 +114,8 @@ export async function verifyApiKey(env: Env, text: string, auth: AuthConfig, che
     issuer: key.issuer,
     role,
     scopes: scopesNow(auth, key, role),
+    // An identity provider's user's key has no admin scope (scopesNow); reach stays with its issuer.
+    adminReach: key.issuer === auth.edge.issuer ? 'all' : 'issuer',
     jti: undefined,
     issuedAt: ref.issuedAt,
     expiresAt: Math.floor(key.expiresAt / 1000),
