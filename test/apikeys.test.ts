@@ -398,7 +398,7 @@ describe('hostile uses of keys', () => {
     expect(await (await keyCall('GET', '/v1/usage', key)).json()).toMatchObject({ tier: 'free' })
   })
 
-  it('keys are refused in a query string and in a cookie, without a Durable Object call', async () => {
+  it('keys are refused in a query string, in a cookie and in Cloudflare Access\'s places, without a Durable Object call', async () => {
     const token = await loginToken('apikey-mangled')
     const { key } = await createKey(token)
     const worker = countingWorker('unreachable')
@@ -409,6 +409,12 @@ describe('hostile uses of keys', () => {
     }
     for (const method of ['GET', 'DELETE']) {
       const res = await worker.fetch(method, method === 'GET' ? '/v1/audio' : '/v1/api-keys/whatever', { headers: { cookie: `__Host-access=${key}`, 'x-csrf-token': 'x' } })
+      expect(res.status).toBe(401)
+      expect(await errorOf(res)).toMatchObject({ code: 'invalid_token', message: expect.stringMatching(/only in the Authorization header/) })
+    }
+    // Nor where Cloudflare Access puts its token (header or cookie).
+    for (const headers of [{ 'cf-access-jwt-assertion': key }, { cookie: `CF_Authorization=${key}` }]) {
+      const res = await worker.fetch('GET', '/v1/audio', { headers })
       expect(res.status).toBe(401)
       expect(await errorOf(res)).toMatchObject({ code: 'invalid_token', message: expect.stringMatching(/only in the Authorization header/) })
     }
