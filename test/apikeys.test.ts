@@ -413,7 +413,7 @@ describe('hostile uses of keys', () => {
       expect(await errorOf(res)).toMatchObject({ code: 'invalid_token', message: expect.stringMatching(/only in the Authorization header/) })
     }
     // Nor where Cloudflare Access puts its token (header or cookie).
-    for (const headers of [{ 'cf-access-jwt-assertion': key }, { cookie: `CF_Authorization=${key}` }]) {
+    for (const headers of [{ 'cf-access-jwt-assertion': key }, { cookie: `CF_Authorization=${key}` }] as Record<string, string>[]) {
       const res = await worker.fetch('GET', '/v1/audio', { headers })
       expect(res.status).toBe(401)
       expect(await errorOf(res)).toMatchObject({ code: 'invalid_token', message: expect.stringMatching(/only in the Authorization header/) })
