@@ -17,6 +17,8 @@ import { sharedVoiceRoutes } from './voices/shared-voice-routes'
 import { takedownRoutes } from './moderation/takedown-routes'
 import { reportRoutes } from './moderation/report-routes'
 import { reportQueueRoutes } from './moderation/report-queue-routes'
+import { apiKeyRoutes } from './apikeys/api-key-routes'
+import { adminApiKeyRoutes } from './apikeys/admin-api-key-routes'
 
 export { UserObject } from './users/user-object'
 export { OriginPool } from './pool/origin-pool'
@@ -40,6 +42,8 @@ const app = new Hono<AppEnv>()
   .route('/', takedownRoutes)
   .route('/', reportRoutes)
   .route('/', reportQueueRoutes)
+  .route('/', apiKeyRoutes)
+  .route('/', adminApiKeyRoutes)
 
 app.onError(onError)
 app.notFound(onNotFound)

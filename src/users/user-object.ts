@@ -11,6 +11,7 @@ import { ShareLedger, type Claim, type NewShare, type Share, type ShareRequest }
 import { shareRef } from './share-ref'
 import { noticeOf, TakedownLedger, type AdminAct, type HeldRefusal, type HoldResult, type Takedown, type TakedownKind, type TakedownNotice, type TakedownRequest } from './takedown-ledger'
 import { OwnerIdentityLedger, type OwnerIdentity } from './owner-identity'
+import { ApiKeyLedger, apiKeyUsable, type ApiKey, type NewApiKey } from './api-key-ledger'
 
 /** A share claim as routes see it: the ledger's answer, or a refusal because an admin holds it. */
 export type ShareClaim = Claim | { ok: false; code: HeldRefusal }
@@ -19,6 +20,9 @@ export type CreateShareResult = { ok: true; share: Share } | { ok: false; code: 
 
 /** Live (unexpired, unrevoked) shares one user may have at once: keeps each object's table small. */
 const MAX_ACTIVE_SHARES = 1000
+
+/** Live (unexpired, unrevoked) API keys one user may have at once. */
+const MAX_LIVE_API_KEYS = 50
 
 /** How long a `jti` revoked without a known expiry stays revoked: longer than any token the edge mints. */
 const MAX_REVOKED_JTI_MS = 31 * 86_400_000
@@ -40,6 +44,7 @@ export class UserObject extends DurableObject<Env> {
   readonly #shares: ShareLedger
   readonly #holds: TakedownLedger
   readonly #identity: OwnerIdentityLedger
+  readonly #apiKeys: ApiKeyLedger
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
@@ -51,6 +56,7 @@ export class UserObject extends DurableObject<Env> {
     this.#shares = new ShareLedger(ctx.storage.sql)
     this.#holds = new TakedownLedger(ctx.storage.sql)
     this.#identity = new OwnerIdentityLedger(ctx.storage.sql)
+    this.#apiKeys = new ApiKeyLedger(ctx.storage.sql)
   }
 
   // --- tokens: revocations, login sessions, login throttling (auth/, tokens/) ---
@@ -73,6 +79,7 @@ export class UserObject extends DurableObject<Env> {
     if (change.allBefore !== undefined) {
       this.#revocations.revokeAllBefore(change.allBefore)
       this.#sessions.endAll()
+      this.#apiKeys.revokeAll(now)
     }
     return alsoRevoked
   }
@@ -101,6 +108,37 @@ export class UserObject extends DurableObject<Env> {
 
   loginSucceeded(attempt: string, forgetAll: boolean): void {
     this.#logins.succeeded(attempt, forgetAll)
+  }
+
+  // --- personal API keys (users/api-key-ledger.ts, auth/api-key-verify.ts) ---
+
+  /** Null when the user already has MAX_LIVE_API_KEYS live keys. */
+  createApiKey(key: NewApiKey): ApiKey | null {
+    return this.#apiKeys.create(key, Date.now(), MAX_LIVE_API_KEYS)
+  }
+
+  listApiKeys(): ApiKey[] {
+    return this.#apiKeys.list()
+  }
+
+  /** Null when there is no such key or it was already revoked. */
+  revokeApiKey(id: string): ApiKey | null {
+    return this.#apiKeys.revoke(id, Date.now())
+  }
+
+  /**
+   * A key's one lookup, when the isolate has not seen it lately: the key if it may be used now
+   * (recording the use, coarsely), and the user's revocations, so the same call refreshes the
+   * isolate's copy of both (auth/api-key-verify.ts). Through revocationState(), so whatever closes
+   * the user's tokens closes their keys.
+   */
+  verifyApiKey(id: string, hash: string): { key: ApiKey | null; revocations: RevocationState } {
+    const now = Date.now()
+    const revocations = this.revocationState()
+    const key = this.#apiKeys.find(id, hash)
+    if (!key || !apiKeyUsable(key, revocations.revokedBefore, now)) return { key: null, revocations }
+    this.#apiKeys.touch(key, now)
+    return { key, revocations }
   }
 
   // --- audit trail ---
@@ -267,9 +305,10 @@ export class UserObject extends DurableObject<Env> {
   // --- limits ---
 
   /** Hot path, one round trip: check every limit and reserve a slot for one synthesis. */
-  async admit(tier: Tier, requestId: string, token?: TokenRef): Promise<AdmitResult | { ok: false; revoked: true }> {
+  async admit(tier: Tier, requestId: string, token?: TokenRef & { apiKey?: string }): Promise<AdmitResult | { ok: false; revoked: true }> {
     // The revocation check rides on this call (auth/revocation-check.ts): exact, no extra round trip.
     if (token && this.#revocations.isRevoked(token, Date.now())) return { ok: false, revoked: true }
+    if (token?.apiKey !== undefined && !this.#useApiKey(token.apiKey)) return { ok: false, revoked: true }
     const result = this.#usage.admit(tier, requestId, Date.now())
     if (result.ok) await this.#scheduleExpiry()
     return result
@@ -306,6 +345,18 @@ export class UserObject extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     this.#usage.expire(Date.now())
     await this.#scheduleExpiry()
+  }
+
+  /**
+   * A synthesis with an API key: exact, like a token's revocation at admission. The "revoke
+   * everything" cut-off was checked just before, on the key's TokenRef (auth/api-key-verify.ts).
+   */
+  #useApiKey(id: string): boolean {
+    const now = Date.now()
+    const key = this.#apiKeys.find(id)
+    if (!key || !apiKeyUsable(key, null, now)) return false
+    this.#apiKeys.touch(key, now)
+    return true
   }
 
   async #scheduleExpiry(): Promise<void> {
