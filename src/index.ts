@@ -14,6 +14,11 @@ import { linkRoutes } from './links/link-routes'
 import { shareRoutes } from './links/share-routes'
 import { voiceRoutes } from './voices/voice-routes'
 import { sharedVoiceRoutes } from './voices/shared-voice-routes'
+import { takedownRoutes } from './moderation/takedown-routes'
+import { reportRoutes } from './moderation/report-routes'
+import { reportQueueRoutes } from './moderation/report-queue-routes'
+import { apiKeyRoutes } from './apikeys/api-key-routes'
+import { adminApiKeyRoutes } from './apikeys/admin-api-key-routes'
 import { adminUserRoutes } from './accounts/admin-user-routes'
 import { inviteRoutes } from './accounts/invite-routes'
 import { passwordRoutes } from './accounts/password-route'
@@ -23,6 +28,7 @@ import type { Env } from './env'
 
 export { UserObject } from './users/user-object'
 export { OriginPool } from './pool/origin-pool'
+export { ModerationQueue } from './moderation/moderation-queue'
 
 const app = new Hono<AppEnv>()
   .use(requestContext())
@@ -39,6 +45,11 @@ const app = new Hono<AppEnv>()
   .route('/', shareRoutes)
   .route('/', voiceRoutes)
   .route('/', sharedVoiceRoutes)
+  .route('/', takedownRoutes)
+  .route('/', reportRoutes)
+  .route('/', reportQueueRoutes)
+  .route('/', apiKeyRoutes)
+  .route('/', adminApiKeyRoutes)
   .route('/', adminUserRoutes)
   .route('/', inviteRoutes)
   .route('/', passwordRoutes)

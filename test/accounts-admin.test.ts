@@ -190,22 +190,26 @@ describe('PATCH /admin/users/<username>', () => {
     await expectStatus(call('POST', '/auth/refresh', { json: { refresh_token: a.refresh_token } }), 401)
   })
 
-  it('a disabled account is refused even a token an admin mints for it later, and its shares stop', async () => {
+  it('a disabled account is refused even a token an admin mints for it later, and its shares and links stop', async () => {
     const admin = await adminToken({})
     const u = await createUser(admin)
     const { access_token } = await logIn(u)
     const audio = await synthesizeStored(access_token, sft)
     const share = (await (await call('POST', `/v1/audio/${audio.id}/shares`, { token: access_token, json: { ttl_seconds: 600 } })).json()) as { share_id: string }
+    const link = (await (await call('POST', `/v1/audio/${audio.id}/link`, { token: access_token, json: {} })).json()) as { url: string }
     expect((await call('GET', `/s/${share.share_id}/audio`)).status).toBe(200)
 
     await expectStatus(patchUser(admin, u.username, { status: 'disabled' }), 200)
-    await expectStatus(call('GET', `/s/${share.share_id}/audio`), 404)
+    // To their visitors, neutral: "not available", nothing said of why (moderation's suspension).
+    await expectStatus(call('GET', `/s/${share.share_id}/audio`), 410, 'not_available')
+    await expectStatus(call('GET', new URL(link.url).pathname), 410, 'not_available')
     const minted = (await (await call('POST', '/admin/tokens', { token: admin, json: { sub: u.user.id, role: 'free', ttl_seconds: 300 } })).json()) as { token: string }
     await expectStatus(call('GET', '/v1/audio', { token: minted.token }), 401)
     await expectStatus(call('POST', '/v1/tts', { token: minted.token, json: sft }), 401)
 
     await expectStatus(patchUser(admin, u.username, { status: 'active' }), 200)
     expect((await call('GET', `/s/${share.share_id}/audio`)).status).toBe(200)
+    expect((await call('GET', new URL(link.url).pathname)).status).toBe(200)
   })
 
   it('If-Match: an edit made from a stale view is refused with 412 and changes nothing', async () => {

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { UserDirectory } from '../src/accounts/user-directory'
 import { userKey } from '../src/auth/user-key'
 import worker from '../src/index'
-import { sharedVoiceKey } from '../src/storage/keys'
+import { audioKey, sharedVoiceKey } from '../src/storage/keys'
 import { call, listKeys } from './support/api'
 import { adminToken, createUser, expectStatus, getUser, logIn, patchUser, uniqueName } from './support/accounts'
 import { makeWav } from './support/make-audio'
@@ -82,6 +82,7 @@ describe('DELETE /admin/users/<username>', () => {
     }
     await expectStatus(call('POST', '/auth/refresh', { json: { refresh_token: session.refresh_token } }), 401, 'invalid_grant')
     await expectStatus(call('GET', `/s/${share.share_id}/audio`), 404)
+    await expectStatus(call('GET', new URL(link.url).pathname), 410, 'not_available')
     await expectStatus(call('GET', `/admin/users/${username}`, { token: admin }), 404)
 
     const done = await pollJob(admin, job.id)
@@ -89,7 +90,7 @@ describe('DELETE /admin/users/<username>', () => {
     expect(done.finished_at).not.toBeNull()
     expect(await listKeys(env.AUDIO, `users/${oldKey}/`)).toEqual([])
     expect(await env.AUDIO.head(sharedVoiceKey(voiceId))).toBeNull()
-    expect((await call('GET', new URL(link.url).pathname)).status).toBe(404)
+    await expectStatus(call('GET', new URL(link.url).pathname), 410, 'not_available')
     // The old object keeps nothing but its tombstone: no audit trail, no shares, no usage.
     expect(await items(admin, `/admin/audit?sub=${old.user.id}`)).toEqual([])
 
@@ -165,6 +166,27 @@ describe('DELETE /admin/users/<username>', () => {
     // Running the alarm again (a restart replaying it) changes nothing and reports nothing new.
     await runDurableObjectAlarm(stub)
     expect((await (await call('GET', `/admin/jobs/${job.id}`, { token: admin })).json()) as { job: JobView }).toMatchObject({ job: { state: 'done', objects_deleted: 520 } })
+  })
+
+  it('what an admin holds as evidence (a takedown) outlives the deletion; everything else goes', async () => {
+    const admin = await adminToken()
+    const u = await createUser(admin)
+    const token = (await logIn(u)).access_token
+    const held = await synthesizeStored(token, sft)
+    const other = await synthesizeStored(token, sft)
+    await expectStatus(call('POST', '/admin/takedowns', { token: admin, json: { kind: 'audio', owner: u.user.id, id: held.id, reason: 'fraud' } }), 201)
+    const key = await keyOf(u.user.id)
+
+    const { job } = (await (await call('DELETE', `/admin/users/${u.username}`, { token: admin })).json()) as { job: JobView }
+    expect((await pollJob(admin, job.id)).objects_deleted).toBe(1)
+    expect(await listKeys(env.AUDIO, `users/${key}/`)).toEqual([audioKey(key, held.id)])
+    expect(await env.AUDIO.head(audioKey(key, other.id))).toBeNull()
+    // The admin still has the evidence, and can purge it.
+    const evidence = await call('GET', `/admin/takedowns/audio/${held.id}/content?sub=${u.user.id}`, { token: admin })
+    expect(evidence.status).toBe(200)
+    expect(new Uint8Array(await evidence.arrayBuffer())).toEqual(held.bytes)
+    await expectStatus(call('POST', `/admin/takedowns/audio/${held.id}/purge?sub=${u.user.id}`, { token: admin }), 200)
+    expect(await listKeys(env.AUDIO, `users/${key}/`)).toEqual([])
   })
 
   it('an unknown user is 404 and creates no job', async () => {

@@ -1,3 +1,4 @@
+import { apiKeys } from '../auth/api-key-verify'
 import { revocations } from '../auth/revocation-check'
 import { userKey } from '../auth/user-key'
 import { getConfig } from '../config/app-config'
@@ -30,6 +31,8 @@ export async function syncAccount(env: Env, directory: UserDirectory, record: Ac
   const result = await userObjectByKey(env, key).applyAccount(record.snapshot)
   if (result.closed) revocations.noteRevoked(key, { revokedBefore: Number.MAX_SAFE_INTEGER })
   else if (result.applied) revocations.forget(key)
+  // Their API keys' role and state changed in the object: this isolate asks it again.
+  if (result.applied) apiKeys.forgetOwner(key)
   await directory.markSynced(record.account.id, record.snapshot.version)
   return result
 }
@@ -43,6 +46,7 @@ export async function startErasure(env: Env, directory: UserDirectory, job: Dele
   const stub = userObjectByKey(env, key)
   await stub.beginErasure(job.id, key)
   revocations.noteRevoked(key, { revokedBefore: Number.MAX_SAFE_INTEGER })
+  apiKeys.forgetOwner(key)
   return record(directory, job, await stub.erasureProgress())
 }
 

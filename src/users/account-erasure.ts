@@ -5,8 +5,12 @@ import { sharedVoiceKey, userPrefix, voicePrefix } from '../storage/keys'
 const BATCH = 500
 /** After a failure (R2 unreachable), the next try. */
 const RETRY_MS = 30_000
-/** Tables an erased object keeps: the tombstone that refuses the old tokens, this job, the schema. */
-const KEPT_TABLES = new Set(['account_gate', 'account_erasure', 'schema_versions'])
+/**
+ * Tables an erased object keeps: the tombstone that refuses the old tokens, this job, the schema,
+ * and what an admin holds as evidence (takedown-ledger.ts: the holds, whose account they were, the
+ * suspension that keeps the account's links "not available").
+ */
+const KEPT_TABLES = new Set(['account_gate', 'account_erasure', 'schema_versions', 'takedowns', 'owner_identity', 'suspension'])
 
 /** Where a deleted account's erasure stands, as the directory's job record copies it. */
 export interface ErasureProgress {
@@ -21,6 +25,9 @@ type JobRow = {
   job_id: string
   user_key: string
   objects_deleted: number
+  /** The last key of the pass under way (R2 lists in key order), null at a pass's start. */
+  pass_after: string | null
+  pass_deleted: number
   finished_at: number | null
   last_error: string | null
   updated_at: number
@@ -33,10 +40,14 @@ type JobRow = {
  * job is polled and on its scheduled run (accounts/account-sync.ts).
  *
  * A step deletes one batch of R2 objects under `users/<key>/`, withdrawing first any voice the user
- * had published. Once the prefix is empty and no synthesis admitted before the deletion is still
- * running (it could still commit its recording), every row of the object's own tables goes (usage,
- * audit trail, shares, sessions, revocations), except the tombstone (account-gate.ts) that keeps
- * refusing the old tokens: the id is never reused, so the tombstone only ever meets old credentials.
+ * had published, and leaving the objects an admin holds as evidence (a takedown outlives the
+ * account until it is released or purged). The batches make passes over the prefix in key order;
+ * a pass that deleted something is followed by another (a synthesis admitted before the deletion
+ * may have committed a recording behind it), and the job ends after a pass that found nothing to
+ * delete while no such synthesis runs. Then every row of the object's own tables goes (usage, audit
+ * trail, shares, sessions, revocations, keys), except the tombstone (account-gate.ts) that keeps
+ * refusing the old credentials (the id is never reused, so it only ever meets old ones) and the
+ * evidence.
  */
 export class AccountErasure {
   readonly #sql: SqlStorage
@@ -48,8 +59,8 @@ export class AccountErasure {
     migrate(sql, 'account_erasure', [
       `CREATE TABLE IF NOT EXISTS account_erasure (
         id INTEGER PRIMARY KEY CHECK (id = 1), job_id TEXT NOT NULL, user_key TEXT NOT NULL,
-        objects_deleted INTEGER NOT NULL DEFAULT 0, started_at INTEGER NOT NULL, finished_at INTEGER,
-        last_error TEXT, updated_at INTEGER NOT NULL)`,
+        objects_deleted INTEGER NOT NULL DEFAULT 0, pass_after TEXT, pass_deleted INTEGER NOT NULL DEFAULT 0,
+        started_at INTEGER NOT NULL, finished_at INTEGER, last_error TEXT, updated_at INTEGER NOT NULL)`,
     ])
   }
 
@@ -68,21 +79,32 @@ export class AccountErasure {
   /**
    * One step of the job. Returns when the alarm should run the next one, or null when it is over.
    * `leaseExpiry`: when the last synthesis still running ends at the latest (null: none runs).
+   * `held`: R2 keys an admin holds as evidence, which stay.
    */
-  async step(now: number, leaseExpiry: number | null): Promise<number | null> {
+  async step(now: number, leaseExpiry: number | null, held: ReadonlySet<string>): Promise<number | null> {
     const job = this.#row()
     if (!job || job.finished_at !== null) return null
     try {
-      const page = await this.#bucket.list({ prefix: userPrefix(job.user_key), limit: BATCH })
+      const page = await this.#bucket.list({ prefix: userPrefix(job.user_key), limit: BATCH, ...(job.pass_after !== null ? { startAfter: job.pass_after } : {}) })
       if (page.objects.length > 0) {
+        const doomed = page.objects.map((o) => o.key).filter((key) => !held.has(key))
         const voices = voicePrefix(job.user_key)
-        for (const o of page.objects) if (o.key.startsWith(voices)) await this.#withdraw(o.key.slice(voices.length), job.user_key)
-        await this.#bucket.delete(page.objects.map((o) => o.key))
-        this.#sql.exec('UPDATE account_erasure SET objects_deleted = objects_deleted + ?, last_error = NULL, updated_at = ? WHERE id = 1', page.objects.length, now)
+        for (const key of doomed) if (key.startsWith(voices)) await this.#withdraw(key.slice(voices.length), job.user_key)
+        if (doomed.length) await this.#bucket.delete(doomed)
+        this.#sql.exec(
+          'UPDATE account_erasure SET objects_deleted = objects_deleted + ?1, pass_deleted = pass_deleted + ?1, pass_after = ?2, last_error = NULL, updated_at = ?3 WHERE id = 1',
+          doomed.length,
+          page.objects[page.objects.length - 1]!.key,
+          now,
+        )
         return now
       }
-      // A synthesis admitted before the deletion may still commit its recording: look again after it.
-      if (leaseExpiry !== null) return Math.max(leaseExpiry, now + 1000)
+      // The end of a pass. Another pass if this one deleted something, or while a synthesis
+      // admitted before the deletion may still commit its recording (then after it ends).
+      if (job.pass_deleted > 0 || leaseExpiry !== null) {
+        this.#sql.exec('UPDATE account_erasure SET pass_after = NULL, pass_deleted = 0, updated_at = ? WHERE id = 1', now)
+        return leaseExpiry === null ? now : Math.max(leaseExpiry, now + 1000)
+      }
       this.#wipe()
       this.#sql.exec('UPDATE account_erasure SET finished_at = ?, last_error = NULL, updated_at = ? WHERE id = 1', now, now)
       return null
@@ -110,6 +132,8 @@ export class AccountErasure {
   }
 
   #row(): JobRow | undefined {
-    return this.#sql.exec<JobRow>('SELECT job_id, user_key, objects_deleted, finished_at, last_error, updated_at FROM account_erasure WHERE id = 1').toArray()[0]
+    return this.#sql
+      .exec<JobRow>('SELECT job_id, user_key, objects_deleted, pass_after, pass_deleted, finished_at, last_error, updated_at FROM account_erasure WHERE id = 1')
+      .toArray()[0]
   }
 }
