@@ -15,9 +15,6 @@ import { hashSecret, newJti, newRefreshToken, ownerOf, randomPart } from './toke
 import { anonymousRateLimit } from '../limits/anonymous-limit'
 import { userObjectByKey } from '../users/user-stub'
 
-/** How long a just-spent refresh cookie still rotates (tabs refreshing together, a lost response). */
-const COOKIE_REFRESH_GRACE_MS = 30_000
-
 /** Stands in for an unknown user's hash, so an unknown name costs the same PBKDF2 as a wrong password. */
 const DECOY: PasswordHash = { iterations: PBKDF2_MAX_ITERATIONS, salt: new Uint8Array(16), hash: new Uint8Array(32) }
 
@@ -62,6 +59,7 @@ export const authRoutes = new Hono<AppEnv>()
       authTime: Math.floor(now / 1000),
       expiresAt: now + auth.refreshTtl * 1000,
       refreshHash: await hashSecret(refreshToken),
+      issuedAs: cookie === true ? 'cookie' : 'body',
       access: { jti: access.jti, expiresAt: access.expiresAt * 1000 },
     })
     return tokenResponse(c, auth, { accessToken: access.token, jti: access.jti, ttl, refreshToken, refreshTtl: auth.refreshTtl, cookie: cookie === true })
@@ -79,14 +77,15 @@ export const authRoutes = new Hono<AppEnv>()
     const next = newRefreshToken(key)
     const jti = newJti(key)
     const stub = loginObject(c.env, key)
-    // A grace period only for the browser's HttpOnly cookie, which script cannot steal; a refresh
-    // token in a body is held to strict reuse detection.
-    const graceMs = fromCookie !== undefined ? COOKIE_REFRESH_GRACE_MS : 0
-    const rotated = await stub.rotateRefreshToken(await hashSecret(presented), await hashSecret(next), { jti, expiresAt: now + auth.accessTtl * 1000 }, graceMs)
+    // The family's own record says whether a grace period applies and which channel is allowed
+    // (session-ledger.ts): a cookie header is something any client can send.
+    const presentedAs = fromCookie !== undefined ? 'cookie' : 'body'
+    const rotated = await stub.rotateRefreshToken(await hashSecret(presented), await hashSecret(next), { jti, expiresAt: now + auth.accessTtl * 1000 }, presentedAs)
     if (!rotated.ok) {
       // Reuse revoked the family's access tokens in the object; this isolate learns it at once.
       for (const revoked of rotated.revokedJtis) revocations.noteRevoked(key, { jti: revoked })
-      c.set('logFields', { action: rotated.reason === 'reused' ? 'auth.refresh_reuse' : 'auth.refresh_refused', reason: rotated.reason })
+      const revokedFamily = rotated.reason === 'reused' || rotated.reason === 'wrong_channel'
+      c.set('logFields', { action: revokedFamily ? 'auth.refresh_reuse' : 'auth.refresh_refused', reason: rotated.reason })
       throw badRefresh(rotated.reason)
     }
     const user = auth.users.get(rotated.sub)

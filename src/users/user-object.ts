@@ -5,7 +5,7 @@ import type { AdmitResult, LimitSnapshot, SettleOutcome } from '../limits/limit-
 import { UsageLedger, type StoreReservation } from '../limits/usage-ledger'
 import { AuditLog, type AuditEntry } from '../audit/audit-log'
 import { RevocationLedger, type RevocationState, type TokenRef } from '../auth/revocation-ledger'
-import { SessionLedger, type IssuedAccess, type NewSession, type RotateResult } from '../tokens/session-ledger'
+import { SessionLedger, type IssuedAccess, type IssuedAs, type NewSession, type RotateResult } from '../tokens/session-ledger'
 import { LoginThrottle, type ThrottlePolicy, type ThrottleResult } from '../tokens/login-throttle'
 import { ShareLedger, type Claim, type NewShare, type Share, type ShareRequest } from '../links/share-ledger'
 import { shareRef } from '../links/share-ref'
@@ -70,8 +70,8 @@ export class UserObject extends DurableObject<Env> {
     this.#sessions.start(session, Date.now())
   }
 
-  rotateRefreshToken(oldHash: string, newHash: string, access: IssuedAccess, graceMs = 0): RotateResult {
-    return this.#sessions.rotate(oldHash, newHash, access, Date.now(), graceMs)
+  rotateRefreshToken(oldHash: string, newHash: string, access: IssuedAccess, presentedAs: IssuedAs): RotateResult {
+    return this.#sessions.rotate(oldHash, newHash, access, Date.now(), presentedAs)
   }
 
   /** Ends the session of a refresh token (by hash); returns the access token ids revoked with it. */
