@@ -1,4 +1,5 @@
 import type { OriginPool } from './pool/origin-pool'
+import type { LoginAddressObject } from './tokens/login-address-object'
 import type { UserObject } from './users/user-object'
 
 /** Bindings and settings from wrangler.toml, `.dev.vars` and `wrangler secret put`. */
@@ -7,6 +8,8 @@ export interface Env {
   USERS: DurableObjectNamespace<UserObject>
   /** Admission to the origins, one object per ORIGINS configuration (src/pool/origin-pool.ts). */
   ORIGIN_POOL: DurableObjectNamespace<OriginPool>
+  /** Failed logins per client address, across usernames (src/tokens/login-address-object.ts). */
+  LOGIN_ADDRESSES: DurableObjectNamespace<LoginAddressObject>
   /** HS256 key for edge-issued tokens (at least 32 bytes). Secret. */
   JWT_SECRET?: string
   JWT_ISSUER?: string

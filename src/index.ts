@@ -17,6 +17,7 @@ import { sharedVoiceRoutes } from './voices/shared-voice-routes'
 
 export { UserObject } from './users/user-object'
 export { OriginPool } from './pool/origin-pool'
+export { LoginAddressObject } from './tokens/login-address-object'
 
 const app = new Hono<AppEnv>()
   .use(requestContext())

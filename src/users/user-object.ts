@@ -6,7 +6,7 @@ import { UsageLedger, type StoreReservation } from '../limits/usage-ledger'
 import { AuditLog, type AuditEntry } from '../audit/audit-log'
 import { RevocationLedger, type RevocationState, type TokenRef } from '../auth/revocation-ledger'
 import { SessionLedger, type IssuedAccess, type IssuedAs, type NewSession, type RotateResult } from '../tokens/session-ledger'
-import { LoginThrottle, type ThrottlePolicy, type ThrottleResult } from '../tokens/login-throttle'
+import { LoginThrottle, TRUSTED_DEVICE, UNTRUSTED_CLIENTS, type AttemptOutcome, type ThrottleResult } from '../tokens/login-throttle'
 import { ShareLedger, type Claim, type NewShare, type Share, type ShareRequest } from '../links/share-ledger'
 import { shareRef } from '../links/share-ref'
 
@@ -84,12 +84,13 @@ export class UserObject extends DurableObject<Env> {
     return this.#sessions.end(session, Date.now())
   }
 
-  beginLogin(policy: ThrottlePolicy): ThrottleResult {
-    return this.#logins.begin(policy, Date.now())
+  /** A login attempt for this username: from one of its trusted devices (`deviceId`), or from any other client. */
+  beginLogin(deviceId: string | undefined): ThrottleResult {
+    return deviceId === undefined ? this.#logins.begin('untrusted', UNTRUSTED_CLIENTS, Date.now()) : this.#logins.begin(`device:${deviceId}`, TRUSTED_DEVICE, Date.now())
   }
 
-  loginSucceeded(attempt: string, forgetAll: boolean): void {
-    this.#logins.succeeded(attempt, forgetAll)
+  settleLogin(attempt: string, outcome: AttemptOutcome, forgetBucket: boolean): void {
+    this.#logins.settle(attempt, outcome, forgetBucket)
   }
 
   // --- audit trail ---
