@@ -9,6 +9,7 @@ import { SessionLedger, type IssuedAccess, type IssuedAs, type NewSession, type 
 import { LoginThrottle, TRUSTED_DEVICE, UNTRUSTED_CLIENTS, type AttemptOutcome, type ThrottleResult } from '../tokens/login-throttle'
 import { ShareLedger, type Claim, type NewShare, type Share, type ShareRequest } from '../links/share-ledger'
 import { shareRef } from '../links/share-ref'
+import { VoiceTranscripts } from '../voices/voice-transcripts'
 
 /** Live (unexpired, unrevoked) shares one user may have at once: keeps each object's table small. */
 const MAX_ACTIVE_SHARES = 1000
@@ -31,6 +32,7 @@ export class UserObject extends DurableObject<Env> {
   readonly #sessions: SessionLedger
   readonly #logins: LoginThrottle
   readonly #shares: ShareLedger
+  readonly #transcripts: VoiceTranscripts
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
@@ -40,6 +42,7 @@ export class UserObject extends DurableObject<Env> {
     this.#sessions = new SessionLedger(ctx.storage.sql, this.#revocations)
     this.#logins = new LoginThrottle(ctx.storage.sql)
     this.#shares = new ShareLedger(ctx.storage.sql)
+    this.#transcripts = new VoiceTranscripts(ctx.storage.sql)
   }
 
   // --- tokens: revocations, login sessions, login throttling (auth/, tokens/) ---
@@ -170,14 +173,25 @@ export class UserObject extends DurableObject<Env> {
     return this.#usage.snapshot(tier, Date.now())
   }
 
-  /** Counts an object about to be stored outside a synthesis (a voice upload), if it fits: usage-ledger.ts. */
-  reserveStored(key: string, bytes: number, tier: Tier, cap?: { prefix: string; max: number }): StoreReservation {
-    return this.#usage.reserveStored(key, bytes, tier, cap)
+  /**
+   * Counts a voice about to be stored, if it fits the quota and the tier's voice cap
+   * (usage-ledger.ts), and keeps its transcript (voices/voice-transcripts.ts): one step.
+   */
+  reserveVoice(key: string, bytes: number, tier: Tier, cap: { prefix: string; max: number } | undefined, transcript: string): StoreReservation {
+    const reserved = this.#usage.reserveStored(key, bytes, tier, cap)
+    if (reserved.ok) this.#transcripts.set(key, transcript)
+    return reserved
   }
 
-  /** Gives back a deleted object's bytes. */
-  removeStored(key: string): number {
-    return this.#usage.removeStored(key)
+  /** A voice was deleted, or never stored: its bytes go back to the quota and its transcript goes. */
+  forgetVoice(key: string): void {
+    this.#usage.removeStored(key)
+    this.#transcripts.delete(key)
+  }
+
+  /** The transcripts of these voices (by R2 key) that are kept here. */
+  voiceTranscripts(keys: string[]): Record<string, string> {
+    return this.#transcripts.many(keys)
   }
 
   /** Frees the slots of syntheses whose Worker died without settling. */
