@@ -1,6 +1,6 @@
 import { Hono } from 'hono'
 import type { AppEnv } from '../app-env'
-import { checkPromptAudioRules, inspectPromptAudio, PromptAudioError, type PromptAudioInfo } from '../audio/prompt-audio'
+import { checkPromptAudioRules, checkPromptAudioSignal, inspectPromptAudio, PromptAudioError, type PromptAudioInfo } from '../audio/prompt-audio'
 import { requireFreshAuth } from '../auth/fresh-auth'
 import { requireUser } from '../auth/require-user'
 import { getConfig } from '../config/app-config'
@@ -104,12 +104,14 @@ export const voiceRoutes = new Hono<AppEnv>()
 
 /**
  * Parses and checks the prompt before anything is stored: not WAV or FLAC → 415; malformed, lying
- * about its length, or outside the origin's rules (rate, duration, channels) → 400 naming the rule.
+ * about its length (its audio is read: FLAC frames decoded), outside the origin's rules (rate,
+ * duration, channels) or (near-)silent → 400 naming the rule.
  */
 function checkedPrompt(bytes: Uint8Array): PromptAudioInfo {
   try {
     const info = inspectPromptAudio(bytes)
     checkPromptAudioRules(info)
+    checkPromptAudioSignal(bytes, info)
     return info
   } catch (e) {
     if (!(e instanceof PromptAudioError)) throw e
