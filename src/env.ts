@@ -1,5 +1,5 @@
 import type { OriginPool } from './pool/origin-pool'
-import type { LoginAddressObject } from './tokens/login-address-object'
+import type { LoginAddressObject } from './accounts/login-address-object'
 import type { UserObject } from './users/user-object'
 
 /** Bindings and settings from wrangler.toml, `.dev.vars` and `wrangler secret put`. */
@@ -8,7 +8,7 @@ export interface Env {
   USERS: DurableObjectNamespace<UserObject>
   /** Admission to the origins, one object per ORIGINS configuration (src/pool/origin-pool.ts). */
   ORIGIN_POOL: DurableObjectNamespace<OriginPool>
-  /** Failed logins per client address, across usernames (src/tokens/login-address-object.ts). */
+  /** Failed logins per client address, across usernames (src/accounts/login-address-object.ts). */
   LOGIN_ADDRESSES: DurableObjectNamespace<LoginAddressObject>
   /** HS256 key for edge-issued tokens (at least 32 bytes). Secret. */
   JWT_SECRET?: string
@@ -18,7 +18,7 @@ export interface Env {
   ORIGINS?: string
   /** Shared with the origins so they can refuse anything that did not come through the edge. Secret. */
   ORIGIN_SECRET?: string
-  // Origin pool and timeouts (src/pool/pool-settings.ts documents each).
+  // Origin pool and timeouts (src/config/pool-settings.ts documents each).
   ORIGIN_FIRST_BYTE_TIMEOUT_MS?: string
   ORIGIN_IDLE_TIMEOUT_MS?: string
   ORIGIN_QUEUE_TIMEOUT_MS?: string
@@ -46,6 +46,6 @@ export interface Env {
   SIGNING_JWK?: string
   /** The key SIGNING_JWK replaced, still accepted during a rotation. Secret. */
   SIGNING_JWK_PREVIOUS?: string
-  /** JSON list of external identity providers, see auth/trusted-issuers.ts. */
+  /** JSON list of external identity providers, see auth/trusted-issuers.ts (entries: auth/issuer-entry.ts). */
   TRUSTED_ISSUERS?: string
 }

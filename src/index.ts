@@ -1,23 +1,25 @@
 import { Hono } from 'hono'
 import type { AppEnv } from './app-env'
 import { onError, onNotFound } from './http/error-handler'
-import { requestContext } from './http/request-context'
-import { audioRoutes } from './library/audio-routes'
+import { requestContext } from './audit/request-context'
+import { audioRoutes } from './audio/audio-routes'
 import { usageRoutes } from './limits/usage-route'
 import { auditRoutes } from './audit/audit-routes'
-import { ttsRoutes } from './tts/tts-route'
+import { ttsRoutes } from './synthesis/tts-route'
 import { poolRoutes } from './pool/pool-routes'
-import { authRoutes } from './tokens/auth-routes'
+import { authRoutes } from './accounts/login-routes'
 import { adminTokenRoutes } from './tokens/admin-token-routes'
 import { jwksRoutes } from './tokens/jwks-route'
 import { linkRoutes } from './links/link-routes'
 import { shareRoutes } from './links/share-routes'
 import { voiceRoutes } from './voices/voice-routes'
 import { sharedVoiceRoutes } from './voices/shared-voice-routes'
+import { apiKeyRoutes } from './apikeys/api-key-routes'
+import { adminApiKeyRoutes } from './apikeys/admin-api-key-routes'
 
 export { UserObject } from './users/user-object'
 export { OriginPool } from './pool/origin-pool'
-export { LoginAddressObject } from './tokens/login-address-object'
+export { LoginAddressObject } from './accounts/login-address-object'
 
 const app = new Hono<AppEnv>()
   .use(requestContext())
@@ -34,6 +36,8 @@ const app = new Hono<AppEnv>()
   .route('/', shareRoutes)
   .route('/', voiceRoutes)
   .route('/', sharedVoiceRoutes)
+  .route('/', apiKeyRoutes)
+  .route('/', adminApiKeyRoutes)
 
 app.onError(onError)
 app.notFound(onNotFound)

@@ -1,10 +1,10 @@
 import { runInDurableObject } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
-import { RevocationLedger } from '../src/auth/revocation-ledger'
+import { RevocationLedger } from '../src/users/revocation-ledger'
 import { userKey } from '../src/auth/user-key'
 import { schemaVersion } from '../src/sql/migrations'
-import { SessionLedger } from '../src/tokens/session-ledger'
+import { SessionLedger } from '../src/users/session-ledger'
 import { call, errorOf } from './support/api'
 import { loggedIn, login } from './support/tokens'
 

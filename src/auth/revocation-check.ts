@@ -1,6 +1,6 @@
 import type { Env } from '../env'
 import type { Principal } from './principal'
-import { revokedByCutoff, type RevocationState, type TokenRef } from './revocation-ledger'
+import { revokedByCutoff, type RevocationState, type TokenRef } from '../users/revocation-ledger'
 import { userObject } from '../users/user-stub'
 
 /** Upper bound on users remembered per isolate, so a flood of distinct users can't grow memory. */
@@ -42,6 +42,11 @@ class RevocationCache {
       entry = this.#remember(user.key, state, now + ttlMs)
     }
     return !isRevoked(entry, user)
+  }
+
+  /** Keeps a state just read from the user's object (an API key's lookup brings it: api-key-verify.ts). */
+  prime(userKey: string, state: RevocationState, ttlMs: number, now = Date.now()): void {
+    this.#remember(userKey, state, now + ttlMs)
   }
 
   /** Applies a revocation this isolate just made, so the very next request here sees it. */

@@ -5,7 +5,7 @@ import type { Env } from '../env'
 import { ApiError } from '../http/api-error'
 import type { OriginPool } from './origin-pool'
 import type { AcquireResult, AttemptFailure, PoolPolicy, SlotReport } from './pool-types'
-import { sha256Hex } from '../util/hex'
+import { sha256Hex } from '../codecs/hex'
 
 const names = new WeakMap<readonly OriginConfig[], Promise<string>>()
 const policies = new WeakMap<AppConfig, PoolPolicy>()

@@ -38,11 +38,11 @@ export interface AttemptFailure {
 export interface SlotReport {
   ttfbMs?: number
   failure?: AttemptFailure
-  /** A 200 with no audio: maybe the origin, maybe the request (origin/synthesize.ts). */
+  /** A 200 with no audio: maybe the origin, maybe the request (synthesis/synthesize.ts). */
   suspected?: AttemptFailure
   /**
    * An earlier origin of the same request that answered with no audio, now shown to be at fault
-   * because this one synthesized the same request (see origin/synthesize.ts).
+   * because this one synthesized the same request (see synthesis/synthesize.ts).
    */
   blame?: { origin: string; failure: AttemptFailure }
 }

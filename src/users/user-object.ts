@@ -1,18 +1,22 @@
 import { DurableObject } from 'cloudflare:workers'
 import type { Tier } from '../config/tiers'
 import type { Env } from '../env'
-import type { AdmitResult, LimitSnapshot, SettleOutcome } from '../limits/limit-types'
-import { UsageLedger, type StoreReservation } from '../limits/usage-ledger'
-import { AuditLog, type AuditEntry } from '../audit/audit-log'
-import { RevocationLedger, type RevocationState, type TokenRef } from '../auth/revocation-ledger'
-import { SessionLedger, type IssuedAccess, type IssuedAs, type NewSession, type RotateResult } from '../tokens/session-ledger'
-import { LoginThrottle, TRUSTED_DEVICE, UNTRUSTED_CLIENTS, type AttemptOutcome, type ThrottleResult } from '../tokens/login-throttle'
-import { ShareLedger, type Claim, type NewShare, type Share, type ShareRequest } from '../links/share-ledger'
-import { shareRef } from '../links/share-ref'
-import { VoiceTranscripts } from '../voices/voice-transcripts'
+import type { AdmitResult, LimitSnapshot, SettleOutcome } from './limit-types'
+import { UsageLedger, type StoreReservation } from './usage-ledger'
+import { AuditLog, type AuditEntry } from './audit-log'
+import { RevocationLedger, type RevocationState, type TokenRef } from './revocation-ledger'
+import { SessionLedger, type IssuedAccess, type IssuedAs, type NewSession, type RotateResult } from './session-ledger'
+import { LoginThrottle, TRUSTED_DEVICE, UNTRUSTED_CLIENTS, type AttemptOutcome, type ThrottleResult } from './login-throttle'
+import { ShareLedger, type Claim, type NewShare, type Share, type ShareRequest } from './share-ledger'
+import { shareRef } from './share-ref'
+import { ApiKeyLedger, apiKeyUsable, type ApiKey, type NewApiKey } from './api-key-ledger'
+import { VoiceTranscripts } from './voice-transcripts'
 
 /** Live (unexpired, unrevoked) shares one user may have at once: keeps each object's table small. */
 const MAX_ACTIVE_SHARES = 1000
+
+/** Live (unexpired, unrevoked) API keys one user may have at once. */
+const MAX_LIVE_API_KEYS = 50
 
 /** How long a `jti` revoked without a known expiry stays revoked: longer than any token the edge mints. */
 const MAX_REVOKED_JTI_MS = 31 * 86_400_000
@@ -32,6 +36,7 @@ export class UserObject extends DurableObject<Env> {
   readonly #sessions: SessionLedger
   readonly #logins: LoginThrottle
   readonly #shares: ShareLedger
+  readonly #apiKeys: ApiKeyLedger
   readonly #transcripts: VoiceTranscripts
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -42,6 +47,7 @@ export class UserObject extends DurableObject<Env> {
     this.#sessions = new SessionLedger(ctx.storage.sql, this.#revocations)
     this.#logins = new LoginThrottle(ctx.storage.sql)
     this.#shares = new ShareLedger(ctx.storage.sql)
+    this.#apiKeys = new ApiKeyLedger(ctx.storage.sql)
     this.#transcripts = new VoiceTranscripts(ctx.storage.sql)
   }
 
@@ -65,6 +71,7 @@ export class UserObject extends DurableObject<Env> {
     if (change.allBefore !== undefined) {
       this.#revocations.revokeAllBefore(change.allBefore)
       this.#sessions.endAll()
+      this.#apiKeys.revokeAll(now)
     }
     return alsoRevoked
   }
@@ -96,6 +103,37 @@ export class UserObject extends DurableObject<Env> {
     this.#logins.settle(attempt, outcome, forgetBucket)
   }
 
+  // --- personal API keys (users/api-key-ledger.ts, auth/api-key-verify.ts) ---
+
+  /** Null when the user already has MAX_LIVE_API_KEYS live keys. */
+  createApiKey(key: NewApiKey): ApiKey | null {
+    return this.#apiKeys.create(key, Date.now(), MAX_LIVE_API_KEYS)
+  }
+
+  listApiKeys(): ApiKey[] {
+    return this.#apiKeys.list()
+  }
+
+  /** Null when there is no such key or it was already revoked. */
+  revokeApiKey(id: string): ApiKey | null {
+    return this.#apiKeys.revoke(id, Date.now())
+  }
+
+  /**
+   * A key's one lookup, when the isolate has not seen it lately: the key if it may be used now
+   * (recording the use, coarsely), and the user's revocations, so the same call refreshes the
+   * isolate's copy of both (auth/api-key-verify.ts). Through revocationState(), so whatever closes
+   * the user's tokens closes their keys.
+   */
+  verifyApiKey(id: string, hash: string): { key: ApiKey | null; revocations: RevocationState } {
+    const now = Date.now()
+    const revocations = this.revocationState()
+    const key = this.#apiKeys.find(id, hash)
+    if (!key || !apiKeyUsable(key, revocations.revokedBefore, now)) return { key: null, revocations }
+    this.#apiKeys.touch(key, now)
+    return { key, revocations }
+  }
+
   // --- audit trail ---
 
   recordAudit(entry: AuditEntry): void {
@@ -106,7 +144,7 @@ export class UserObject extends DurableObject<Env> {
     return this.#audit.list(limit, before)
   }
 
-  // --- share links (links/share-ledger.ts) ---
+  // --- share links (users/share-ledger.ts) ---
 
   /** Null when the user already has MAX_ACTIVE_SHARES live shares. */
   createShare(share: NewShare): Share | null {
@@ -148,9 +186,10 @@ export class UserObject extends DurableObject<Env> {
   // --- limits ---
 
   /** Hot path, one round trip: check every limit and reserve a slot for one synthesis. */
-  async admit(tier: Tier, requestId: string, token?: TokenRef): Promise<AdmitResult | { ok: false; revoked: true }> {
+  async admit(tier: Tier, requestId: string, token?: TokenRef & { apiKey?: string }): Promise<AdmitResult | { ok: false; revoked: true }> {
     // The revocation check rides on this call (auth/revocation-check.ts): exact, no extra round trip.
     if (token && this.#revocations.isRevoked(token, Date.now())) return { ok: false, revoked: true }
+    if (token?.apiKey !== undefined && !this.#useApiKey(token.apiKey)) return { ok: false, revoked: true }
     const result = this.#usage.admit(tier, requestId, Date.now())
     if (result.ok) await this.#scheduleExpiry()
     return result
@@ -175,7 +214,7 @@ export class UserObject extends DurableObject<Env> {
 
   /**
    * Counts a voice about to be stored, if it fits the quota and the tier's voice cap
-   * (usage-ledger.ts), and keeps its transcript (voices/voice-transcripts.ts): one step.
+   * (usage-ledger.ts), and keeps its transcript (voice-transcripts.ts): one step.
    */
   reserveVoice(key: string, bytes: number, tier: Tier, cap: { prefix: string; max: number } | undefined, transcript: string): StoreReservation {
     const reserved = this.#usage.reserveStored(key, bytes, tier, cap)
@@ -198,6 +237,18 @@ export class UserObject extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     this.#usage.expire(Date.now())
     await this.#scheduleExpiry()
+  }
+
+  /**
+   * A synthesis with an API key: exact, like a token's revocation at admission. The "revoke
+   * everything" cut-off was checked just before, on the key's TokenRef (auth/api-key-verify.ts).
+   */
+  #useApiKey(id: string): boolean {
+    const now = Date.now()
+    const key = this.#apiKeys.find(id)
+    if (!key || !apiKeyUsable(key, null, now)) return false
+    this.#apiKeys.touch(key, now)
+    return true
   }
 
   async #scheduleExpiry(): Promise<void> {

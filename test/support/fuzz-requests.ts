@@ -100,7 +100,12 @@ const VALID_BODIES: Record<string, () => fc.Arbitrary<Record<string, unknown>>> 
   'POST /auth/login': () => fc.record({ username: fc.string({ minLength: 1, maxLength: 20 }).map((s) => `fuzz-${s}`), password: fc.string({ minLength: 1, maxLength: 30 }), cookie: fc.boolean() }),
   'POST /auth/refresh': () => fc.record({ refresh_token: fc.stringMatching(/^[A-Za-z0-9_-]{43}\.[A-Za-z0-9_-]{43}$/) }),
   'POST /admin/tokens': () => fc.record({ sub: fc.string({ minLength: 1, maxLength: 30 }), role: fc.constantFrom('free', 'premium', 'admin', 'burst'), scope: fc.constantFrom('tts', 'audio voices', 'share'), ttl_seconds: fc.integer({ min: 60, max: 600 }) }),
-  'POST /admin/revoke': () => fc.oneof(fc.record({ jti: fc.string({ minLength: 1, maxLength: 60 }), sub: fc.string({ minLength: 1, maxLength: 30 }), exp: fc.integer({ min: 1, max: 2 ** 40 }) }), fc.record({ sub: fc.string({ minLength: 1, maxLength: 30 }) })),
+  'POST /admin/revoke': () =>
+    fc.oneof(
+      fc.record({ jti: fc.string({ minLength: 1, maxLength: 60 }), sub: fc.string({ minLength: 1, maxLength: 30 }), issuer: fc.constant('cosyvoice-edge'), exp: fc.integer({ min: 1, max: 2 ** 40 }) }),
+      fc.record({ sub: fc.string({ minLength: 1, maxLength: 30 }), issuer: fc.constantFrom('cosyvoice-edge', 'https://idp-stable.test') }),
+    ),
+  'POST /v1/api-keys': () => fc.record({ name: fc.string({ minLength: 1, maxLength: 20 }), scope: fc.constantFrom('tts', 'audio voices', 'share'), ttl_seconds: fc.integer({ min: 60, max: 86_400 }) }),
   'POST /v1/tts': () =>
     fc.record({
       text: fc.string({ minLength: 1, maxLength: 30 }).map((s) => `读 ${s}`),

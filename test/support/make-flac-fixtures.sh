@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Regenerates test/support/flac-fixtures.ts: small FLAC files made by the reference encoder
-# (Debian's `flac`, libFLAC 1.4), so the edge's decoder (src/audio/flac-frames.ts) is tested against
+# (Debian's `flac`, libFLAC 1.4), so the edge's decoder (src/voices/flac-frames.ts) is tested against
 # real LPC, FIXED, CONSTANT and stereo-decorrelated frames, not only our own test encoder's.
 # Needs python3 and flac. Run from the repository root: bash test/support/make-flac-fixtures.sh
 set -euo pipefail

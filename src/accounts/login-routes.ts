@@ -10,10 +10,10 @@ import { revocations } from '../auth/revocation-check'
 import { userKey } from '../auth/user-key'
 import { ApiError } from '../http/api-error'
 import { readJson } from '../http/read-json'
-import { issueAccessToken } from './issue-token'
+import { issueAccessToken } from '../tokens/issue-token'
 import { beginLoginAttempt } from './login-attempt'
 import { DEVICE_COOKIE, deviceCookie, issueDeviceToken, trustedDeviceOf } from './device-token'
-import { hashSecret, newJti, newRefreshToken, ownerOf, randomPart } from './token-ids'
+import { hashSecret, newJti, newRefreshToken, ownerOf, randomPart } from '../tokens/token-ids'
 import { anonymousRateLimit } from '../limits/anonymous-limit'
 import { userObjectByKey } from '../users/user-stub'
 
@@ -150,6 +150,7 @@ export const authRoutes = new Hono<AppEnv>()
         scopes: [...u.scopes],
         jti: u.jti ?? null,
         session: u.sessionId ?? null,
+        api_key: u.apiKey ?? null,
         issued_at: u.issuedAt !== undefined ? iso(u.issuedAt) : null,
         auth_time: u.authTime !== undefined ? iso(u.authTime) : null,
         expires_at: iso(u.expiresAt),

@@ -1,6 +1,6 @@
 import { DurableObject } from 'cloudflare:workers'
 import type { Env } from '../env'
-import { CLIENT_ADDRESS, LoginThrottle, type AttemptOutcome, type ThrottleResult } from './login-throttle'
+import { CLIENT_ADDRESS, LoginThrottle, type AttemptOutcome, type ThrottleResult } from '../users/login-throttle'
 
 /**
  * One per client address (login-attempt.ts names it): the failed logins from that address across

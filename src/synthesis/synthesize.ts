@@ -1,9 +1,9 @@
-import type { RelayOutcome } from '../audio/synthesis-relay'
+import type { RelayOutcome } from './synthesis-relay'
 import type { OriginConfig } from '../config/origins'
 import { ApiError } from '../http/api-error'
 import type { OriginSlot } from '../pool/pool-client'
 import type { AttemptFailure } from '../pool/pool-types'
-import { EmptyAudioError, openOriginStream, type OriginCallInput, type OpenOriginStream } from './origin-call'
+import { EmptyAudioError, openOriginStream, type OriginCallInput, type OpenOriginStream } from '../origin/origin-call'
 
 /** Origins per request: the granted one, then one other if it failed before any audio. */
 const MAX_ATTEMPTS = 2

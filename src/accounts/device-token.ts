@@ -1,5 +1,5 @@
-import { base64url } from '../auth/user-key'
-import { randomPart } from './token-ids'
+import { base64url } from '../codecs/base64'
+import { randomPart } from '../tokens/token-ids'
 
 /**
  * Trusted-device tokens (OWASP, "Slow Down Online Guessing Attacks with Device Cookies"): a client
