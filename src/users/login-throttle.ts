@@ -24,7 +24,7 @@ const HOUR_MS = 3_600_000
 export const UNTRUSTED_CLIENTS: GuessPolicy = { free: 5, firstDelayMs: 2000, maxDelayMs: 60_000, ceiling: 20, windowMs: HOUR_MS }
 
 /**
- * One trusted device of a username (device-token.ts): its own allowance, the same shape as the
+ * One trusted device of a username (accounts/device-token.ts): its own allowance, the same shape as the
  * untrusted bucket's, so a stolen device token is worth no more guesses than a stranger gets.
  */
 export const TRUSTED_DEVICE: GuessPolicy = { free: 5, firstDelayMs: 2000, maxDelayMs: 60_000, ceiling: 20, windowMs: HOUR_MS }
@@ -51,7 +51,7 @@ const SCHEMA: readonly MigrationStep[] = [
 
 /**
  * Failed logins per bucket, in the Durable Object of whatever is throttled (the username's user
- * object; an address's LoginAddressObject). Exact under concurrency: an attempt is counted as a
+ * object; an address's LoginAddressObject, accounts/login-address-object.ts). Exact under concurrency: an attempt is counted as a
  * failure *before* the password is checked and only taken back when it succeeds (or was refused
  * elsewhere), so N parallel guesses cannot all slip in under the limit.
  */
