@@ -6,6 +6,7 @@ import { newId, voiceKey } from '../src/storage/keys'
 import { call, errorOf } from './support/api'
 import { makeWav } from './support/make-audio'
 import { originRecords } from './support/origin'
+import { newAdmin, ownerQuery, takeDown } from './support/moderation'
 import { tokenFor, uniqueUser } from './support/tokens'
 
 /**
@@ -95,5 +96,16 @@ describe('voice transcripts', () => {
     expect(tts.status).toBe(200)
     await tts.arrayBuffer()
     expect((await originRecords(tts.headers.get('x-request-id')!))[0]!.fields.prompt_text).toBe(`${END_OF_PROMPT}旧的文本。`)
+  })
+
+  it('an admin\'s purge of a taken-down voice deletes its transcript with it', async () => {
+    const sub = uniqueUser()
+    const token = await tokenFor(sub)
+    const voice = (await (await call('POST', '/v1/voices', { token, body: voiceForm('证据。') })).json()) as { voice_id: string }
+    const admin = await newAdmin()
+    expect((await takeDown(admin.token, { kind: 'voice', owner: { sub }, id: voice.voice_id, reason: 'impersonation' })).status).toBe(201)
+    expect((await transcriptRows(sub)).map((r) => r.text)).toEqual(['证据。'])
+    expect((await call('POST', `/admin/takedowns/voice/${voice.voice_id}/purge?${ownerQuery(sub)}`, { token: admin.token })).status).toBe(200)
+    expect(await transcriptRows(sub)).toEqual([])
   })
 })

@@ -7,6 +7,8 @@ import { sharedVoice } from './shared-voices'
 
 export interface VoiceForSynthesis {
   voiceId: string
+  /** Whose voice it is: the caller, or the owner of a published voice. */
+  ownerKey: string
   /** The voice's transcript, when asked for (zero_shot needs it; the other modes do not). */
   promptText: string
   /** Opens the prompt audio for one origin attempt; the body streams from R2. */
@@ -17,7 +19,7 @@ export interface VoiceForSynthesis {
  * Finds a voice the caller may synthesize with: their own, or one an admin published
  * (shared-voices.ts). Someone else's unpublished voice is "not found", exactly like a voice that
  * does not exist: its existence is not revealed. The transcript lives in the owner's Durable
- * Object (voice-transcripts.ts), or in the R2 metadata of a voice stored before it moved there.
+ * Object (users/voice-transcripts.ts), or in the R2 metadata of a voice stored before it moved there.
  */
 export async function voiceForSynthesis(env: Env, callerKey: string, voiceId: string, o: { transcript: boolean }): Promise<VoiceForSynthesis> {
   const bucket = env.AUDIO
@@ -38,6 +40,7 @@ export async function voiceForSynthesis(env: Env, callerKey: string, voiceId: st
   const contentType = head.httpMetadata?.contentType ?? 'audio/wav'
   return {
     voiceId,
+    ownerKey,
     promptText,
     openPromptWav: async () => {
       const object = await bucket.get(key)
