@@ -28,6 +28,7 @@ import type { Env } from './env'
 
 export { UserObject } from './users/user-object'
 export { OriginPool } from './pool/origin-pool'
+export { LoginAddressObject } from './accounts/login-address-object'
 export { ModerationQueue } from './moderation/moderation-queue'
 
 const app = new Hono<AppEnv>()
@@ -58,8 +59,8 @@ const app = new Hono<AppEnv>()
 app.onError(onError)
 app.notFound(onNotFound)
 
-export default {
-  fetch: app.fetch,
-  /** wrangler.toml [triggers]: account changes and deletion jobs no request delivered (the CLI, a crash). */
-  scheduled: (_controller, env, ctx) => ctx.waitUntil(syncPendingAccounts(env)),
-} satisfies ExportedHandler<Env>
+// The app itself (tests read its routes) with the scheduled run of wrangler.toml [triggers]:
+// account changes and deletion jobs that no request delivered (the CLI, a crash).
+export default Object.assign(app, {
+  scheduled: (_controller: ScheduledController, env: Env, ctx: ExecutionContext) => ctx.waitUntil(syncPendingAccounts(env)),
+}) satisfies ExportedHandler<Env>

@@ -5,6 +5,8 @@ declare global {
     interface Env extends WorkerEnv {
       TEST_ORIGIN_URLS: string
       TEST_MIGRATIONS: import('cloudflare:test').D1Migration[]
+      FUZZ_RUNS: string
+      FUZZ_SEED: string
     }
     interface GlobalProps {
       mainModule: typeof import('../src/index')

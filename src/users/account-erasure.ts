@@ -11,6 +11,8 @@ const RETRY_MS = 30_000
  * suspension that keeps the account's links "not available").
  */
 const KEPT_TABLES = new Set(['account_gate', 'account_erasure', 'schema_versions', 'takedowns', 'owner_identity', 'suspension'])
+/** Tables whose rows each belong to one R2 object (by this column): a held object's rows stay with it. */
+const ROWS_OF_OBJECTS: Readonly<Record<string, string>> = { voice_transcripts: 'key' }
 
 /** Where a deleted account's erasure stands, as the directory's job record copies it. */
 export interface ErasureProgress {
@@ -105,7 +107,7 @@ export class AccountErasure {
         this.#sql.exec('UPDATE account_erasure SET pass_after = NULL, pass_deleted = 0, updated_at = ? WHERE id = 1', now)
         return leaseExpiry === null ? now : Math.max(leaseExpiry, now + 1000)
       }
-      this.#wipe()
+      this.#wipe(held)
       this.#sql.exec('UPDATE account_erasure SET finished_at = ?, last_error = NULL, updated_at = ? WHERE id = 1', now, now)
       return null
     } catch (e) {
@@ -126,9 +128,15 @@ export class AccountErasure {
   }
 
   /** Deletes every row of every table of the object but the kept ones (SQLite's and Cloudflare's own are not ours). */
-  #wipe(): void {
+  #wipe(held: ReadonlySet<string>): void {
     const tables = this.#sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND substr(name, 1, 7) != 'sqlite_' AND substr(name, 1, 4) != '_cf_'").toArray()
-    for (const { name } of tables) if (!KEPT_TABLES.has(name)) this.#sql.exec(`DELETE FROM "${name.replace(/"/g, '""')}"`)
+    for (const { name } of tables) {
+      if (KEPT_TABLES.has(name)) continue
+      const table = `"${name.replace(/"/g, '""')}"`
+      const column = Object.hasOwn(ROWS_OF_OBJECTS, name) ? ROWS_OF_OBJECTS[name] : undefined
+      if (column && held.size) this.#sql.exec(`DELETE FROM ${table} WHERE "${column}" NOT IN (${[...held].map(() => '?').join(',')})`, ...held)
+      else this.#sql.exec(`DELETE FROM ${table}`)
+    }
   }
 
   #row(): JobRow | undefined {

@@ -5,8 +5,8 @@ import type { AdmitResult, LimitSnapshot, SettleOutcome } from './limit-types'
 import { UsageLedger, type StoreReservation } from './usage-ledger'
 import { AuditLog, type AuditEntry } from './audit-log'
 import { RevocationLedger, type RevocationState, type TokenRef } from './revocation-ledger'
-import { SessionLedger, type IssuedAccess, type NewSession, type RotateResult } from './session-ledger'
-import { LoginThrottle, type ThrottlePolicy, type ThrottleResult } from './login-throttle'
+import { SessionLedger, type IssuedAccess, type IssuedAs, type NewSession, type RotateResult } from './session-ledger'
+import { LoginThrottle, TRUSTED_DEVICE, UNTRUSTED_CLIENTS, type AttemptOutcome, type ThrottleResult } from './login-throttle'
 import { ShareLedger, type Claim, type NewShare, type Share, type ShareRequest } from './share-ledger'
 import { shareRef } from './share-ref'
 import { AccountGate, type AccountSnapshot } from './account-gate'
@@ -15,6 +15,7 @@ import { SessionInfo, type SessionDetails, type SessionOrigin } from './session-
 import { noticeOf, TakedownLedger, type AdminAct, type HeldRefusal, type HoldResult, type Takedown, type TakedownKind, type TakedownNotice, type TakedownRequest } from './takedown-ledger'
 import { OwnerIdentityLedger, type OwnerIdentity } from './owner-identity'
 import { ApiKeyLedger, apiKeyUsable, type ApiKey, type NewApiKey } from './api-key-ledger'
+import { VoiceTranscripts } from './voice-transcripts'
 
 /** A share claim as routes see it: the ledger's answer, or a refusal because an admin holds it. */
 export type ShareClaim = Claim | { ok: false; code: HeldRefusal }
@@ -45,6 +46,8 @@ export interface AccountApplied {
 export interface SessionView extends SessionDetails {
   id: string
   expiresAt: number
+  /** Where its tokens are held: an HttpOnly cookie session (a browser), or the client's own store (a body). */
+  client: 'cookie' | 'bearer'
 }
 
 /**
@@ -68,6 +71,7 @@ export class UserObject extends DurableObject<Env> {
   readonly #holds: TakedownLedger
   readonly #identity: OwnerIdentityLedger
   readonly #apiKeys: ApiKeyLedger
+  readonly #transcripts: VoiceTranscripts
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
@@ -83,6 +87,7 @@ export class UserObject extends DurableObject<Env> {
     this.#holds = new TakedownLedger(ctx.storage.sql)
     this.#identity = new OwnerIdentityLedger(ctx.storage.sql)
     this.#apiKeys = new ApiKeyLedger(ctx.storage.sql)
+    this.#transcripts = new VoiceTranscripts(ctx.storage.sql)
   }
 
   // --- tokens: revocations, login sessions, login throttling (auth/, tokens/) ---
@@ -112,7 +117,7 @@ export class UserObject extends DurableObject<Env> {
   }
 
   /** False when the account is closed: a login that raced a disable gets no session. */
-  startSession(session: NewSession, origin: SessionOrigin = { client: 'bearer', userAgent: null }): boolean {
+  startSession(session: NewSession, origin: SessionOrigin = { userAgent: null }): boolean {
     if (!this.#gate.open) return false
     const now = Date.now()
     this.#sessions.start(session, now)
@@ -120,10 +125,10 @@ export class UserObject extends DurableObject<Env> {
     return true
   }
 
-  rotateRefreshToken(oldHash: string, newHash: string, access: IssuedAccess, graceMs = 0): RotateResult {
+  rotateRefreshToken(oldHash: string, newHash: string, access: IssuedAccess, presentedAs: IssuedAs): RotateResult {
     if (!this.#gate.open) return { ok: false, reason: 'revoked', revokedJtis: [] }
     const now = Date.now()
-    const result = this.#sessions.rotate(oldHash, newHash, access, now, graceMs)
+    const result = this.#sessions.rotate(oldHash, newHash, access, now, presentedAs)
     if (result.ok) this.#sessionInfo.touch(result.session, now)
     return result
   }
@@ -138,12 +143,13 @@ export class UserObject extends DurableObject<Env> {
     return this.#sessions.end(session, Date.now())
   }
 
-  beginLogin(policy: ThrottlePolicy): ThrottleResult {
-    return this.#logins.begin(policy, Date.now())
+  /** A login attempt for this username: from one of its trusted devices (`deviceId`), or from any other client. */
+  beginLogin(deviceId: string | undefined): ThrottleResult {
+    return deviceId === undefined ? this.#logins.begin('untrusted', UNTRUSTED_CLIENTS, Date.now()) : this.#logins.begin(`device:${deviceId}`, TRUSTED_DEVICE, Date.now())
   }
 
-  loginSucceeded(attempt: string, forgetAll: boolean): void {
-    this.#logins.succeeded(attempt, forgetAll)
+  settleLogin(attempt: string, outcome: AttemptOutcome, forgetBucket: boolean): void {
+    this.#logins.settle(attempt, outcome, forgetBucket)
   }
 
   // --- the account (accounts/): its state from the directory, sessions, erasure ---
@@ -208,7 +214,14 @@ export class UserObject extends DurableObject<Env> {
     const details = this.#sessionInfo.details(live.map((s) => s.id))
     return live.map((s) => {
       const d = details.get(s.id)
-      return { id: s.id, expiresAt: s.expiresAt, createdAt: d?.createdAt ?? s.authTime * 1000, lastUsedAt: d?.lastUsedAt ?? s.authTime * 1000, client: d?.client ?? 'bearer', userAgent: d?.userAgent ?? null }
+      return {
+        id: s.id,
+        expiresAt: s.expiresAt,
+        createdAt: d?.createdAt ?? s.authTime * 1000,
+        lastUsedAt: d?.lastUsedAt ?? s.authTime * 1000,
+        client: s.issuedAs === 'cookie' ? 'cookie' : 'bearer',
+        userAgent: d?.userAgent ?? null,
+      }
     })
   }
 
@@ -358,6 +371,7 @@ export class UserObject extends DurableObject<Env> {
     if (objectKey) this.#usage.removeStored(objectKey)
     if (kind === 'audio') this.#shares.revokeAudio(objectId, now)
     if (kind === 'share') this.#shares.revoke(objectId, now)
+    if (kind === 'voice' && objectKey) this.#transcripts.delete(objectKey)
     this.#audit.record({ at: now, action: 'takedown.purge', resource: act.resource, status: 200, requestId: act.requestId, actor: act.by, detail: { kind, reason: purged?.reason ?? null } })
     return purged
   }
@@ -445,15 +459,26 @@ export class UserObject extends DurableObject<Env> {
     return this.#usage.snapshot(tier, Date.now())
   }
 
-  /** Counts an object about to be stored outside a synthesis (a voice upload), if it fits: usage-ledger.ts. */
-  reserveStored(key: string, bytes: number, tier: Tier, cap?: { prefix: string; max: number }): StoreReservation {
+  /**
+   * Counts a voice about to be stored, if it fits the quota and the tier's voice cap
+   * (usage-ledger.ts), and keeps its transcript (voice-transcripts.ts): one step.
+   */
+  reserveVoice(key: string, bytes: number, tier: Tier, cap: { prefix: string; max: number } | undefined, transcript: string): StoreReservation {
     if (!this.#gate.open) return { ok: false, reason: 'closed' }
-    return this.#usage.reserveStored(key, bytes, tier, cap)
+    const reserved = this.#usage.reserveStored(key, bytes, tier, cap)
+    if (reserved.ok) this.#transcripts.set(key, transcript)
+    return reserved
   }
 
-  /** Gives back a deleted object's bytes. */
-  removeStored(key: string): number {
-    return this.#usage.removeStored(key)
+  /** A voice was deleted, or never stored: its bytes go back to the quota and its transcript goes. */
+  forgetVoice(key: string): void {
+    this.#usage.removeStored(key)
+    this.#transcripts.delete(key)
+  }
+
+  /** The transcripts of these voices (by R2 key) that are kept here. */
+  voiceTranscripts(keys: string[]): Record<string, string> {
+    return this.#transcripts.many(keys)
   }
 
   /** Frees the slots of syntheses whose Worker died without settling; erases a deleted account step by step. */
