@@ -6,6 +6,7 @@ import { audioRoutes } from './library/audio-routes'
 import { usageRoutes } from './limits/usage-route'
 import { auditRoutes } from './audit/audit-routes'
 import { ttsRoutes } from './tts/tts-route'
+import { speakersRoutes } from './tts/speakers-route'
 import { poolRoutes } from './pool/pool-routes'
 import { authRoutes } from './tokens/auth-routes'
 import { adminTokenRoutes } from './tokens/admin-token-routes'
@@ -25,6 +26,7 @@ const app = new Hono<AppEnv>()
   .route('/', adminTokenRoutes)
   .route('/', jwksRoutes)
   .route('/', ttsRoutes)
+  .route('/', speakersRoutes)
   .route('/', audioRoutes)
   .route('/', usageRoutes)
   .route('/', auditRoutes)
