@@ -36,7 +36,8 @@ export class SuspicionLedger {
 
   /** Settles every pending suspicion of an origin; returns how many. */
   settle(origin: string, verdict: Exclude<SuspicionVerdict, 'pending'>, reason: string, now: number): number {
-    const settled = this.#sql.exec("UPDATE suspicions SET verdict = ?, reason = ?, settled_at = ? WHERE origin = ? AND verdict = 'pending'", verdict, reason, now, origin).rowsWritten
+    // Counted from RETURNING: rowsWritten counts index entries too.
+    const settled = this.#sql.exec("UPDATE suspicions SET verdict = ?, reason = ?, settled_at = ? WHERE origin = ? AND verdict = 'pending' RETURNING id", verdict, reason, now, origin).toArray().length
     if (settled > 0) this.#count(origin, verdict, settled)
     this.#prune(origin)
     return settled
