@@ -2,6 +2,7 @@ import type { TestProject } from 'vitest/node'
 import { PRESET_SPEAKERS, startOrigin } from '../dev/origin.mjs'
 import { TEST_SECRETS } from './support/test-secrets'
 import { startJwksServer } from './support/jwks-server.mjs'
+import { startSocketEdge } from './support/socket-edge'
 import { makeTestSigningKeys, type TestSigningKeys } from './support/signing-keys'
 
 declare module 'vitest' {
@@ -17,6 +18,8 @@ declare module 'vitest' {
     poolOrigins: { single1: string; single2: string; broken: string; v2: string; refused: string }
     /** The edge's signing keys of this run (private JWKs). */
     signingKeys: TestSigningKeys
+    /** The Worker on a real loopback socket, as `wrangler dev` serves it (test/cut-stream.test.ts). */
+    socketEdgeUrl: string
   }
 }
 
@@ -42,7 +45,10 @@ export default async function setup(project: TestProject) {
     v2: await startOrigin({ ...devOrigin, engine: 'tone', model: 'cosyvoice2' }),
   }
   project.provide('poolOrigins', { single1: pool.single1.url, single2: pool.single2.url, broken: pool.broken.url, v2: pool.v2.url, refused: await closedPortUrl() })
+  const socketEdge = await startSocketEdge(primary.url)
+  project.provide('socketEdgeUrl', socketEdge.url)
   return async () => {
+    await socketEdge.close()
     await Promise.all(Object.values(pool).map((o) => o.close()))
     await idp.close()
     await primary.close()
