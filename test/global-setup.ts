@@ -2,7 +2,7 @@ import type { TestProject } from 'vitest/node'
 import { PRESET_SPEAKERS, startOrigin } from '../dev/origin.mjs'
 import { TEST_SECRETS } from './support/test-secrets'
 import { startJwksServer } from './support/jwks-server.mjs'
-import { startSocketEdge } from './support/socket-edge'
+import { startSocketEdge } from './support/socket-edge.mjs'
 import { makeTestSigningKeys, type TestSigningKeys } from './support/signing-keys'
 
 declare module 'vitest' {
@@ -45,7 +45,7 @@ export default async function setup(project: TestProject) {
     v2: await startOrigin({ ...devOrigin, engine: 'tone', model: 'cosyvoice2' }),
   }
   project.provide('poolOrigins', { single1: pool.single1.url, single2: pool.single2.url, broken: pool.broken.url, v2: pool.v2.url, refused: await closedPortUrl() })
-  const socketEdge = await startSocketEdge(primary.url)
+  const socketEdge = await startSocketEdge({ originUrl: primary.url, secrets: TEST_SECRETS })
   project.provide('socketEdgeUrl', socketEdge.url)
   return async () => {
     await socketEdge.close()

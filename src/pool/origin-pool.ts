@@ -175,7 +175,6 @@ export class OriginPool extends DurableObject<Env> {
       }
       this.#pump(now)
       await Promise.all(this.#canaries.start().map(({ origin, ticket }) => this.#sendCanary(policy, origin, ticket)))
-      this.#pump(Date.now())
     }
     await this.#schedule()
   }
@@ -201,6 +200,8 @@ export class OriginPool extends DurableObject<Env> {
       this.#breaker.canaryFailed(url, policyNow.breakerCooldownMs, now, result.detail)
       this.#suspicions.settle(url, 'confirmed', `canary failed at ${new Date(started).toISOString()}: ${result.detail}`, now)
     }
+    // Its slot goes to the next waiter now, not when every canary of this alarm is done.
+    this.#pump(now)
   }
 
   #adopt(policy: PoolPolicy): void {

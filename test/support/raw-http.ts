@@ -26,7 +26,7 @@ export async function rawRequest(baseUrl: string, method: string, path: string, 
   const parts: Uint8Array[] = []
   const reader = socket.readable.getReader()
   for (;;) {
-    let timer: ReturnType<typeof setTimeout> | undefined
+    let timer = 0
     const silence = new Promise<'silence'>((resolve) => (timer = setTimeout(() => resolve('silence'), o.timeoutMs ?? 15_000)))
     const next = await Promise.race([reader.read().catch(() => ({ done: true, value: undefined }) as const), silence])
     clearTimeout(timer)
