@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Dev origin: a stand-in for CosyVoice's FastAPI server (runtime/python/fastapi/server.py), speaking
-// its protocol and failing the way it fails (see /work/shared/COSYVOICE.md), with eSpeak-NG or a
+// its protocol and failing the way it fails (see docs/ORIGIN-PROTOCOL.md), with eSpeak-NG or a
 // tone melody as the "model". Faithful by default; what tests need on top (fault directives,
 // concurrency accounting, request recording under /__dev/) is explicit.
 import http from 'node:http';

@@ -15,7 +15,7 @@ export interface Env {
   ORIGINS?: string
   /** Shared with the origins so they can refuse anything that did not come through the edge. Secret. */
   ORIGIN_SECRET?: string
-  // Origin pool and timeouts (src/pool/pool-settings.ts documents each).
+  // Origin pool and timeouts (src/config/pool-settings.ts documents each).
   ORIGIN_FIRST_BYTE_TIMEOUT_MS?: string
   ORIGIN_IDLE_TIMEOUT_MS?: string
   ORIGIN_QUEUE_TIMEOUT_MS?: string

@@ -1,7 +1,7 @@
 import { env, runInDurableObject } from 'cloudflare:test'
 import { describe, expect, it, vi } from 'vitest'
 import { userKey } from '../src/auth/user-key'
-import { MAX_FREE_PIECES, SESSION_COPIES, ShareLedger } from '../src/links/share-ledger'
+import { MAX_FREE_PIECES, SESSION_COPIES, ShareLedger } from '../src/users/share-ledger'
 import { call, errorOf } from './support/api'
 import { tokenFor, uniqueIp, uniqueUser } from './support/tokens'
 import { sha256 } from './support/wav'

@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
-import { COSYVOICE_PCM } from '../src/audio/wav-header'
+import { COSYVOICE_PCM } from '../src/codecs/wav-header'
 import { PART_BYTES, WavRecorder } from '../src/storage/wav-recorder'
 import { listKeys } from './support/api'
 import { readWavHeader, sha256 } from './support/wav'

@@ -1,6 +1,6 @@
 import { getCookie } from 'hono/cookie'
 import type { Context } from 'hono'
-import { base64url } from './user-key'
+import { base64url } from '../codecs/base64'
 
 /**
  * Browser sessions: the access token in an HttpOnly cookie (script cannot read it, so XSS cannot

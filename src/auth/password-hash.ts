@@ -1,3 +1,5 @@
+import { fromBase64url } from '../codecs/base64'
+
 /**
  * PBKDF2-SHA256 password hashes as stored in `AUTH_USERS`:
  * `pbkdf2-sha256$<iterations>$<salt, base64url>$<hash, base64url>`.
@@ -39,14 +41,4 @@ async function derive(password: string, salt: Uint8Array, iterations: number): P
   const key = await crypto.subtle.importKey('raw', new TextEncoder().encode(password.normalize('NFC')), 'PBKDF2', false, ['deriveBits'])
   const bits = await crypto.subtle.deriveBits({ name: 'PBKDF2', hash: 'SHA-256', salt, iterations }, key, HASH_BYTES * 8)
   return new Uint8Array(bits)
-}
-
-function fromBase64url(text: string): Uint8Array | undefined {
-  if (!/^[A-Za-z0-9_-]*$/.test(text)) return undefined
-  const b64 = text.replace(/-/g, '+').replace(/_/g, '/')
-  try {
-    return Uint8Array.from(atob(b64 + '='.repeat((4 - (b64.length % 4)) % 4)), (c) => c.charCodeAt(0))
-  } catch {
-    return undefined
-  }
 }

@@ -1,26 +1,12 @@
 import type { MiddlewareHandler } from 'hono'
 import type { AppEnv } from '../app-env'
 import { ApiError } from '../http/api-error'
+import { insufficientScope, invalidToken } from '../http/bearer-challenge'
 import { getAuthConfig } from './auth-config'
 import { accessCookie, CSRF_HEADER, csrfValid, isSafeMethod } from './cookie-session'
 import type { Scope } from './principal'
 import { revocations } from './revocation-check'
 import { InvalidTokenError, verifyAccessToken } from './verify-token'
-
-const REALM = 'cosyvoice-edge'
-
-/** RFC 6750 §3: the challenge a 401 or 403 carries. */
-function bearerChallenge(error: 'invalid_token' | 'insufficient_scope', description: string, scope?: string): string {
-  const desc = description.replace(/["\\]/g, '')
-  return `Bearer realm="${REALM}", error="${error}", error_description="${desc}"${scope ? `, scope="${scope}"` : ''}`
-}
-
-export function invalidToken(description: string, options: { internal?: string; cause?: unknown } = {}): ApiError {
-  return new ApiError(401, 'invalid_token', description, {
-    headers: { 'WWW-Authenticate': bearerChallenge('invalid_token', description) },
-    ...options,
-  })
-}
 
 export interface RequireUserOptions {
   scope?: Scope
@@ -70,10 +56,4 @@ export const requireUser = (options: RequireUserOptions = {}): MiddlewareHandler
     if (scope && !user.scopes.has(scope)) throw insufficientScope(`this token lacks the "${scope}" scope`, scope)
     await next()
   }
-}
-
-export function insufficientScope(description: string, scope?: string): ApiError {
-  return new ApiError(403, 'insufficient_scope', description, {
-    headers: { 'WWW-Authenticate': bearerChallenge('insufficient_scope', description, scope) },
-  })
 }

@@ -1,6 +1,6 @@
 import type { Env } from '../env'
 import type { Principal } from './principal'
-import { revokedByCutoff, type RevocationState, type TokenRef } from './revocation-ledger'
+import { revokedByCutoff, type RevocationState, type TokenRef } from '../users/revocation-ledger'
 import { userObject } from '../users/user-stub'
 
 /** Upper bound on users remembered per isolate, so a flood of distinct users can't grow memory. */

@@ -1,3 +1,5 @@
+import { sha256Base64url } from '../codecs/base64'
+
 /**
  * Maps (issuer, sub) to the id that names a user's R2 prefix and Durable Object.
  *
@@ -8,15 +10,4 @@
  */
 export function userKey(issuer: string, sub: string): Promise<string> {
   return sha256Base64url(`${issuer}\u0000${sub}`)
-}
-
-/** SHA-256 of a UTF-8 string, base64url without padding (43 characters). */
-export async function sha256Base64url(text: string): Promise<string> {
-  return base64url(new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text))))
-}
-
-export function base64url(bytes: Uint8Array): string {
-  let s = ''
-  for (const b of bytes) s += String.fromCharCode(b)
-  return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
 }

@@ -2,7 +2,7 @@ import type { Env } from '../env'
 import { ConfigError } from './config-error'
 import { parseOrigins, type OriginConfig } from './origins'
 import { parseTiers, type Tier } from './tiers'
-import { parsePoolSettings, type PoolSettings } from '../pool/pool-settings'
+import { parsePoolSettings, type PoolSettings } from './pool-settings'
 
 export interface AppConfig {
   jwt: { secret: Uint8Array; issuer: string; audience: string }

@@ -1,5 +1,5 @@
 /**
- * A running synthesis holds two leases: its user's concurrency slot (limits/usage-ledger.ts) and
+ * A running synthesis holds two leases: its user's concurrency slot (users/usage-ledger.ts) and
  * its GPU slot (pool/slot-ledger.ts). The Worker renews both while the synthesis lives; if the
  * Worker dies mid-request they lapse and the Durable Objects' alarms free the slots, so a crash
  * never locks a user out or a GPU up for longer than this.

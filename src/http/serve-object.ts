@@ -1,4 +1,5 @@
 import { ApiError } from './api-error'
+import { etagMatches, parseRange } from './range'
 
 export interface ServeOptions {
   /** Download file name; made safe here. */
@@ -58,34 +59,6 @@ function describe(object: R2Object, headers: Headers) {
   headers.set('Content-Type', object.httpMetadata?.contentType ?? 'application/octet-stream')
   headers.set('ETag', object.httpEtag)
   headers.set('Last-Modified', object.uploaded.toUTCString())
-}
-
-/** RFC 9110 §14.1.2, one range only: several ranges are served whole (allowed by §14.2). */
-export function parseRange(header: string, size: number): { start: number; end: number } | 'unsatisfiable' | undefined {
-  const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim())
-  if (!m) return undefined
-  const [, a, b] = m
-  if (a === '' && b === '') return undefined
-  let start: number
-  let end: number
-  if (a === '') {
-    const suffix = Number(b)
-    if (suffix === 0) return 'unsatisfiable'
-    start = Math.max(0, size - suffix)
-    end = size - 1
-  } else {
-    start = Number(a)
-    end = b === '' ? size - 1 : Math.min(Number(b), size - 1)
-    if (b !== '' && Number(b) < start) return undefined
-  }
-  if (start >= size || size === 0) return 'unsatisfiable'
-  return { start, end }
-}
-
-export function etagMatches(header: string, etag: string): boolean {
-  if (header.trim() === '*') return true
-  const strip = (t: string) => t.trim().replace(/^W\//, '')
-  return header.split(',').some((t) => strip(t) === strip(etag))
 }
 
 /** RFC 6266: an ASCII fallback plus the UTF-8 name, with nothing that could break the header. */

@@ -1,4 +1,4 @@
-import type { LimitCode } from './limit-types'
+import type { LimitCode } from '../users/limit-types'
 
 /** Upper bound on remembered users per isolate, so a flood of distinct users can't grow memory. */
 const MAX_ENTRIES = 10_000

@@ -1,4 +1,4 @@
-import type { LimitSnapshot } from './limit-types'
+import type { LimitSnapshot } from '../users/limit-types'
 
 /**
  * IETF httpapi RateLimit header fields (draft-ietf-httpapi-ratelimit-headers, structured-field

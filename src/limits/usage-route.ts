@@ -3,7 +3,7 @@ import type { AppEnv } from '../app-env'
 import { requireUser } from '../auth/require-user'
 import { getConfig } from '../config/app-config'
 import { tierFor } from '../config/tiers'
-import type { LimitState } from './limit-types'
+import type { LimitState } from '../users/limit-types'
 import { rateLimitHeaders } from './ratelimit-headers'
 import { usageOf } from './user-limits'
 

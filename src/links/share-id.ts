@@ -1,6 +1,6 @@
 import type { Env } from '../env'
-import { base64url, fromBase64url } from './base64url'
-import { toHex } from '../util/hex'
+import { base64url, fromBase64url } from '../codecs/base64'
+import { toHex } from '../codecs/hex'
 
 /**
  * A share id is `<owner object id>.<128 random bits>`, both base64url. Anonymous requests must

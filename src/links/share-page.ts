@@ -1,4 +1,5 @@
-import type { Share } from './share-ledger'
+import { base64 } from '../codecs/base64'
+import type { Share } from '../users/share-ledger'
 
 /**
  * The page a browser gets for `/s/<id>`: an audio player, the expiry and a download link, in one
@@ -20,7 +21,7 @@ const STYLE = [
 let styleHash: Promise<string> | undefined
 
 async function headers(): Promise<Record<string, string>> {
-  styleHash ??= crypto.subtle.digest('SHA-256', new TextEncoder().encode(STYLE)).then((d) => btoa(String.fromCharCode(...new Uint8Array(d))))
+  styleHash ??= crypto.subtle.digest('SHA-256', new TextEncoder().encode(STYLE)).then((d) => base64(new Uint8Array(d)))
   return {
     'Content-Type': 'text/html; charset=utf-8',
     'Content-Security-Policy': `default-src 'none'; media-src 'self'; style-src 'sha256-${await styleHash}'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`,

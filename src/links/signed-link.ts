@@ -1,5 +1,5 @@
 import { ApiError } from '../http/api-error'
-import { base64url, fromBase64url } from './base64url'
+import { base64url, fromBase64url } from '../codecs/base64'
 import type { LinkConfig, LinkKeys } from './link-config'
 
 /** What a signed download link grants: one user's one audio object, until `expiresAt`. */

@@ -25,7 +25,7 @@ export interface OriginForm {
 }
 
 /**
- * The stock FastAPI server's endpoint and form fields for a mode (COSYVOICE.md), with the prompt
+ * The stock FastAPI server's endpoint and form fields for a mode (docs/ORIGIN-PROTOCOL.md), with the prompt
  * markers each model expects, so clients send plain text and plain instructions:
  *
  * - CosyVoice3 asserts `<|endofprompt|>` in prompt text + text in every mode. The default system

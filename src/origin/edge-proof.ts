@@ -1,4 +1,4 @@
-import { toHex } from '../util/hex'
+import { toHex } from '../codecs/hex'
 
 /**
  * Proof that a call to an origin comes from the edge: an HMAC-SHA256, keyed with ORIGIN_SECRET, over

@@ -94,7 +94,7 @@ export async function openOriginStream(origin: OriginConfig, input: OriginCallIn
 /**
  * The origin answered, but not with audio: a 200 that ended or was cut before the first byte, or a
  * 4xx. The stock server fails a bad request (an unknown speaker, a prompt its model rejects) exactly
- * like a broken model (COSYVOICE.md), so this alone says nothing about the origin.
+ * like a broken model (docs/ORIGIN-PROTOCOL.md), so this alone says nothing about the origin.
  */
 export class NoAudioError extends ApiError {
   constructor(code: 'origin_failed' | 'origin_error', message: string, internal: string, cause?: unknown) {

@@ -7,7 +7,7 @@ let cached: Uint8Array | undefined
 /**
  * The voice prompt of `cross_lingual` canaries: 1.5 s of 16 kHz mono 16-bit WAV, a voiced sound
  * (harmonics of a gliding 120-180 Hz pitch) in syllable-like bursts. What the stock server needs
- * of a prompt (COSYVOICE.md): WAV, at least 16 kHz, at most 30 s, something to take speech tokens
+ * of a prompt (docs/ORIGIN-PROTOCOL.md): WAV, at least 16 kHz, at most 30 s, something to take speech tokens
  * from. Generated, so no audio file ships with the Worker.
  */
 export function canaryPromptWav(): Uint8Array {

@@ -22,7 +22,7 @@ const CLOSED: BreakerRow = { state: 'closed', failures: 0, openedAt: null, probe
  * Only evidence against the origin moves it: a failure no request can cause (it could not be
  * reached, answered 5xx, or not in time), or a failed canary (pool/canary.ts), a synthesis known to
  * be good. An answer without audio is never counted here: the stock server gives the same answer to
- * a bad request (COSYVOICE.md), so it only makes the pool send the canary (origin-pool.ts).
+ * a bad request (docs/ORIGIN-PROTOCOL.md), so it only makes the pool send the canary (origin-pool.ts).
  */
 export class CircuitBreaker {
   readonly #sql: SqlStorage

@@ -33,7 +33,7 @@ type PoolOrigin = PoolPolicy['origins'][number]
  * queue would have to live somewhere else and pay a second round trip to learn which origin has
  * room. One object is not the bottleneck it looks like: it serialises a few SQLite statements per
  * synthesis, thousands per second, while the GPUs it guards run a handful of multi-second
- * syntheses at a time (COSYVOICE.md). The cost is that a pool lives in one location; the Worker
+ * syntheses at a time (docs/ORIGIN-PROTOCOL.md). The cost is that a pool lives in one location; the Worker
  * reaches it in one round trip to acquire and one to release.
  *
  * Judging origins by evidence: a failure no request can cause (unreachable, 5xx, no first byte in

@@ -6,7 +6,7 @@ import { ApiError } from '../http/api-error'
 import { originForm } from '../origin/cosyvoice-form'
 import type { OriginPool } from './origin-pool'
 import type { AcquireResult, AttemptFailure, PoolPolicy, SlotReport } from './pool-types'
-import { sha256Hex } from '../util/hex'
+import { sha256Hex } from '../codecs/hex'
 
 const CANARY_MAX_MS = 60_000
 const names = new WeakMap<readonly OriginConfig[], Promise<string>>()

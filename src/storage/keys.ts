@@ -1,4 +1,4 @@
-import { toHex } from '../util/hex'
+import { toHex } from '../codecs/hex'
 
 /**
  * Every R2 key is built here, from a user key (auth/user-key.ts: 43 url-safe characters, never

@@ -1,4 +1,4 @@
-import { WAV_HEADER_BYTES, wavHeader, type PcmFormat } from '../audio/wav-header'
+import { WAV_HEADER_BYTES, wavHeader, type PcmFormat } from '../codecs/wav-header'
 
 /**
  * R2 requires every part of a multipart upload but the last to be at least 5 MiB and all of the same

@@ -1,4 +1,4 @@
-import { base64url, sha256Base64url } from '../auth/user-key'
+import { base64url, sha256Base64url } from '../codecs/base64'
 
 /**
  * Ids and secrets the edge hands out, structured as `<user key>.<random>` so that the id alone

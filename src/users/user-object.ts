@@ -1,14 +1,14 @@
 import { DurableObject } from 'cloudflare:workers'
 import type { Tier } from '../config/tiers'
 import type { Env } from '../env'
-import type { AdmitResult, LimitSnapshot, SettleOutcome } from '../limits/limit-types'
-import { UsageLedger, type StoreReservation } from '../limits/usage-ledger'
-import { AuditLog, type AuditEntry } from '../audit/audit-log'
-import { RevocationLedger, type RevocationState, type TokenRef } from '../auth/revocation-ledger'
-import { SessionLedger, type IssuedAccess, type NewSession, type RotateResult } from '../tokens/session-ledger'
-import { LoginThrottle, type ThrottlePolicy, type ThrottleResult } from '../tokens/login-throttle'
-import { ShareLedger, type Claim, type NewShare, type Share, type ShareRequest } from '../links/share-ledger'
-import { shareRef } from '../links/share-ref'
+import type { AdmitResult, LimitSnapshot, SettleOutcome } from './limit-types'
+import { UsageLedger, type StoreReservation } from './usage-ledger'
+import { AuditLog, type AuditEntry } from './audit-log'
+import { RevocationLedger, type RevocationState, type TokenRef } from './revocation-ledger'
+import { SessionLedger, type IssuedAccess, type NewSession, type RotateResult } from './session-ledger'
+import { LoginThrottle, type ThrottlePolicy, type ThrottleResult } from './login-throttle'
+import { ShareLedger, type Claim, type NewShare, type Share, type ShareRequest } from './share-ledger'
+import { shareRef } from './share-ref'
 
 /** Live (unexpired, unrevoked) shares one user may have at once: keeps each object's table small. */
 const MAX_ACTIVE_SHARES = 1000
@@ -102,7 +102,7 @@ export class UserObject extends DurableObject<Env> {
     return this.#audit.list(limit, before)
   }
 
-  // --- share links (links/share-ledger.ts) ---
+  // --- share links (users/share-ledger.ts) ---
 
   /** Null when the user already has MAX_ACTIVE_SHARES live shares. */
   createShare(share: NewShare): Share | null {

@@ -1,4 +1,4 @@
-import type { PromptAudioInfo } from '../audio/prompt-audio'
+import type { PromptAudioInfo } from './prompt-audio'
 
 /** The stored object's Content-Type for each accepted prompt format. */
 export const PROMPT_CONTENT_TYPES: Record<PromptAudioInfo['format'], string> = {

@@ -1,6 +1,6 @@
 import { Hono } from 'hono'
 import type { AppEnv } from '../app-env'
-import { checkPromptAudioRules, inspectPromptAudio, PromptAudioError, type PromptAudioInfo } from '../audio/prompt-audio'
+import { checkPromptAudioRules, inspectPromptAudio, PromptAudioError, type PromptAudioInfo } from './prompt-audio'
 import { requireFreshAuth } from '../auth/fresh-auth'
 import { requireUser } from '../auth/require-user'
 import { getConfig } from '../config/app-config'

@@ -17,7 +17,7 @@ const FIELDS = ['name', 'prompt_text', 'prompt_wav'] as const
 export interface VoiceUpload {
   name: string
   promptText: string
-  /** The prompt file exactly as uploaded; not yet checked (see audio/prompt-audio.ts). */
+  /** The prompt file exactly as uploaded; not yet checked (see voices/prompt-audio.ts). */
   audio: Uint8Array
 }
 

@@ -1,9 +1,9 @@
-import type { RelayOutcome } from '../audio/synthesis-relay'
+import type { RelayOutcome } from './synthesis-relay'
 import type { OriginConfig } from '../config/origins'
 import { ApiError } from '../http/api-error'
 import type { OriginSlot } from '../pool/pool-client'
 import type { AttemptFailure } from '../pool/pool-types'
-import { NoAudioError, openOriginStream, type OriginCallInput, type OpenOriginStream } from './origin-call'
+import { NoAudioError, openOriginStream, type OriginCallInput, type OpenOriginStream } from '../origin/origin-call'
 
 /** Origins per request: the granted one, then one other if it failed before any audio. */
 const MAX_ATTEMPTS = 2
@@ -30,7 +30,7 @@ export async function startSynthesis(slot: OriginSlot, input: SynthesisCall): Pr
         throw e
       }
       // An answer without audio is the stock server's answer to a bad request as much as to a
-      // broken model (COSYVOICE.md): only a suspicion, which the pool's canary settles.
+      // broken model (docs/ORIGIN-PROTOCOL.md): only a suspicion, which the pool's canary settles.
       const failure = { code: e.code, detail: e.internal }
       const report = e instanceof NoAudioError ? { suspected: failure } : { failure }
       if (slot.attempts < MAX_ATTEMPTS && (await slot.failover(report))) continue

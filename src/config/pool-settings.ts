@@ -1,4 +1,4 @@
-import { ConfigError } from '../config/config-error'
+import { ConfigError } from './config-error'
 import type { Env } from '../env'
 
 /** How the edge treats its origins: timeouts, the admission queue and the circuit breaker. */

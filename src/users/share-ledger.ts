@@ -1,4 +1,4 @@
-import { etagMatches, parseRange } from '../http/serve-object'
+import { etagMatches, parseRange } from '../http/range'
 
 /** A share as its owner sees it. Times are milliseconds since the epoch. */
 export interface Share {

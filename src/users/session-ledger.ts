@@ -1,4 +1,4 @@
-import type { RevocationLedger } from '../auth/revocation-ledger'
+import type { RevocationLedger } from './revocation-ledger'
 
 export interface NewSession {
   id: string

@@ -1,4 +1,4 @@
-import { sha256Base64url } from '../auth/user-key'
+import { sha256Base64url } from '../codecs/base64'
 
 /**
  * How a share is named wherever its id must not appear: operator logs and the owner's audit trail.

@@ -1,6 +1,6 @@
 import { readWithin, type OpenOriginStream } from '../origin/origin-call'
 import type { WavRecorder } from '../storage/wav-recorder'
-import { wavHeader, type PcmFormat } from './wav-header'
+import { wavHeader, type PcmFormat } from '../codecs/wav-header'
 
 export type RelayFailure = 'odd_length' | 'origin_cut' | 'origin_idle_timeout' | 'storage_failed' | 'client_gone' | 'client_stalled'
 

@@ -1,9 +1,16 @@
-import type { TtsRequest } from '../tts/tts-request'
-import { pcmDurationSeconds, WAV_HEADER_BYTES, COSYVOICE_PCM } from '../audio/wav-header'
-import { sha256Hex } from '../util/hex'
+import { pcmDurationSeconds, WAV_HEADER_BYTES, COSYVOICE_PCM } from '../codecs/wav-header'
+import { sha256Hex } from '../codecs/hex'
+
+/** The parts of a synthesis request an audio object records (synthesis/tts-request.ts has them all). */
+export interface SynthesizedFrom {
+  mode: string
+  text: string
+  voice_id?: string | undefined
+  speaker?: string | undefined
+}
 
 /** What is stored with each audio object (R2 custom metadata) and how it is shown to its owner. */
-export async function audioMetadata(input: { request: TtsRequest; characters: number; requestId: string; sampleRate: number }): Promise<Record<string, string>> {
+export async function audioMetadata(input: { request: SynthesizedFrom; characters: number; requestId: string; sampleRate: number }): Promise<Record<string, string>> {
   const meta: Record<string, string> = {
     mode: input.request.mode,
     text_sha256: await sha256Hex(input.request.text),
