@@ -405,6 +405,43 @@ describe('failover and the circuit breaker: origins are judged by evidence', () 
   })
 })
 
+describe('ORIGINS: speakers and canaries are validated once, naming the field', () => {
+  const cases: [string, unknown, RegExp][] = [
+    ['speakers that are not a list', [{ url: 'http://127.0.0.1:1', speakers: '中文女' }], /ORIGINS\[0\]\.speakers must be a list/],
+    ['a blank speaker', [{ url: 'http://127.0.0.1:1', speakers: [' '] }], /ORIGINS\[0\]\.speakers must hold speaker names/],
+    ['a speaker listed twice', [{ url: 'http://127.0.0.1:1', speakers: ['a', 'a'] }], /ORIGINS\[0\]\.speakers lists "a" twice/],
+    ['an sft canary with a speaker the origin lacks', [{ url: 'http://127.0.0.1:1', speakers: ['a'], canary: { mode: 'sft', speaker: 'b' } }], /ORIGINS\[0\]\.canary\.speaker must be one of this origin's speakers/],
+    ['a canary of an unknown mode', [{ url: 'http://127.0.0.1:1', canary: { mode: 'zero_shot' } }], /ORIGINS\[0\]\.canary\.mode must be "sft" or "cross_lingual"/],
+    ['a canary with an unknown setting', [{ url: 'http://127.0.0.1:1', canary: { mode: 'cross_lingual', voice: 'x' } }], /ORIGINS\[0\]\.canary\.voice is not a canary setting/],
+    ['an empty canary text', [{ url: 'http://127.0.0.1:1', canary: { mode: 'cross_lingual', text: '' } }], /ORIGINS\[0\]\.canary\.text must be 1 to 200 characters/],
+  ]
+  for (const [name, origins, message] of cases) {
+    it(`answers 500 misconfigured for ${name}`, async () => {
+      const res = await app.fetch(
+        new Request('https://edge.test/v1/speakers', { headers: { authorization: `Bearer ${await tokenFor(uniqueUser())}` } }),
+        { ...env, ORIGINS: JSON.stringify(origins) },
+        ctx,
+      )
+      expect(res.status).toBe(500)
+      const error = await errorOf(res)
+      expect(error.code).toBe('misconfigured')
+      expect(error.message).toMatch(message)
+    })
+  }
+
+  it('the default canary: sft with the first speaker, else cross_lingual, saying "Hello."', () => {
+    const [withSpeakers, without, v2] = parseOrigins(JSON.stringify([
+      { url: 'http://127.0.0.1:1', speakers: ['b', 'a'] },
+      { url: 'http://127.0.0.1:2' },
+      { url: 'http://127.0.0.1:3', model: 'cosyvoice2' },
+    ]))
+    expect(withSpeakers!.canary).toEqual({ mode: 'sft', speaker: 'b', text: 'Hello.' })
+    expect(without!.canary).toEqual({ mode: 'cross_lingual', text: 'Hello.' })
+    expect(v2!.canary).toEqual({ mode: 'cross_lingual', text: 'Hello.' })
+    expect(without!.speakers).toEqual([])
+  })
+})
+
 describe('GET /admin/origins', () => {
   it('is for admins only', async () => {
     const edge = edgeWith([{ url: origins.single2 }])
