@@ -47,7 +47,7 @@ export class SuspicionLedger {
     return this.#sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM suspicions WHERE origin = ? AND verdict = 'pending'", origin).one().n
   }
 
-  status(origin: string, recent = 20): SuspicionStatus {
+  status(origin: string, recent = SETTLED_KEPT): SuspicionStatus {
     const counts = this.#sql.exec<{ cleared: number; confirmed: number }>('SELECT cleared, confirmed FROM suspicion_counts WHERE origin = ?', origin).toArray()[0]
     const rows = this.#sql
       .exec<{ at: number; code: string; detail: string | null; verdict: SuspicionVerdict; reason: string | null; settled_at: number | null }>(
