@@ -31,11 +31,8 @@ export async function startSocketEdge({ originUrl, secrets }) {
     dev: { server: { hostname: '127.0.0.1', port: 0 }, inspector: false, persist: false, watch: false, logLevel: 'warn' },
   })
   const url = (await worker.url).href.replace(/\/$/, '')
-  return {
-    url,
-    close: async () => {
-      await worker.dispose()
-      rmSync(dir, { recursive: true, force: true })
-    },
-  }
+  // Removed at exit, not at dispose: wrangler's bundler still watches the folder for a moment and
+  // would report the removal as a failed build.
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }))
+  return { url, close: () => worker.dispose() }
 }
