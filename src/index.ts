@@ -15,6 +15,8 @@ import { linkRoutes } from './links/link-routes'
 import { shareRoutes } from './links/share-routes'
 import { voiceRoutes } from './voices/voice-routes'
 import { sharedVoiceRoutes } from './voices/shared-voice-routes'
+import { apiKeyRoutes } from './apikeys/api-key-routes'
+import { adminApiKeyRoutes } from './apikeys/admin-api-key-routes'
 
 export { UserObject } from './users/user-object'
 export { OriginPool } from './pool/origin-pool'
@@ -35,6 +37,8 @@ const app = new Hono<AppEnv>()
   .route('/', shareRoutes)
   .route('/', voiceRoutes)
   .route('/', sharedVoiceRoutes)
+  .route('/', apiKeyRoutes)
+  .route('/', adminApiKeyRoutes)
 
 app.onError(onError)
 app.notFound(onNotFound)

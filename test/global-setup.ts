@@ -3,12 +3,13 @@ import { PRESET_SPEAKERS, startOrigin } from '../dev/origin.mjs'
 import { TEST_SECRETS } from './support/test-secrets'
 import { startJwksServer } from './support/jwks-server.mjs'
 import { startSocketEdge } from './support/socket-edge.mjs'
+import { TENANTS } from './support/auth-fixtures'
 import { makeTestSigningKeys, type TestSigningKeys } from './support/signing-keys'
 
 declare module 'vitest' {
   export interface ProvidedContext {
     originUrls: string[]
-    /** Loopback identity provider: /<tenant>/jwks.json, /sign, /rotate, /stats. */
+    /** Loopback OpenID provider (test/support/jwks-server.mjs): discovery, JWKS, /sign, /rotate, /stats per tenant. */
     jwksUrl: string
     /**
      * Origins for the pool tests (test/origins.test.ts), all CosyVoice3 with the preset speakers
@@ -35,7 +36,7 @@ export default async function setup(project: TestProject) {
   const primary = await startOrigin({ ...devOrigin, engine: 'espeak' })
   project.provide('originUrls', [primary.url])
   project.provide('signingKeys', await makeTestSigningKeys())
-  const idp = await startJwksServer()
+  const idp = await startJwksServer({ tenants: TENANTS })
   project.provide('jwksUrl', idp.url)
   // Tone engine: fast and deterministic, the pool tests are about who gets a GPU, not the speech.
   const pool = {
