@@ -17,6 +17,7 @@ import { characterCount, parseTtsRequest } from './tts-request'
 import { originsWithoutSpeaker } from './speakers'
 import { audioMetadata } from '../audio/audio-metadata'
 import { LEASE_RENEW_MS } from '../config/leases'
+import { refuseIfTakenDown } from '../users/takedown-check'
 
 
 export const ttsRoutes = new Hono<AppEnv>().post('/v1/tts', requireUser({ scope: 'tts', revocation: 'at-admission' }), async (c) => {
@@ -33,6 +34,7 @@ export const ttsRoutes = new Hono<AppEnv>().post('/v1/tts', requireUser({ scope:
   // no await between the reservation and the stream can leave it held.
   const exclude = request.mode === 'sft' ? originsWithoutSpeaker(config.origins, request.speaker!) : []
   const voice = request.voice_id ? await voiceForSynthesis(c.env.AUDIO, user.key, request.voice_id) : undefined
+  if (voice) await refuseIfTakenDown(c.env, { ownerKey: voice.ownerKey, kind: 'voice', objectId: voice.voiceId, viewer: voice.ownerKey === user.key ? 'owner' : 'visitor' })
   const customMetadata = await audioMetadata({ request, characters, requestId, sampleRate: COSYVOICE_PCM.sampleRate })
   const { admission, slot } = await admitAndAcquire({
     env: c.env,
