@@ -16,8 +16,8 @@ async function stored(token: string, location: string) {
 }
 
 /**
- * What a client on a real socket sees, against the Worker as `wrangler dev` serves it. The
- * in-process tests (SELF.fetch) see a cut stream as a failed body read; a socket client sees HTTP.
+ * What a client on a real socket sees, against the Worker under workerd (Miniflare, globalSetup).
+ * The in-process tests (SELF.fetch) see a cut stream as a failed body read; a socket client sees HTTP.
  */
 describe('an origin cut after audio started, on the wire', () => {
   it('a whole synthesis: a complete chunked body, stored at its Content-Location', async () => {

@@ -19,7 +19,7 @@ declare module 'vitest' {
     poolOrigins: { single1: string; single2: string; broken: string; v2: string; refused: string }
     /** The edge's signing keys of this run (private JWKs). */
     signingKeys: TestSigningKeys
-    /** The Worker on a real loopback socket, as `wrangler dev` serves it (test/cut-stream.test.ts). */
+    /** The Worker under workerd on a real loopback socket (test/cut-stream.test.ts). */
     socketEdgeUrl: string
   }
 }

@@ -1,38 +1,57 @@
-// The Worker served on a real loopback socket, the way `wrangler dev` (and `npm run dev`) serves it:
-// for tests that must see the bytes a client sees (chunk framing, connection close), which
-// `SELF.fetch` hides. Node side only (globalSetup). Its state is in memory; its one origin is
-// `originUrl`, and its secrets are the test run's.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+// The Worker under workerd on a real loopback socket: for tests that must see the bytes a client
+// sees (chunk framing, connection close), which `SELF.fetch` hides. Node side only (globalSetup).
+// Bundled once with esbuild and served by Miniflare, both the ones wrangler itself uses (not
+// `wrangler dev`'s server: its watcher rebuilds, and the Worker stops answering, when its temp folder
+// is cleared during a run). Its state is in memory; its one origin is `originUrl`; its secrets the test run's.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { unstable_startWorker } from 'wrangler'
+import { unstable_getMiniflareWorkerOptions } from 'wrangler'
 import { PRESET_SPEAKERS } from '../../dev/origin.mjs'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
+const fromWrangler = createRequire(createRequire(import.meta.url).resolve('wrangler'))
 
 export async function startSocketEdge({ originUrl, secrets }) {
-  // The Worker does not read request.cf: skip wrangler's fetch of it (offline machines), and metrics.
-  process.env.CLOUDFLARE_CF_FETCH_ENABLED = 'false'
-  process.env.WRANGLER_SEND_METRICS = 'false'
-  // wrangler keeps its build under the config's folder (.wrangler/tmp) and rebuilds when that
-  // changes; the test pool clears the project's .wrangler/tmp, so this one's config lives apart.
+  const { build } = fromWrangler('esbuild')
+  const { Miniflare } = fromWrangler('miniflare')
   const dir = mkdtempSync(join(tmpdir(), 'cosyvoice-socket-edge-'))
-  const config = join(dir, 'wrangler.toml')
-  const main = JSON.stringify(join(ROOT, 'src/index.ts'))
-  writeFileSync(config, readFileSync(join(ROOT, 'wrangler.toml'), 'utf8').replace(/^main = .*$/m, `main = ${main}`))
-  const text = (value) => ({ type: 'plain_text', value })
-  const worker = await unstable_startWorker({
-    config,
-    bindings: {
-      ...Object.fromEntries(Object.entries(secrets).map(([name, value]) => [name, text(value)])),
-      ORIGINS: text(JSON.stringify([{ url: originUrl, concurrency: 4, speakers: PRESET_SPEAKERS }])),
-    },
-    dev: { server: { hostname: '127.0.0.1', port: 0 }, inspector: false, persist: false, watch: false, logLevel: 'warn' },
+  const script = join(dir, 'index.mjs')
+  await build({
+    entryPoints: [join(ROOT, 'src/index.ts')],
+    outfile: script,
+    bundle: true,
+    format: 'esm',
+    target: 'es2022',
+    platform: 'neutral',
+    conditions: ['workerd', 'worker', 'browser'],
+    mainFields: ['module', 'main'],
+    external: ['cloudflare:*'],
+    logLevel: 'warning',
   })
-  const url = (await worker.url).href.replace(/\/$/, '')
-  // Removed at exit, not at dispose: wrangler's bundler still watches the folder for a moment and
-  // would report the removal as a failed build.
-  process.once('exit', () => rmSync(dir, { recursive: true, force: true }))
-  return { url, close: () => worker.dispose() }
+  const { workerOptions } = unstable_getMiniflareWorkerOptions(join(ROOT, 'wrangler.toml'))
+  const mf = new Miniflare({
+    ...workerOptions,
+    modules: true,
+    modulesRoot: dir,
+    scriptPath: script,
+    bindings: { ...workerOptions.bindings, ...secrets, ORIGINS: JSON.stringify([{ url: originUrl, concurrency: 4, speakers: PRESET_SPEAKERS }]) },
+    host: '127.0.0.1',
+    port: 0,
+    // Its request log lines and workerd's notes on the cut streams would only clutter the run.
+    handleRuntimeStdio(stdout, stderr) {
+      stdout.resume()
+      stderr.resume()
+    },
+  })
+  const url = (await mf.ready).href.replace(/\/$/, '')
+  return {
+    url,
+    close: async () => {
+      await mf.dispose()
+      rmSync(dir, { recursive: true, force: true })
+    },
+  }
 }
