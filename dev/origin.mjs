@@ -84,6 +84,9 @@ export async function startOrigin({
     synthesize: createSynthesizer({ engine, sampleRate }),
     log: typeof log === 'function' ? log : log ? (line) => console.log(line) : () => {},
     seen: new Map(),
+    // SHA-256 (hex) of prompt audio this "model" fails on, as a real one fails on some prompts an
+    // edge cannot judge from the file (POST /__dev/reject-prompt).
+    rejectedPrompts: new Set(),
     records: [],
     stats: { inFlight: 0, maxInFlight: 0, violations: 0, total: 0 },
   };
@@ -161,19 +164,33 @@ async function handleDevRoute(origin, req, res, url) {
     resetOrigin(origin);
     return sendJson(res, 200, { ok: true });
   }
+  if (url.pathname === '/__dev/reject-prompt' && req.method === 'POST') {
+    const body = await readJsonBody(req);
+    if (!/^[0-9a-f]{64}$/.test(body?.sha256 ?? '')) return sendJson(res, 400, { detail: 'sha256 must be 64 hex digits' });
+    origin.rejectedPrompts.add(body.sha256);
+    return sendJson(res, 200, { rejected: origin.rejectedPrompts.size });
+  }
   // The origin's default fault, for tests of a machine that breaks and recovers: {"fault": "error"}
   // or {"fault": null}.
   if (url.pathname === '/__dev/fault' && req.method === 'POST') {
-    let body;
+    const body = await readJsonBody(req);
+    if (!body || !('fault' in body)) return sendJson(res, 400, { detail: 'send {"fault": <fault or null>}' });
     try {
-      body = JSON.parse(await new Response(Readable.toWeb(req)).text());
-      setFault(origin, body?.fault);
+      setFault(origin, body.fault);
     } catch (error) {
       return sendJson(res, 400, { detail: error.message });
     }
     return sendJson(res, 200, { fault: origin.defaults.fault ?? null });
   }
   return sendJson(res, 404, { detail: 'Not Found' });
+}
+
+async function readJsonBody(req) {
+  try {
+    return JSON.parse(await new Response(Readable.toWeb(req)).text());
+  } catch {
+    return undefined;
+  }
 }
 
 function accessLine(req, res, url, startedAt) {
@@ -418,6 +435,7 @@ function planSynthesis(origin, mode, { fields, files }) {
     const prompt = files.prompt_wav.bytes;
     const problem = promptAudioProblem(prompt);
     if (problem) return { error: problem };
+    if (origin.rejectedPrompts.has(createHash('sha256').update(prompt).digest('hex'))) return { error: 'prompt-rejected' };
     style = styleFromPrompt(prompt);
     if (mode === 'instruct2') style = applyInstruction(style, fields.instruct_text);
   }

@@ -216,6 +216,7 @@ await check('POST /__dev/fault sets the default fault until cleared', async () =
   assert.deepEqual(await json(stock, '/__dev/fault', { method: 'POST', body: JSON.stringify({ fault: null }) }), { status: 200, body: { fault: null } });
   assertAudio(await raw(stock, '/inference_cross_lingual', { fields }), { minSeconds: 0.2 });
   assert.equal((await json(stock, '/__dev/fault', { method: 'POST', body: '{"fault":"melt"}' })).status, 400);
+  assert.equal((await json(stock, '/__dev/fault', { method: 'POST', body: 'nope' })).status, 400);
 });
 
 await stock.close();
@@ -366,7 +367,7 @@ await check('zero_shot: no marker -> model error; marker + WAV -> audio, a chunk
   return `sha256 ${entry.files.prompt_wav.sha256.slice(0, 16)}…`;
 });
 
-await check('prompt_wav must be WAV/FLAC, >= 16 kHz, <= 30 s, not silent (else a model error)', async () => {
+await check('prompt_wav must be WAV/FLAC, >= 16 kHz, <= 30 s, not silent, not one the model rejects (else a model error)', async () => {
   const fields = { tts_text: 'Good morning.', prompt_text: `${SYSTEM}Hello.` };
   const send = (prompt_wav) => raw(origin, '/inference_zero_shot', { fields: { ...fields, prompt_wav } });
   assertModelError(await send(Buffer.from('ID3 this is an mp3, honest')));
@@ -374,6 +375,12 @@ await check('prompt_wav must be WAV/FLAC, >= 16 kHz, <= 30 s, not silent (else a
   assertModelError(await send(makeWav({ seconds: 31 })));
   assertModelError(await send(makeWav({ frequency: 0 })));
   assert.equal(origin.requests().at(-1).outcome, 'model-error:prompt-has-no-speech');
+  const rejected = makeWav({ frequency: 523 });
+  assertAudio(await send(rejected));
+  assert.deepEqual(await json(origin, '/__dev/reject-prompt', { method: 'POST', body: JSON.stringify({ sha256: sha256(rejected) }) }), { status: 200, body: { rejected: 1 } });
+  assertModelError(await send(rejected));
+  assert.equal(origin.requests().at(-1).outcome, 'model-error:prompt-rejected');
+  assert.equal((await json(origin, '/__dev/reject-prompt', { method: 'POST', body: '{"sha256":"x"}' })).status, 400);
   const asText = await json(origin, '/inference_zero_shot', { method: 'POST', body: formOf({ ...fields, prompt_wav: 'x' }) });
   assert.equal(asText.status, 422);
 });

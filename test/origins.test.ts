@@ -234,12 +234,16 @@ describe('failover and the circuit breaker: origins are judged by evidence', () 
     const edge = edgeWith(entries, { ORIGIN_BREAKER_FAILURES: '1', ORIGIN_BREAKER_COOLDOWN_MS: '600000' })
     const before = await Promise.all(entries.map((e) => devStats(e.url)))
     const accounts = await Promise.all(Array.from({ length: 5 }, () => heavyUser()))
-    // A voice the edge accepts (a valid 16 kHz WAV) and the model rejects (it holds no speech).
-    const silentVoices = await Promise.all(accounts.map(async (token) => {
+    // A voice the edge accepts (a valid 16 kHz WAV) and the model fails on, as real models fail on
+    // some prompts no edge can judge from the file: the dev origins are told its hash.
+    const rejected = makeWav({ sampleRate: 16000, seconds: 2, frequency: 200 + Math.floor(Math.random() * 1000) })
+    const hash = [...new Uint8Array(await crypto.subtle.digest('SHA-256', rejected))].map((b) => b.toString(16).padStart(2, '0')).join('')
+    for (const e of entries) expect((await fetch(`${e.url}/__dev/reject-prompt`, { method: 'POST', body: JSON.stringify({ sha256: hash }) })).status).toBe(200)
+    const rejectedVoices = await Promise.all(accounts.map(async (token) => {
       const form = new FormData()
-      form.append('name', 'silence')
-      form.append('prompt_text', 'Nothing.')
-      form.append('prompt_wav', new File([makeWav({ sampleRate: 16000, seconds: 2, frequency: 0 })], 'silence.wav', { type: 'audio/wav' }))
+      form.append('name', 'rejected')
+      form.append('prompt_text', 'Hello, this is my voice.')
+      form.append('prompt_wav', new File([rejected], 'rejected.wav', { type: 'audio/wav' }))
       const res = await call('POST', '/v1/voices', { token, body: form })
       expect(res.status).toBe(201)
       return ((await res.json()) as { voice_id: string }).voice_id
@@ -247,7 +251,7 @@ describe('failover and the circuit breaker: origins are judged by evidence', () 
     const failing = [
       (_: number) => ({ text: 'Hello there.', mode: 'sft', speaker: 'ghost' }), // declared, not on the origin: KeyError after the 200
       (_: number) => ({ text: '。！？', mode: 'sft', speaker: '英文女' }), // nothing to speak: a complete, empty 200
-      (account: number) => ({ text: 'Hello there.', mode: 'zero_shot', voice_id: silentVoices[account] }), // the model rejects the prompt
+      (account: number) => ({ text: 'Hello there.', mode: 'zero_shot', voice_id: rejectedVoices[account] }), // the model rejects the prompt
     ]
     const outcomes: string[] = []
     for (let round = 0; round < 12; round++) {
