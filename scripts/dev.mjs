@@ -4,7 +4,7 @@
 // applied to the local D1.
 import { spawn, spawnSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
-import { startOrigin } from '../dev/origin.mjs'
+import { PRESET_SPEAKERS, startOrigin } from '../dev/origin.mjs'
 import { DEV_VARS_PATH, ensureDevVars, readDevVars } from './dev-vars.mjs'
 
 const ORIGIN_PORT = Number(process.env.DEV_ORIGIN_PORT ?? 50000)
@@ -14,8 +14,10 @@ const { created, added } = ensureDevVars()
 if (added.length) console.log(`${created ? 'created' : 'updated'} ${DEV_VARS_PATH} with fresh ${added.join(', ')}`)
 const vars = readDevVars()
 
-const origin = await startOrigin({ port: ORIGIN_PORT, secret: vars.ORIGIN_SECRET, log: true })
-console.log(`dev origin (CosyVoice FastAPI protocol, espeak-ng voices) on ${origin.url}, edge proof required`)
+// CosyVoice3 failing the way the stock server fails, with the preset speakers wrangler.toml declares
+// and the [[dev:…]] fault directives switched on (README).
+const origin = await startOrigin({ port: ORIGIN_PORT, secret: vars.ORIGIN_SECRET, speakers: PRESET_SPEAKERS, directives: true, log: true })
+console.log(`dev origin (CosyVoice3 FastAPI protocol, espeak-ng voices, speakers ${PRESET_SPEAKERS.join(' ')}) on ${origin.url}, edge proof required`)
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 // migrations/ into the local D1 (idempotent), so `npm run user` and logins find their tables.
@@ -33,7 +35,7 @@ if (migrated.status !== 0) {
 // sessions at once (deployed, the cron of wrangler.toml does it every minute).
 // With DEV_ORIGIN_PORT, the Worker is pointed at the dev origin where it really listens (ORIGINS of
 // wrangler.toml names :50000).
-const originVar = process.env.DEV_ORIGIN_PORT ? ['--var', `ORIGINS:${JSON.stringify([{ url: origin.url, concurrency: 1, model: 'cosyvoice3' }])}`] : []
+const originVar = process.env.DEV_ORIGIN_PORT ? ['--var', `ORIGINS:${JSON.stringify([{ url: origin.url, concurrency: 1, model: 'cosyvoice3', speakers: PRESET_SPEAKERS }])}`] : []
 const wrangler = spawn('npx', ['wrangler', 'dev', '--ip', '127.0.0.1', '--port', String(WORKER_PORT), '--test-scheduled', ...originVar, ...process.argv.slice(2)], {
   cwd: root,
   stdio: 'inherit',
