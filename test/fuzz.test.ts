@@ -16,8 +16,8 @@ import { tokenFor } from './support/tokens'
  * Property-based fuzzing of every route (issue 13): whatever the body, headers, path parameters
  * and token, the Worker answers
  * - never a 5xx;
- * - every error as `{"error":{"code","message","request_id"}}` JSON (the share page's HTML errors
- *   for browsers excepted: that page is HTML on purpose), 429s with Retry-After;
+ * - every error as `{"error":{"code","message","request_id"}}` JSON (the share and invite pages'
+ *   HTML errors for browsers excepted: those pages are HTML on purpose), 429s with Retry-After;
  * - and a refused request stores and charges nothing: after each request that is not a GET, the
  *   footprint of the user it acted as (R2 objects, stored bytes, day's count, leases, shares,
  *   sessions, transcripts, revocations) is taken, and a refusal must leave it as it was.
@@ -180,7 +180,8 @@ async function check(c: FuzzCase): Promise<void> {
   statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1)
   if (res.status >= 500) expect.fail(`5xx: ${describeCase(c, res, text)}`)
   if (res.status >= 400 && c.method !== 'HEAD') {
-    const htmlSharePage = /^\/s\//.test(new URL(request.url).pathname) && (res.headers.get('content-type') ?? '').startsWith('text/html')
+    // The share page and the invite page answer a browser with HTML, errors included, on purpose.
+    const htmlSharePage = /^\/(s|auth\/invite)\//.test(new URL(request.url).pathname) && (res.headers.get('content-type') ?? '').startsWith('text/html')
     if (!htmlSharePage) {
       let error: unknown
       try {

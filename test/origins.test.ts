@@ -250,7 +250,7 @@ describe('failover and the circuit breaker: origins are judged by evidence', () 
     }))
     const failing = [
       (_: number) => ({ text: 'Hello there.', mode: 'sft', speaker: 'ghost' }), // declared, not on the origin: KeyError after the 200
-      (_: number) => ({ text: '。！？', mode: 'sft', speaker: '英文女' }), // nothing to speak: a complete, empty 200
+      (_: number) => ({ text: '[laughter]', mode: 'sft', speaker: '英文女' }), // only a special token, nothing to speak: a complete, empty 200
       (account: number) => ({ text: 'Hello there.', mode: 'zero_shot', voice_id: rejectedVoices[account] }), // the model rejects the prompt
     ]
     const outcomes: string[] = []
