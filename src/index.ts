@@ -14,6 +14,7 @@ import { linkRoutes } from './links/link-routes'
 import { shareRoutes } from './links/share-routes'
 import { voiceRoutes } from './voices/voice-routes'
 import { sharedVoiceRoutes } from './voices/shared-voice-routes'
+import { consoleRoutes } from './console/console-routes'
 
 export { UserObject } from './users/user-object'
 export { OriginPool } from './pool/origin-pool'
@@ -33,6 +34,7 @@ const app = new Hono<AppEnv>()
   .route('/', shareRoutes)
   .route('/', voiceRoutes)
   .route('/', sharedVoiceRoutes)
+  .route('/', consoleRoutes)
 
 app.onError(onError)
 app.notFound(onNotFound)
