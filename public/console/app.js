@@ -546,7 +546,7 @@ async function renderAdmin() {
     if (!rjti.value && !rsub.value) return flash('Give a jti or a user.', 'error')
     if (!confirm(rjti.value ? `Revoke token ${rjti.value}?` : `Revoke every token of ${rsub.value}?`)) return
     attempt(() => api('POST', '/admin/revoke', { json: body }), 'Revoked.')
-  } }, h('h2', { text: 'Revoke' }), field('revoke-jti', 'Token id (jti)', rjti, 'Or leave empty and name a user:'), field('revoke-sub', 'User', rsub), field('revoke-iss', 'Issuer', riss), h('button.danger', { type: 'submit', text: 'Revoke' }))
+  } }, h('h2', { text: 'Revoke' }), field('revoke-jti', 'Token id (jti)', rjti, 'Or leave empty and name a user:'), field('revoke-sub', 'User whose tokens to revoke', rsub), field('revoke-iss', 'Issuer', riss), h('button.danger', { type: 'submit', text: 'Revoke' }))
 
   const asub = h('input', { required: true })
   const auditOut = h('div')

@@ -65,6 +65,13 @@ async function shutdown() {
   rmSync(dir, { recursive: true, force: true })
 }
 
+process.on('uncaughtException', async (error) => {
+  console.error(error)
+  await shutdown()
+  console.log('browser tests: 0 passed, 1 failed')
+  process.exit(1)
+})
+
 for (let i = 0; ; i++) {
   try { if ((await fetch(`${BASE}/health`)).ok) break } catch {}
   if (i > 240 || wrangler.exitCode !== null) {
@@ -78,7 +85,8 @@ for (let i = 0; ; i++) {
 
 browser = await chromium.launch({
   executablePath: CHROMIUM,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required', '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--user-data-dir=${join(dir, 'profile')}`],
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required', '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream'],
+  // playwright gives every launch a fresh temporary profile (it refuses --user-data-dir here).
 })
 
 const results = []
@@ -201,7 +209,7 @@ await test("an admin revokes a user and the user's console signs out on its next
   const adminContext = await browser.newContext()
   const admin = await signIn(adminContext, 'root')
   await admin.getByRole('link', { name: 'Admin' }).click()
-  await admin.getByLabel('User', { exact: true }).fill('bob')
+  await admin.getByLabel('User whose tokens to revoke').fill('bob')
   await admin.locator('#admin-revoke').getByRole('button', { name: 'Revoke' }).click()
   await admin.getByText('Revoked.').waitFor()
   await adminContext.close()
