@@ -14,6 +14,8 @@ import { linkRoutes } from './links/link-routes'
 import { shareRoutes } from './links/share-routes'
 import { voiceRoutes } from './voices/voice-routes'
 import { sharedVoiceRoutes } from './voices/shared-voice-routes'
+import { apiKeyRoutes } from './apikeys/api-key-routes'
+import { adminApiKeyRoutes } from './apikeys/admin-api-key-routes'
 import { consoleRoutes } from './console/console-routes'
 
 export { UserObject } from './users/user-object'
@@ -34,6 +36,8 @@ const app = new Hono<AppEnv>()
   .route('/', shareRoutes)
   .route('/', voiceRoutes)
   .route('/', sharedVoiceRoutes)
+  .route('/', apiKeyRoutes)
+  .route('/', adminApiKeyRoutes)
   .route('/', consoleRoutes)
 
 app.onError(onError)

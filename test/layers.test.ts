@@ -13,7 +13,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['storage', 'origin'], // R2 keys, recorder, listings · calling one GPU machine
   ['users'], // the user's Durable Object and the ledgers (SQLite tables) it runs
   ['auth'], // verifying tokens, cookie sessions, revocation checks, issuers
-  ['tokens', 'limits', 'audit', 'pool', 'voices', 'audio'], // capabilities, each on its own
+  ['tokens', 'limits', 'audit', 'pool', 'voices', 'audio', 'apikeys'], // capabilities, each on its own
   ['accounts', 'links'], // login and shares: use limits (anonymous limit) and tokens
   ['synthesis', 'preflight', 'console'], // the tts route: admission, origins, relay, recording · config:check's use of every validator · the browser console
 ]

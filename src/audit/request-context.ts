@@ -22,7 +22,11 @@ export const requestContext = (): MiddlewareHandler<AppEnv> =>
       // Off the response path: the audit write is one Durable Object call after the response.
       c.executionCtx.waitUntil(
         userObject(c.env, user)
-          .recordAudit({ at: started, action: fields.action, resource: typeof fields.resource === 'string' ? fields.resource : null, status: c.res.status, requestId })
+          .recordAudit({
+            at: started, action: fields.action, resource: typeof fields.resource === 'string' ? fields.resource : null, status: c.res.status, requestId,
+            // Whatever a personal API key did names the key (the owner acted through it).
+            actor: user.apiKey !== undefined ? `api_key:${user.apiKey}` : null,
+          })
           .catch((e: unknown) => console.error(JSON.stringify({ level: 'error', request_id: requestId, audit_error: String(e) }))),
       )
     }
@@ -31,6 +35,7 @@ export const requestContext = (): MiddlewareHandler<AppEnv> =>
         request_id: requestId,
         sub: user?.sub,
         role: user?.role,
+        api_key: user?.apiKey,
         method: c.req.method,
         route: c.req.routePath,
         path: redactPath(new URL(c.req.url).pathname),

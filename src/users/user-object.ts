@@ -9,9 +9,13 @@ import { SessionLedger, type IssuedAccess, type NewSession, type RotateResult } 
 import { LoginThrottle, type ThrottlePolicy, type ThrottleResult } from './login-throttle'
 import { ShareLedger, type Claim, type NewShare, type Share, type ShareRequest } from './share-ledger'
 import { shareRef } from './share-ref'
+import { ApiKeyLedger, apiKeyUsable, type ApiKey, type NewApiKey } from './api-key-ledger'
 
 /** Live (unexpired, unrevoked) shares one user may have at once: keeps each object's table small. */
 const MAX_ACTIVE_SHARES = 1000
+
+/** Live (unexpired, unrevoked) API keys one user may have at once. */
+const MAX_LIVE_API_KEYS = 50
 
 /** How long a `jti` revoked without a known expiry stays revoked: longer than any token the edge mints. */
 const MAX_REVOKED_JTI_MS = 31 * 86_400_000
@@ -31,6 +35,7 @@ export class UserObject extends DurableObject<Env> {
   readonly #sessions: SessionLedger
   readonly #logins: LoginThrottle
   readonly #shares: ShareLedger
+  readonly #apiKeys: ApiKeyLedger
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
@@ -40,6 +45,7 @@ export class UserObject extends DurableObject<Env> {
     this.#sessions = new SessionLedger(ctx.storage.sql, this.#revocations)
     this.#logins = new LoginThrottle(ctx.storage.sql)
     this.#shares = new ShareLedger(ctx.storage.sql)
+    this.#apiKeys = new ApiKeyLedger(ctx.storage.sql)
   }
 
   // --- tokens: revocations, login sessions, login throttling (auth/, tokens/) ---
@@ -62,6 +68,7 @@ export class UserObject extends DurableObject<Env> {
     if (change.allBefore !== undefined) {
       this.#revocations.revokeAllBefore(change.allBefore)
       this.#sessions.endAll()
+      this.#apiKeys.revokeAll(now)
     }
     return alsoRevoked
   }
@@ -90,6 +97,37 @@ export class UserObject extends DurableObject<Env> {
 
   loginSucceeded(attempt: string, forgetAll: boolean): void {
     this.#logins.succeeded(attempt, forgetAll)
+  }
+
+  // --- personal API keys (users/api-key-ledger.ts, auth/api-key-verify.ts) ---
+
+  /** Null when the user already has MAX_LIVE_API_KEYS live keys. */
+  createApiKey(key: NewApiKey): ApiKey | null {
+    return this.#apiKeys.create(key, Date.now(), MAX_LIVE_API_KEYS)
+  }
+
+  listApiKeys(): ApiKey[] {
+    return this.#apiKeys.list()
+  }
+
+  /** Null when there is no such key or it was already revoked. */
+  revokeApiKey(id: string): ApiKey | null {
+    return this.#apiKeys.revoke(id, Date.now())
+  }
+
+  /**
+   * A key's one lookup, when the isolate has not seen it lately: the key if it may be used now
+   * (recording the use, coarsely), and the user's revocations, so the same call refreshes the
+   * isolate's copy of both (auth/api-key-verify.ts). Through revocationState(), so whatever closes
+   * the user's tokens closes their keys.
+   */
+  verifyApiKey(id: string, hash: string): { key: ApiKey | null; revocations: RevocationState } {
+    const now = Date.now()
+    const revocations = this.revocationState()
+    const key = this.#apiKeys.find(id, hash)
+    if (!key || !apiKeyUsable(key, revocations.revokedBefore, now)) return { key: null, revocations }
+    this.#apiKeys.touch(key, now)
+    return { key, revocations }
   }
 
   // --- audit trail ---
@@ -144,9 +182,10 @@ export class UserObject extends DurableObject<Env> {
   // --- limits ---
 
   /** Hot path, one round trip: check every limit and reserve a slot for one synthesis. */
-  async admit(tier: Tier, requestId: string, token?: TokenRef): Promise<AdmitResult | { ok: false; revoked: true }> {
+  async admit(tier: Tier, requestId: string, token?: TokenRef & { apiKey?: string }): Promise<AdmitResult | { ok: false; revoked: true }> {
     // The revocation check rides on this call (auth/revocation-check.ts): exact, no extra round trip.
     if (token && this.#revocations.isRevoked(token, Date.now())) return { ok: false, revoked: true }
+    if (token?.apiKey !== undefined && !this.#useApiKey(token.apiKey)) return { ok: false, revoked: true }
     const result = this.#usage.admit(tier, requestId, Date.now())
     if (result.ok) await this.#scheduleExpiry()
     return result
@@ -183,6 +222,18 @@ export class UserObject extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     this.#usage.expire(Date.now())
     await this.#scheduleExpiry()
+  }
+
+  /**
+   * A synthesis with an API key: exact, like a token's revocation at admission. The "revoke
+   * everything" cut-off was checked just before, on the key's TokenRef (auth/api-key-verify.ts).
+   */
+  #useApiKey(id: string): boolean {
+    const now = Date.now()
+    const key = this.#apiKeys.find(id)
+    if (!key || !apiKeyUsable(key, null, now)) return false
+    this.#apiKeys.touch(key, now)
+    return true
   }
 
   async #scheduleExpiry(): Promise<void> {

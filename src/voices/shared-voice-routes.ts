@@ -2,6 +2,7 @@ import { Hono, type Context } from 'hono'
 import type { AppEnv } from '../app-env'
 import { adminTargetIssuer } from '../auth/admin-reach'
 import { getAuthConfig } from '../auth/auth-config'
+import { actorOf } from '../auth/principal'
 import { requireUser } from '../auth/require-user'
 import { userKey } from '../auth/user-key'
 import { badRequest, notFound } from '../http/api-error'
@@ -59,5 +60,5 @@ async function ownerKeyOf(c: Context<AppEnv>): Promise<string> {
 async function auditForOwner(c: Context<AppEnv>, ownerKey: string, action: string, voiceId: string, status: number): Promise<void> {
   const admin = c.get('user')
   if (ownerKey === admin.key) return
-  await userObjectByKey(c.env, ownerKey).recordAudit({ at: Date.now(), action, resource: voiceId, status, requestId: c.get('requestId'), actor: admin.sub })
+  await userObjectByKey(c.env, ownerKey).recordAudit({ at: Date.now(), action, resource: voiceId, status, requestId: c.get('requestId'), actor: actorOf(admin) })
 }

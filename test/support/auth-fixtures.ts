@@ -26,6 +26,22 @@ export const LOGIN_USERS = {
   'login-fresh': 'free',
   'login-jwks': 'free',
   'login-admin': 'admin',
+  // Personal API keys (test/apikeys.test.ts): one owner per test, keys are listed per user.
+  'apikey-life': 'free',
+  'apikey-window': 'free',
+  'apikey-scope': 'free',
+  'apikey-fresh': 'free',
+  'apikey-mangled': 'free',
+  'apikey-admin': 'admin',
+  'apikey-alice': 'free',
+  'apikey-bob': 'free',
+  'apikey-revoked-all': 'free',
+  'apikey-removed': 'free',
+  'apikey-self': 'free',
+  'apikey-limit': 'free',
+  'apikey-managed': 'premium',
+  'apikey-cost': 'free',
+  'apikey-role': 'free',
   'login-idp': 'free',
 } as const
 
