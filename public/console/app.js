@@ -573,12 +573,41 @@ async function renderAdmin() {
 }
 
 async function renderAccount() {
+  const keys = await api('GET', '/v1/api-keys').catch(() => null)
   page('Account',
     h('dl.card', {}, h('dt', { text: 'User' }), h('dd', { text: me.sub }), h('dt', { text: 'Role' }), h('dd', { text: me.role }),
       h('dt', { text: 'Scopes' }), h('dd', { text: (me.scopes ?? []).join(' ') }), h('dt', { text: 'Signed in' }), h('dd', { text: fmtTime(me.auth_time) })),
     h('div.row', {},
       h('button', { type: 'button', id: 'signout', text: 'Sign out', onclick: signOut }),
-      h('button.danger', { type: 'button', text: 'Sign out everywhere', onclick: () => attempt(async () => { await api('POST', '/auth/logout-all'); signedOut('Signed out on every device.') }) })))
+      h('button.danger', { type: 'button', text: 'Sign out everywhere', onclick: () => attempt(async () => { await api('POST', '/auth/logout-all'); signedOut('Signed out on every device.') }) })),
+    keys ? apiKeys(keys.items ?? []) : null)
+}
+
+/** Personal API keys (GET/POST/DELETE /v1/api-keys): the key is shown once, at creation. */
+function apiKeys(items) {
+  const name = h('input', { required: true, maxlength: 100 })
+  const scope = h('input', { placeholder: 'e.g. tts audio' })
+  const ttl = h('select', {}, [['', '90 days (default)'], ['86400', '1 day'], ['2592000', '30 days']].map(([v, l]) => h('option', { value: v, text: l })))
+  const created = h('div')
+  const list = h('ul.items', { id: 'api-key-list' }, items.map((k) => {
+    const li = h('li.item', {}, h('h3', { text: k.name }), h('p.meta', { text: `${k.prefix}… · ${k.scope ?? 'all my rights'} · created ${fmtTime(k.created_at)} · last used ${fmtTime(k.last_used_at)} · ${k.expired ? 'expired' : 'expires ' + fmtTime(k.expires_at)}` }),
+      h('button.danger.small', { type: 'button', text: 'Revoke', onclick: () => {
+        if (!confirm(`Revoke the key “${k.name}”?`)) return
+        attempt(async () => { await api('DELETE', `/v1/api-keys/${k.id}`); li.remove() }, 'Key revoked.')
+      } }))
+    return li
+  }))
+  return h('section', { 'aria-labelledby': 'keys-title' }, h('h2', { id: 'keys-title', text: 'API keys' }), list,
+    h('form.card', { id: 'api-key-form', onsubmit: (ev) => {
+      ev.preventDefault()
+      attempt(async () => {
+        const body = { name: name.value }
+        if (scope.value) body.scope = scope.value
+        if (ttl.value) body.ttl_seconds = Number(ttl.value)
+        const k = await api('POST', '/v1/api-keys', { json: body })
+        created.replaceChildren(copyable('Your new key (shown only now)', k.key, 'new-api-key'))
+      }, 'Key created.')
+    } }, field('key-name', 'Key name', name), field('key-scope', 'Scopes (optional)', scope, 'Leave empty for all of your rights.'), field('key-ttl', 'Expires', ttl), h('button', { type: 'submit', text: 'Create key' }), created))
 }
 
 async function signOut() {

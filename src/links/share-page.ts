@@ -50,7 +50,12 @@ ${share.note ? `<p class="note">${escapeHtml(share.note)}</p>` : ''}
 
 /** A refusal (gone, expired, used up, unknown) as a page, for a person in a browser. */
 export async function shareErrorPage(status: 404 | 410, message: string): Promise<Response> {
-  const body = `\n<h1>${status === 404 ? 'Share not found' : 'This share is no longer available'}</h1>\n<p>${escapeHtml(message)}</p>`
+  return linkErrorPage(status, status === 404 ? 'Share not found' : 'This share is no longer available', message)
+}
+
+/** A refused share or signed `/d/` link as a page, with the status the JSON answer has. */
+export async function linkErrorPage(status: number, title: string, message: string): Promise<Response> {
+  const body = `\n<h1>${escapeHtml(title)}</h1>\n<p>${escapeHtml(message)}</p>`
   return new Response(document('Shared audio', body), { status, headers: await headers() })
 }
 

@@ -5,7 +5,8 @@
 // `--screenshots` also writes docs/console/<page>-{desktop,390}.png.
 // Ends with `browser tests: N passed, N failed`.
 import { spawn, spawnSync } from 'node:child_process'
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync, existsSync } from 'node:fs'
+import { mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs'
+import { gzipSync } from 'node:zlib'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -222,6 +223,29 @@ await test('a guest is refused the admin page and / leads to the console', async
   const page = await signIn(context, 'bob')
   expect(await page.getByRole('link', { name: 'Admin' }).count() === 0, 'bob sees the admin link')
   expect(new URL(page.url()).pathname === '/console', `/ led to ${page.url()}`)
+})
+
+await test('create a personal API key (shown once) and revoke it', async (context) => {
+  const page = await signIn(context, 'bob')
+  await page.getByRole('link', { name: 'Account' }).click()
+  await page.getByLabel('Key name').fill('laptop')
+  await page.getByRole('button', { name: 'Create key' }).click()
+  const key = await page.getByLabel('Your new key (shown only now)').inputValue()
+  const me = await fetch(`${BASE}/auth/me`, { headers: { authorization: `Bearer ${key}` } })
+  expect(me.status === 200, `the new key is refused: ${me.status}`)
+  await page.goto(`${BASE}/console#/usage`)
+  await page.goto(`${BASE}/console#/account`)
+  await page.locator('#api-key-list li', { hasText: 'laptop' }).getByRole('button', { name: 'Revoke' }).click()
+  await page.getByText('Key revoked.').waitFor()
+  const after = await fetch(`${BASE}/auth/me`, { headers: { authorization: `Bearer ${key}` } })
+  expect(after.status === 401, `a revoked key still works: ${after.status}`)
+})
+
+await test('the console assets stay within 150 KB gzip', async () => {
+  let total = 0
+  for (const f of readdirSync(join(ROOT, 'public', 'console'))) total += gzipSync(readFileSync(join(ROOT, 'public', 'console', f))).length
+  expect(total <= 150 * 1024, `public/console is ${total} bytes gzip`)
+  console.log(`    (console assets: ${(total / 1024).toFixed(1)} KB gzip)`)
 })
 
 if (SCREENSHOTS) {
