@@ -76,3 +76,39 @@ describe('signed /d/ links in a browser', () => {
     expect(bad.status).toBe(400)
   })
 })
+
+describe('GET /v1/queue: waiting is visible', () => {
+  it("shows a waiting request its place in line, and nobody else's requests", async () => {
+    // Fill the origin's 4 slots with slow syntheses, then queue one more.
+    const slow = { text: 'Hold the slot. [[dev:delay=4000]]', mode: 'sft', speaker: '英文女' }
+    const holding = Array.from({ length: 4 }, async () => call('POST', '/v1/tts', { token: await tokenFor(uniqueUser('hold')), json: slow }).then((r) => r.arrayBuffer()))
+    const waiter = await tokenFor(uniqueUser('waiter'))
+    const other = await tokenFor(uniqueUser('other'))
+    let queue: { items: { position: number; ahead: number; waiting_since: string; estimate_seconds: number | null }[]; waiting: number } = { items: [], waiting: 0 }
+    const queued = (async () => {
+      for (let i = 0; i < 40 && queue.items.length === 0; i++) {
+        await new Promise((r) => setTimeout(r, 250))
+        queue = (await (await call('GET', '/v1/queue', { token: waiter })).json()) as typeof queue
+      }
+    })()
+    const waiting = call('POST', '/v1/tts', { token: waiter, json: { text: 'My turn.', mode: 'sft', speaker: '英文女' } })
+    await queued
+    expect(queue.items).toHaveLength(1)
+    expect(queue.items[0]!.position).toBe(1)
+    expect(queue.items[0]!.ahead).toBe(0)
+    expect(Date.parse(queue.items[0]!.waiting_since)).not.toBeNaN()
+    expect(queue.waiting).toBe(1)
+    const theirs = (await (await call('GET', '/v1/queue', { token: other })).json()) as typeof queue
+    expect(theirs.items).toEqual([])
+    expect(theirs.waiting).toBe(1)
+    // Then its turn comes.
+    expect((await waiting).status).toBe(200)
+    await (await waiting).arrayBuffer()
+    await Promise.all(holding)
+    expect(((await (await call('GET', '/v1/queue', { token: waiter })).json()) as typeof queue).items).toEqual([])
+  })
+
+  it('needs a token', async () => {
+    expect((await call('GET', '/v1/queue')).status).toBe(401)
+  })
+})

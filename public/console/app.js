@@ -275,8 +275,21 @@ async function streamSynthesis(body, status, signal) {
   status.dataset.state = 'waiting'
   delete status.dataset.firstAudio
   status.textContent = 'Waiting for a GPU…'
+  // No header comes before the audio, so the wait is shown from GET /v1/queue meanwhile.
+  let waiting = true
+  ;(async () => {
+    while (waiting) {
+      await new Promise((r) => setTimeout(r, 700))
+      if (!waiting) break
+      const q = await api('GET', '/v1/queue').catch(() => null)
+      const place = q?.items?.[0]
+      if (!waiting || !place) continue
+      status.dataset.position = place.position
+      status.textContent = `Waiting for a GPU: number ${place.position} in line${place.estimate_seconds != null ? `, about ${place.estimate_seconds} s` : ''}.`
+    }
+  })()
   try {
-    const res = await request('POST', '/v1/tts', { json: body, signal })
+    const res = await request('POST', '/v1/tts', { json: body, signal }).finally(() => { waiting = false })
     const rate = Number(res.headers.get('x-sample-rate')) || 24000
     const id = res.headers.get('x-audio-id')
     const reader = res.body.getReader()

@@ -3,7 +3,7 @@ import type { Env } from '../env'
 import { CircuitBreaker } from './circuit-breaker'
 import { FairQueue, type Waiting } from './fair-queue'
 import { OriginStats } from './origin-stats'
-import type { AcquireResult, BreakerState, PoolPolicy, PoolStatus, RefusalCode, SlotReport } from './pool-types'
+import type { AcquireResult, BreakerState, PoolPolicy, PoolStatus, QueuePlace, RefusalCode, SlotReport } from './pool-types'
 import { probeOrigin } from './probe'
 import { SlotLedger } from './slot-ledger'
 
@@ -12,6 +12,8 @@ const ASSUMED_DURATION_MS = 5_000
 const MAX_RETRY_AFTER_S = 60
 
 interface Waiter extends Waiting {
+  /** When it joined the queue (ms). */
+  since: number
   settle(result: AcquireResult): void
 }
 
@@ -123,6 +125,21 @@ export class OriginPool extends DurableObject<Env> {
     }
   }
 
+  /**
+   * A user's requests waiting for a GPU (`GET /v1/queue`): each one's place in the fair order
+   * (1 = next), and a rough wait: the rounds of free slots ahead of it times the median synthesis.
+   */
+  waitingFor(policy: PoolPolicy, user: string): { items: QueuePlace[]; waiting: number } {
+    this.#adopt(policy)
+    const order = this.#queue.order()
+    const slots = Math.max(1, policy.origins.filter((o) => this.#breaker.get(o.url).state !== 'open').reduce((n, o) => n + o.concurrency, 0))
+    const median = this.#stats.medianDurationMs()
+    const items = order.flatMap((w, i) =>
+      w.user !== user ? [] : [{ position: i + 1, ahead: i, waiting_since: new Date(w.since).toISOString(), estimate_seconds: median === null ? null : Math.ceil(((Math.floor(i / slots) + 1) * median) / 1000) }],
+    )
+    return { items, waiting: order.length }
+  }
+
   /** Frees the slots of Workers that died, and probes the origins whose cooldown is over. */
   override async alarm(): Promise<void> {
     const now = Date.now()
@@ -168,6 +185,7 @@ export class OriginPool extends DurableObject<Env> {
         user,
         exclude,
         arrival: this.#arrivals++,
+        since: now,
         settle: (r) => {
           if (timer !== undefined) clearTimeout(timer)
           resolve(r)
