@@ -205,6 +205,24 @@ await test('record a voice in the browser (WAV encoded client-side) and upload i
   await page.locator('#voice-list li', { hasText: 'Recorded' }).waitFor()
 })
 
+await test('a queued synthesis shows its place in line', async (context) => {
+  // Both slots (ORIGINS concurrency 2) held by other users' slow syntheses, over the HTTP API.
+  const slow = async (user) => {
+    const { access_token } = await (await fetch(`${BASE}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: user, password: PASSWORDS[user] }) })).json()
+    const res = await fetch(`${BASE}/v1/tts`, { method: 'POST', headers: { authorization: `Bearer ${access_token}`, 'content-type': 'application/json' }, body: JSON.stringify({ text: 'Hold the slot. [[dev:delay=5000]]', mode: 'sft', speaker: '英文女' }) })
+    await res.arrayBuffer()
+  }
+  const page = await signIn(context, 'alice')
+  const holding = [slow('bob'), slow('root')]
+  await sleep(1000)
+  await page.getByLabel('Text').fill('Waiting my turn.')
+  await page.getByRole('button', { name: 'Synthesize' }).click()
+  await page.locator('#synth-status[data-position="1"]').waitFor({ timeout: 15_000 })
+  expect(/number 1 in line/.test(await page.locator('#synth-status').textContent()), 'no place in line shown')
+  await page.waitForFunction(() => document.querySelector('#synth-status')?.dataset.state === 'done', null, { timeout: 60_000 })
+  await Promise.all(holding)
+})
+
 await test("an admin revokes a user and the user's console signs out on its next action", async (context) => {
   const bob = await signIn(context, 'bob')
   const adminContext = await browser.newContext()
