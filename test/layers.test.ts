@@ -15,7 +15,8 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['auth'], // verifying tokens, cookie sessions, revocation checks, issuers
   ['tokens', 'limits', 'audit', 'pool', 'voices', 'audio', 'apikeys'], // capabilities, each on its own
   ['accounts', 'links'], // login and shares: use limits (anonymous limit) and tokens
-  ['synthesis', 'preflight', 'console'], // the tts route: admission, origins, relay, recording · config:check's use of every validator · the browser console
+  ['synthesis', 'preflight'], // the tts route: admission, origins, relay, recording · config:check's use of every validator
+  ['moderation', 'console'], // takedowns, reports and their queue: reach audio, voices and shares · the browser console (HTTP API only)
 ]
 
 /** Files directly in src/: `index.ts` only wires; `env.ts` and `app-env.ts` are types everyone uses. */

@@ -13,13 +13,15 @@ import { DEFAULT_LINK_SECONDS, linkTtl } from './link-ttl'
 import { parseBody, readOptionalJson } from '../http/request-body'
 import { signLink, verifyLink, type LinkGrant } from './signed-link'
 import { linkErrorPage, wantsHtml } from './share-page'
+import { refuseIfTakenDown } from '../users/takedown-check'
 
 const LinkBody = v.strictObject({ ttl_seconds: v.optional(v.nullable(v.unknown())), disposition: v.optional(v.picklist(['attachment', 'inline'])) })
 
 /**
  * Signed download links: the owner asks for one (`POST /v1/audio/<id>/link`), anyone holding it
  * downloads with no token (`GET /d/<token>`) until it expires. Stateless: nothing is stored, so a
- * link cannot be revoked on its own; it dies with its expiry, its secret, or its audio.
+ * link cannot be revoked on its own; it dies with its expiry, its secret, or its audio, and stops
+ * while an admin holds its audio (moderation/).
  */
 export const linkRoutes = new Hono<AppEnv>()
   .post('/v1/audio/:id/link', requireUser({ scope: 'audio' }), async (c) => {
@@ -30,6 +32,7 @@ export const linkRoutes = new Hono<AppEnv>()
     const ttl = linkTtl(body.ttl_seconds, tierFor(getConfig(c.env).tiers, user.role).tier, DEFAULT_LINK_SECONDS)
     const object = isValidId(id) ? await c.env.AUDIO.head(audioKey(user.key, id)) : null
     if (!object) throw notFound('audio')
+    await refuseIfTakenDown(c.env, { ownerKey: user.key, kind: 'audio', objectId: id, viewer: 'owner' })
     const expiresAt = Math.floor(Date.now() / 1000) + ttl
     const token = await signLink({ userKey: user.key, audioId: id, expiresAt }, links)
     c.set('logFields', { action: 'link.create', resource: id, ttl_seconds: ttl })
@@ -42,13 +45,17 @@ export const linkRoutes = new Hono<AppEnv>()
     let grant: LinkGrant
     try {
       grant = await verifyLink(c.req.param('token'), config)
+      c.set('logFields', { action: 'link.download', resource: grant.audioId })
+      // Links are stateless, so the one state they obey is asked here: a takedown (or a suspended
+      // owner) stops every link already handed out, at once, Range requests included.
+      await refuseIfTakenDown(c.env, { ownerKey: grant.userKey, kind: 'audio', objectId: grant.audioId, viewer: 'visitor' })
     } catch (error) {
-      // A person who opens an expired or mangled link gets a page; other clients the JSON error.
+      // A person who opens an expired, mangled or removed link gets a page; other clients the JSON error.
       if (!(error instanceof ApiError) || !wantsHtml(c.req.header('accept'))) throw error
       c.set('logFields', { action: 'link.refused', code: error.code })
-      return linkErrorPage(error.status, error.code === 'link_expired' ? 'This link has expired' : 'This link is not valid', error.message)
+      const title = error.code === 'link_expired' ? 'This link has expired' : error.status === 451 ? 'This audio was removed' : 'This link is not valid'
+      return linkErrorPage(error.status, title, error.message)
     }
-    c.set('logFields', { action: 'link.download', resource: grant.audioId })
     const remaining = Math.max(0, Math.floor((grant.expiresAt * 1000 - Date.now()) / 1000))
     const response = await serveObject(c.env.AUDIO, audioKey(grant.userKey, grant.audioId), c.req.raw, {
       filename: `cosyvoice-${grant.audioId}.wav`,
