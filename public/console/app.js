@@ -533,7 +533,8 @@ async function renderAdmin() {
   const loadOrigins = () => attempt(async () => {
     const r = await api('GET', '/admin/origins')
     const list = r.origins ?? r.items ?? []
-    origins.replaceChildren(table('Origins', ['origin', 'state', 'in flight', 'queued', 'breaker', 'p50 / p95 first byte'], list.map((o) => [o.url ?? o.origin ?? o.id, o.state, String(o.in_flight ?? ''), String(o.queued ?? ''), typeof o.breaker === 'object' ? o.breaker?.state : o.breaker, `${o.ttfb_ms?.p50 ?? o.p50_ms ?? '—'} / ${o.ttfb_ms?.p95 ?? o.p95_ms ?? '—'} ms`])),
+    origins.replaceChildren(table('Origins', ['origin', 'breaker', 'in flight', 'failures in a row', 'first byte p50 / p95', 'recent errors'], list.map((o) => [o.name ?? o.url, o.state, `${o.in_flight} of ${o.concurrency}`, String(o.consecutive_failures ?? 0), `${o.ttfb_ms?.p50 ?? '—'} / ${o.ttfb_ms?.p95 ?? '—'} ms`, String(o.recent_errors?.length ?? 0)])),
+      h('p', { text: r.queue ? `Queue: ${r.queue.waiting} waiting from ${r.queue.users} users (limit ${r.queue.limit}, ${r.queue.per_user_limit} per user).` : '' }),
       h('button.secondary', { type: 'button', text: 'Refresh', onclick: loadOrigins }))
   })
 
@@ -581,8 +582,32 @@ async function renderAdmin() {
   const voices = h('form.card', { id: 'admin-voices', onsubmit: publish('POST') }, h('h2', { text: 'Shared voices' }), field('pub-voice', 'Voice id', vid), field('pub-sub', 'Owner', vsub),
     h('div.row', {}, h('button', { type: 'submit', text: 'Publish' }), h('button.secondary', { type: 'button', text: 'Withdraw', onclick: publish('DELETE') })))
 
-  page('Admin', h('h2', { text: 'Origins' }), origins, mint, revoke, audit, voices)
+  const reports = h('section', { id: 'admin-reports', 'aria-labelledby': 'reports-title' })
+  const loadReports = () => attempt(async () => {
+    const r = await api('GET', '/admin/reports?status=open')
+    const items = r.items ?? []
+    reports.replaceChildren(h('h2', { id: 'reports-title', text: `Reports (${items.length} open)` }),
+      items.length ? h('ul.items', {}, items.map(reportItem)) : h('p', { text: 'No open reports.' }))
+  })
+  const reportItem = (rep) => {
+    const resolve = (action) => api('POST', `/admin/reports/${rep.report_id}/resolve`, { json: { action } })
+    const li = h('li.item', { 'data-report-id': rep.report_id },
+      h('h3', { text: `${rep.reason} · ${fmtTime(rep.created_at)}` }),
+      rep.details ? h('p', { text: rep.details }) : null,
+      h('p.meta', { text: `share ${rep.share?.ref ?? rep.share?.share_id} · audio ${rep.share?.audio_id} · owner ${rep.owner?.sub ?? 'unknown'}` }),
+      h('div.row', {},
+        rep.owner ? h('button.danger', { type: 'button', text: 'Take down the audio', onclick: () => attempt(async () => {
+          await api('POST', '/admin/takedowns', { json: { kind: 'audio', owner: rep.owner, id: rep.share.audio_id, reason: rep.reason, report_id: rep.report_id } })
+          await resolve('taken_down').catch(() => {})
+          li.remove()
+        }, 'Taken down; kept as evidence.') }) : null,
+        h('button.secondary', { type: 'button', text: 'Dismiss', onclick: () => attempt(async () => { await resolve('dismissed'); li.remove() }, 'Dismissed.') })))
+    return li
+  }
+
+  page('Admin', origins, reports, mint, revoke, audit, voices)
   loadOrigins()
+  loadReports()
 }
 
 async function renderAccount() {
