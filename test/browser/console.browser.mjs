@@ -241,6 +241,11 @@ await test('a guest is refused the admin page and / leads to the console', async
   const page = await signIn(context, 'bob')
   expect(await page.getByRole('link', { name: 'Admin' }).count() === 0, 'bob sees the admin link')
   expect(new URL(page.url()).pathname === '/console', `/ led to ${page.url()}`)
+  // Only the fields of the chosen mode are shown (and reachable by keyboard).
+  expect(await page.getByLabel('Speaker').isVisible() && !(await page.getByLabel('Voice', { exact: true }).isVisible()), 'sft shows the voice field')
+  await page.getByLabel('Mode').selectOption('instruct2')
+  expect(await page.getByLabel('Instruction').isVisible() && !(await page.getByLabel('Speaker').isVisible()), 'instruct2 fields wrong')
+  expect(!(await page.getByRole('button', { name: 'Stop' }).isVisible()), 'Stop shown before a synthesis')
 })
 
 await test('create a personal API key (shown once) and revoke it', async (context) => {
