@@ -358,7 +358,9 @@ function audioItem(a, shares) {
       h('a.button.secondary', { href: `/v1/audio/${a.audio_id}/content`, download: `cosyvoice-${(a.created ?? '').slice(0, 19).replace(/[:T]/g, '-')}.wav`, text: 'Download' }),
       h('button.secondary', { type: 'button', text: 'Signed link', onclick: () => attempt(async () => {
         const r = await api('POST', `/v1/audio/${a.audio_id}/link`, { json: {} })
-        out.replaceChildren(copyable('Signed link (expires ' + fmtTime(r.expires_at) + ')', r.url, `link-${a.audio_id}`))
+        // `?inline=1` only changes how a browser presents it (README: POST /v1/audio/<id>/link).
+        out.replaceChildren(copyable(`Download link (expires ${fmtTime(r.expires_at)})`, r.url, `link-${a.audio_id}`),
+          copyable('Play-in-browser link (same expiry)', `${r.url}?inline=1`, `link-inline-${a.audio_id}`))
       }) }),
       h('button.secondary', { type: 'button', text: 'Share…', onclick: () => out.replaceChildren(shareForm(a, out)) }),
       h('button.danger', { type: 'button', text: 'Delete', onclick: () => {
