@@ -191,23 +191,24 @@ const MODES = {
 // The dev origin's and CosyVoice's usual preset names, used only when GET /v1/speakers is missing.
 const FALLBACK_SPEAKERS = ['中文女', '中文男', '英文女', '英文男', '日语男', '粤语女', '韩语女']
 
-async function speakers() {
+/** GET /v1/speakers: `{speakers, modes}`, what the origins declare; older servers lack it. */
+async function catalog() {
   try {
     const r = await api('GET', '/v1/speakers')
-    const list = r.items ?? r.speakers ?? r
-    return Array.isArray(list) ? list.map((s) => (typeof s === 'string' ? s : s.name ?? s.speaker ?? s.id)) : FALLBACK_SPEAKERS
-  } catch { return FALLBACK_SPEAKERS }
+    return { speakers: (r.speakers ?? []).map((s) => (typeof s === 'string' ? s : s.name)), modes: r.modes ?? Object.keys(MODES) }
+  } catch { return { speakers: FALLBACK_SPEAKERS, modes: Object.keys(MODES) } }
 }
 
 async function renderSynthesize() {
-  const [usage, mine, shared, presets] = await Promise.all([
+  const [usage, mine, shared, offered] = await Promise.all([
     api('GET', '/v1/usage').catch(() => null),
     api('GET', '/v1/voices').catch(() => ({ items: [] })),
     api('GET', '/v1/shared-voices').catch(() => ({ items: [] })),
-    speakers(),
+    catalog(),
   ])
+  const presets = offered.speakers
   const max = usage?.max_characters ?? null
-  const mode = h('select', { name: 'mode' }, Object.entries(MODES).map(([v, l]) => h('option', { value: v, text: l })))
+  const mode = h('select', { name: 'mode' }, Object.entries(MODES).filter(([v]) => offered.modes.includes(v)).map(([v, l]) => h('option', { value: v, text: l })))
   const speaker = h('select', { name: 'speaker' }, presets.map((s) => h('option', { value: s, text: s })))
   const voice = h('select', { name: 'voice_id' },
     h('optgroup', { label: 'My voices' }, (mine.items ?? []).map((v) => h('option', { value: v.voice_id, text: v.name ?? v.voice_id }))),

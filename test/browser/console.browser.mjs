@@ -33,12 +33,15 @@ const dir = mkdtempSync(join(tmpdir(), 'console-browser-'))
 const envFile = join(dir, 'test.env')
 const secret = (n) => `browser-${n}-${Math.random().toString(36).slice(2)}${'x'.repeat(32)}`
 const originSecret = secret('origin')
-const origin = await startOrigin({ port: 0, secret: originSecret, engine: 'tone' })
+// The preset speakers the console offers for `sft`, declared for the origin as an operator would; the
+// dev origin's [[dev:…]] directives (gaps, delays) make streaming and queueing observable.
+const SPEAKERS = ['中文女', '中文男', '英文女', '英文男']
+const origin = await startOrigin({ port: 0, secret: originSecret, engine: 'tone', speakers: SPEAKERS, directives: true })
 writeFileSync(envFile, [
   `JWT_SECRET=${secret('jwt')}`,
   `ORIGIN_SECRET=${originSecret}`,
   `LINK_SECRET=${secret('link')}`,
-  `ORIGINS='${JSON.stringify([{ url: origin.url, concurrency: 2 }])}'`,
+  `ORIGINS='${JSON.stringify([{ url: origin.url, concurrency: 2, speakers: SPEAKERS }])}'`,
   '',
 ].join('\n'))
 for (const [name, role] of [['alice', 'premium'], ['bob', 'free'], ['root', 'admin']]) {
