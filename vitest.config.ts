@@ -21,6 +21,9 @@ export default defineConfig({
               { url: origins[0], concurrency: 4 },
             ]),
             TEST_ORIGIN_URLS: JSON.stringify(origins),
+            // Cases per fuzz property (test/fuzz.test.ts); `npm run fuzz` sets many more.
+            FUZZ_RUNS: process.env.FUZZ_RUNS ?? '',
+            FUZZ_SEED: process.env.FUZZ_SEED ?? '',
             // Failure tests run one after another against the one primary origin: its breaker must
             // not take it out for every other test (test/origins.test.ts tests the breaker).
             ORIGIN_BREAKER_FAILURES: '1000',

@@ -15,6 +15,8 @@ import { newJti, ownerOf } from './token-ids'
 import { userObjectByKey } from '../users/user-stub'
 
 const MIN_TTL_SECONDS = 60
+/** 9999-12-31T23:59:59Z: no token the edge accepts expires later (auth/verify-token.ts). */
+const LAST_NUMERIC_DATE = 253_402_300_799
 
 /**
  * Operators act for others (the MiroTalk P2P token API: a host mints time-boxed guest tokens).
@@ -70,7 +72,8 @@ export const adminTokenRoutes = new Hono<AppEnv>()
     const { jti, sub, exp } = body ?? {}
     if (jti !== undefined && (typeof jti !== 'string' || !jti || jti.length > 256)) throw badRequest('"jti" must be a token id')
     if (sub !== undefined && (typeof sub !== 'string' || !sub || sub.length > 512)) throw badRequest('"sub" must be a user id')
-    if (exp !== undefined && (typeof exp !== 'number' || !Number.isInteger(exp) || exp <= 0)) throw badRequest('"exp" must be the token\'s expiry in seconds since the epoch')
+    if (exp !== undefined && (typeof exp !== 'number' || !Number.isInteger(exp) || exp <= 0 || exp > LAST_NUMERIC_DATE))
+      throw badRequest('"exp" must be the token\'s expiry in seconds since the epoch, at most the end of year 9999')
     if (jti === undefined && sub === undefined) throw badRequest('send {"jti": "..."} or {"sub": "...", "issuer": "..."}')
     if (sub === undefined && body?.issuer !== undefined) throw badRequest('"issuer" names whose "sub": send the "sub" too')
     // A bare edge jti belongs to an edge user (only the edge mints them, for its own users).
