@@ -79,11 +79,15 @@ describe('signed /d/ links in a browser', () => {
 
 describe('GET /v1/queue: waiting is visible', () => {
   it("shows a waiting request its place in line, and nobody else's requests", async () => {
-    // Fill the origin's 4 slots with slow syntheses, then queue one more.
-    const slow = { text: 'Hold the slot. [[dev:delay=4000]]', mode: 'sft', speaker: '英文女' }
-    const holding = Array.from({ length: 4 }, async () => call('POST', '/v1/tts', { token: await tokenFor(uniqueUser('hold')), json: slow }).then((r) => r.arrayBuffer()))
-    const waiter = await tokenFor(uniqueUser('waiter'))
-    const other = await tokenFor(uniqueUser('other'))
+    // Fill the origin's 4 slots with slow syntheses (seen in flight by the pool), then queue one more.
+    const slow = { text: 'Hold the slot. [[dev:delay=6000]]', mode: 'sft', speaker: '英文女' }
+    const [ops, waiter, other, ...holders] = await Promise.all([tokenFor(uniqueUser('ops'), { role: 'admin', scope: 'admin' }), ...Array.from({ length: 6 }, (_, i) => tokenFor(uniqueUser(['waiter', 'other', 'hold'][Math.min(i, 2)])))])
+    const holding = holders.map((token) => call('POST', '/v1/tts', { token, json: slow }).then((r) => r.arrayBuffer()))
+    for (let i = 0; i < 200; i++) {
+      const status = (await (await call('GET', '/admin/origins', { token: ops })).json()) as { origins: { in_flight: number }[] }
+      if (status.origins[0]!.in_flight === 4) break
+      await new Promise((r) => setTimeout(r, 25))
+    }
     let queue: { items: { position: number; ahead: number; waiting_since: string; estimate_seconds: number | null }[]; waiting: number } = { items: [], waiting: 0 }
     const queued = (async () => {
       for (let i = 0; i < 40 && queue.items.length === 0; i++) {
