@@ -20,6 +20,7 @@ import { reportRoutes } from './moderation/report-routes'
 import { reportQueueRoutes } from './moderation/report-queue-routes'
 import { apiKeyRoutes } from './apikeys/api-key-routes'
 import { adminApiKeyRoutes } from './apikeys/admin-api-key-routes'
+import { consoleRoutes } from './console/console-routes'
 
 export { UserObject } from './users/user-object'
 export { OriginPool } from './pool/origin-pool'
@@ -47,6 +48,7 @@ const app = new Hono<AppEnv>()
   .route('/', reportQueueRoutes)
   .route('/', apiKeyRoutes)
   .route('/', adminApiKeyRoutes)
+  .route('/', consoleRoutes)
 
 app.onError(onError)
 app.notFound(onNotFound)

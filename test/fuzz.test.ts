@@ -180,7 +180,8 @@ async function check(c: FuzzCase): Promise<void> {
   statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1)
   if (res.status >= 500) expect.fail(`5xx: ${describeCase(c, res, text)}`)
   if (res.status >= 400 && c.method !== 'HEAD') {
-    const htmlSharePage = /^\/s\//.test(new URL(request.url).pathname) && (res.headers.get('content-type') ?? '').startsWith('text/html')
+    // A browser gets a page for a refused share (/s/) or signed link (/d/), and only when it asked for HTML.
+    const htmlSharePage = /^\/[sd]\//.test(new URL(request.url).pathname) && (res.headers.get('content-type') ?? '').startsWith('text/html') && /text\/html/.test(request.headers.get('accept') ?? '')
     if (!htmlSharePage) {
       let error: unknown
       try {
