@@ -16,12 +16,15 @@ import { voiceRoutes } from './voices/voice-routes'
 import { sharedVoiceRoutes } from './voices/shared-voice-routes'
 import { apiKeyRoutes } from './apikeys/api-key-routes'
 import { adminApiKeyRoutes } from './apikeys/admin-api-key-routes'
+import { cors } from './http/cors'
+import { openApiRoutes } from './openapi/openapi-routes'
 
 export { UserObject } from './users/user-object'
 export { OriginPool } from './pool/origin-pool'
 
 const app = new Hono<AppEnv>()
   .use(requestContext())
+  .use(cors())
   .get('/health', (c) => c.json({ ok: true }))
   .route('/', authRoutes)
   .route('/', adminTokenRoutes)
@@ -37,8 +40,12 @@ const app = new Hono<AppEnv>()
   .route('/', sharedVoiceRoutes)
   .route('/', apiKeyRoutes)
   .route('/', adminApiKeyRoutes)
+  .route('/', openApiRoutes)
 
 app.onError(onError)
 app.notFound(onNotFound)
+
+/** The app's routes as types, for `hono/client` (the `cosyvoice-edge/client` subpath). */
+export type AppType = typeof app
 
 export default app

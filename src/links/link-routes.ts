@@ -1,5 +1,4 @@
 import { Hono } from 'hono'
-import * as v from 'valibot'
 import type { AppEnv } from '../app-env'
 import { requireUser } from '../auth/require-user'
 import { getConfig } from '../config/app-config'
@@ -10,10 +9,9 @@ import { audioKey, isValidId } from '../storage/keys'
 import { anonymousRateLimit } from '../limits/anonymous-limit'
 import { getLinkConfig } from './link-config'
 import { DEFAULT_LINK_SECONDS, linkTtl } from './link-ttl'
+import { LinkBody } from './link-bodies'
 import { parseBody, readOptionalJson } from '../http/request-body'
 import { signLink, verifyLink } from './signed-link'
-
-const LinkBody = v.strictObject({ ttl_seconds: v.optional(v.nullable(v.unknown())) })
 
 /**
  * Signed download links: the owner asks for one (`POST /v1/audio/<id>/link`), anyone holding it

@@ -1,5 +1,4 @@
 import { Hono, type Context } from 'hono'
-import * as v from 'valibot'
 import type { AppEnv } from '../app-env'
 import type { Env } from '../env'
 import { requireUser } from '../auth/require-user'
@@ -12,6 +11,7 @@ import { audioKey, isValidId } from '../storage/keys'
 import { anonymousRateLimit } from '../limits/anonymous-limit'
 import { base64url } from '../codecs/base64'
 import { linkTtl } from './link-ttl'
+import { ShareBody } from './link-bodies'
 import { parseBody, readOptionalJson } from '../http/request-body'
 import { newShareId, shareOwner } from './share-id'
 import { shareRef } from '../users/share-ref'
@@ -19,21 +19,6 @@ import type { Claim, Share, ShareRefusal } from '../users/share-ledger'
 import { shareErrorPage, sharePage, wantsHtml } from './share-page'
 import { getLinkConfig } from './link-config'
 import { listingQuery, rowCursor, TABLE_PAGE_MAX } from '../http/listing-query'
-
-const MAX_DOWNLOADS = 1_000_000
-const MAX_NOTE_CHARS = 500
-
-const ShareBody = v.strictObject({
-  ttl_seconds: v.optional(v.unknown()),
-  max_downloads: v.optional(
-    v.nullable(v.pipe(v.number('max_downloads must be a number'), v.integer('max_downloads must be a whole number'), v.minValue(1, 'max_downloads must be at least 1'), v.maxValue(MAX_DOWNLOADS, `max_downloads may be at most ${MAX_DOWNLOADS}`))),
-    null,
-  ),
-  note: v.optional(
-    v.nullable(v.pipe(v.string('note must be a string'), v.trim(), v.maxLength(MAX_NOTE_CHARS, `note is over ${MAX_NOTE_CHARS} characters`), v.regex(/^(?:[^\p{Cc}]|\n)*$/u, 'note must not contain control characters other than line breaks'))),
-    null,
-  ),
-})
 
 const REFUSALS: Record<ShareRefusal, { status: 404 | 410; message: string }> = {
   not_found: { status: 404, message: 'share not found' },

@@ -5,7 +5,7 @@ import { parseBody } from '../http/request-body'
 
 const MAX_INSTRUCT_CHARS = 500
 
-const TtsRequestSchema = v.strictObject({
+export const TtsRequestSchema = v.strictObject({
   text: v.pipe(v.string('text must be a string'), v.trim(), v.nonEmpty('text must not be empty')),
   mode: v.picklist(SYNTHESIS_MODES, `mode must be one of ${SYNTHESIS_MODES.join(', ')}`),
   voice_id: v.optional(v.pipe(v.string('voice_id must be a string'), v.nonEmpty('voice_id must not be empty'))),
