@@ -21,6 +21,8 @@ export default defineConfig({
               { url: origins[0], concurrency: 4 },
             ]),
             TEST_ORIGIN_URLS: JSON.stringify(origins),
+            // One front end on another origin may call the API with credentials (test/cors.test.ts).
+            CORS_ORIGINS: 'https://app.example.com',
             // Failure tests run one after another against the one primary origin: its breaker must
             // not take it out for every other test (test/origins.test.ts tests the breaker).
             ORIGIN_BREAKER_FAILURES: '1000',

@@ -29,12 +29,12 @@ export const apiKeyDocs = describeRoutes(
     method: 'get', path: '/admin/api-keys', tag: 'admin', summary: "A user's API keys", auth: 'admin', scope: 'admin',
     query: TargetQuery,
     responses: { 200: { description: 'The keys', json: object({ items: { type: 'array', items: keyView } }) } },
-    errors: { 400: ['bad_request', 'unknown_issuer'] },
+    errors: { 400: ['bad_request', 'unknown_issuer', 'issuer_required'] },
   },
   {
     method: 'delete', path: '/admin/api-keys/:id', tag: 'admin', summary: "Revoke a user's API key", auth: 'admin', scope: 'admin',
     query: TargetQuery,
     responses: { 204: { description: 'Revoked' } },
-    errors: { 400: ['bad_request', 'unknown_issuer'], 404: ['not_found'] },
+    errors: { 400: ['bad_request', 'unknown_issuer', 'issuer_required'], 404: ['not_found'] },
   },
 )

@@ -15,6 +15,6 @@ export const auditDocs = describeRoutes(
     method: 'get', path: '/admin/audit', tag: 'admin', summary: "A user's audit trail", auth: 'admin', scope: 'admin',
     query: v.object({ ...listingQuerySchema(TABLE_PAGE_MAX).entries, sub: v.pipe(v.string(), v.description("the user's sub")), iss: v.optional(v.pipe(v.string(), v.description("the user's issuer"))) }),
     responses: { 200: { description: 'A page of entries', json: page(entry) } },
-    errors: { 400: ['bad_request', 'invalid_cursor', 'unknown_issuer'] },
+    errors: { 400: ['bad_request', 'invalid_cursor', 'unknown_issuer', 'issuer_required'] },
   },
 )

@@ -30,7 +30,7 @@ export function errorsOf(route: RouteDoc): Record<number, string[]> {
   const add = (errors: Record<number, readonly string[]> | undefined) => {
     for (const [status, codes] of Object.entries(errors ?? {})) for (const code of codes) (all[Number(status)] ??= new Set()).add(code)
   }
-  if (route.auth !== 'none') add({ 401: ['invalid_token'], 403: ['insufficient_scope', 'csrf_failed'] })
+  if (route.auth !== 'none') add({ 401: ['invalid_token'], 403: ['insufficient_scope', 'csrf_failed'], 429: ['rate_limited'] })
   if (route.freshAuth) add({ 401: ['reauth_required'] })
   if (route.anonymousLimit) add({ 429: ['rate_limited'] })
   if (route.body && 'json' in route.body) add({ 400: ['invalid_json', 'invalid_request'], 413: ['body_too_large'], 415: ['unsupported_media_type'] })

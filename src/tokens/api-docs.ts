@@ -16,6 +16,6 @@ export const tokenDocs = describeRoutes(
     method: 'post', path: '/admin/revoke', tag: 'admin', summary: 'Revoke one token (jti) or every token of a user (sub, issuer)', auth: 'admin', scope: 'admin',
     body: { json: RevokeBody },
     responses: { 200: { description: 'What was revoked', json: object({ revoked: { type: 'object' } }) } },
-    errors: { 400: ['bad_request', 'unknown_issuer'] },
+    errors: { 400: ['bad_request', 'unknown_issuer', 'issuer_required'] },
   },
 )

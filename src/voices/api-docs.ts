@@ -64,13 +64,13 @@ export const voiceDocs = describeRoutes(
     method: 'post', path: '/admin/voices/:id/publish', tag: 'voices', summary: 'Publish a voice for every user', auth: 'admin', scope: 'admin',
     query: OwnerQuery,
     responses: { 200: { description: 'Published', json: object({ voice_id: str, name: nullable(str), shared: bool, published: time }) } },
-    errors: { 400: ['bad_request', 'unknown_issuer'], 404: ['not_found'] },
+    errors: { 400: ['bad_request', 'unknown_issuer', 'issuer_required'], 404: ['not_found'] },
   },
   {
     method: 'delete', path: '/admin/voices/:id/publish', tag: 'voices', summary: 'Withdraw a published voice', auth: 'admin', scope: 'admin',
     query: OwnerQuery,
     responses: { 204: { description: 'Withdrawn' } },
-    errors: { 400: ['bad_request', 'unknown_issuer'], 404: ['not_found'] },
+    errors: { 400: ['bad_request', 'unknown_issuer', 'issuer_required'], 404: ['not_found'] },
   },
   {
     method: 'get', path: '/v1/shared-voices', tag: 'voices', summary: 'Published voices (id, name, date)', auth: 'user', scope: 'voices',
