@@ -10,7 +10,7 @@ import { anonymousRateLimit } from '../limits/anonymous-limit'
 import { getLinkConfig } from './link-config'
 import { DEFAULT_LINK_SECONDS, linkTtl } from './link-ttl'
 import { LinkBody } from './link-bodies'
-import { parseBody, readOptionalJson } from '../http/request-body'
+import { jsonBody } from '../http/request-body'
 import { signLink, verifyLink } from './signed-link'
 
 /**
@@ -19,11 +19,11 @@ import { signLink, verifyLink } from './signed-link'
  * link cannot be revoked on its own; it dies with its expiry, its secret, or its audio.
  */
 export const linkRoutes = new Hono<AppEnv>()
-  .post('/v1/audio/:id/link', requireUser({ scope: 'audio' }), async (c) => {
-    const links = await getLinkConfig(c.env)
+  .post('/v1/audio/:id/link', requireUser({ scope: 'audio' }), jsonBody(LinkBody, { optional: true }), async (c) => {
     const user = c.get('user')
     const id = c.req.param('id')
-    const body = parseBody(LinkBody, await readOptionalJson(c))
+    const body = c.req.valid('json')
+    const links = await getLinkConfig(c.env)
     const ttl = linkTtl(body.ttl_seconds, tierFor(getConfig(c.env).tiers, user.role).tier, DEFAULT_LINK_SECONDS)
     const object = isValidId(id) ? await c.env.AUDIO.head(audioKey(user.key, id)) : null
     if (!object) throw notFound('audio')

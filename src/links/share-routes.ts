@@ -12,7 +12,7 @@ import { anonymousRateLimit } from '../limits/anonymous-limit'
 import { base64url } from '../codecs/base64'
 import { linkTtl } from './link-ttl'
 import { ShareBody } from './link-bodies'
-import { parseBody, readOptionalJson } from '../http/request-body'
+import { jsonBody } from '../http/request-body'
 import { newShareId, shareOwner } from './share-id'
 import { shareRef } from '../users/share-ref'
 import type { Claim, Share, ShareRefusal } from '../users/share-ledger'
@@ -34,10 +34,10 @@ const REFUSALS: Record<ShareRefusal, { status: 404 | 410; message: string }> = {
  * lives in its owner's Durable Object (share-ledger.ts), which counts downloads exactly.
  */
 export const shareRoutes = new Hono<AppEnv>()
-  .post('/v1/audio/:id/shares', requireUser({ scope: 'share' }), async (c) => {
+  .post('/v1/audio/:id/shares', requireUser({ scope: 'share' }), jsonBody(ShareBody, { optional: true }), async (c) => {
     const user = c.get('user')
     const id = c.req.param('id')
-    const body = parseBody(ShareBody, await readOptionalJson(c))
+    const body = c.req.valid('json')
     const ttl = linkTtl(body.ttl_seconds, tierFor(getConfig(c.env).tiers, user.role).tier)
     const key = audioKey(user.key, id)
     const object = isValidId(id) ? await c.env.AUDIO.head(key) : null
