@@ -1,3 +1,4 @@
+import type { ModerationQueue } from './moderation/moderation-queue'
 import type { OriginPool } from './pool/origin-pool'
 import type { UserObject } from './users/user-object'
 
@@ -7,6 +8,8 @@ export interface Env {
   USERS: DurableObjectNamespace<UserObject>
   /** Admission to the origins, one object per ORIGINS configuration (src/pool/origin-pool.ts). */
   ORIGIN_POOL: DurableObjectNamespace<OriginPool>
+  /** Reports from share pages awaiting an admin, one object (src/moderation/moderation-queue.ts). */
+  MODERATION: DurableObjectNamespace<ModerationQueue>
   /** HS256 key for edge-issued tokens (at least 32 bytes). Secret. */
   JWT_SECRET?: string
   JWT_ISSUER?: string

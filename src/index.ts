@@ -14,6 +14,9 @@ import { linkRoutes } from './links/link-routes'
 import { shareRoutes } from './links/share-routes'
 import { voiceRoutes } from './voices/voice-routes'
 import { sharedVoiceRoutes } from './voices/shared-voice-routes'
+import { takedownRoutes } from './moderation/takedown-routes'
+import { reportRoutes } from './moderation/report-routes'
+import { reportQueueRoutes } from './moderation/report-queue-routes'
 import { apiKeyRoutes } from './apikeys/api-key-routes'
 import { adminApiKeyRoutes } from './apikeys/admin-api-key-routes'
 import { cors } from './http/cors'
@@ -21,6 +24,7 @@ import { openApiRoutes } from './openapi/openapi-routes'
 
 export { UserObject } from './users/user-object'
 export { OriginPool } from './pool/origin-pool'
+export { ModerationQueue } from './moderation/moderation-queue'
 
 const app = new Hono<AppEnv>()
   .use(requestContext())
@@ -38,6 +42,9 @@ const app = new Hono<AppEnv>()
   .route('/', shareRoutes)
   .route('/', voiceRoutes)
   .route('/', sharedVoiceRoutes)
+  .route('/', takedownRoutes)
+  .route('/', reportRoutes)
+  .route('/', reportQueueRoutes)
   .route('/', apiKeyRoutes)
   .route('/', adminApiKeyRoutes)
   .route('/', openApiRoutes)

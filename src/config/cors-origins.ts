@@ -17,7 +17,7 @@ export function corsOrigins(raw: string | undefined): ReadonlySet<string> {
     } catch {
       throw new ConfigError(`CORS_ORIGINS: "${entry}" is not an origin like https://app.example.com`)
     }
-    if (url.origin === 'null' || url.origin !== entry.replace(/\/$/, '') || !/^https?:$/.test(url.protocol))
+    if (entry.includes('*') || url.origin === 'null' || url.origin !== entry.replace(/\/$/, '') || !/^https?:$/.test(url.protocol))
       throw new ConfigError(`CORS_ORIGINS: "${entry}" must be exactly an origin (scheme://host[:port]), without a path or wildcard`)
     origins.add(url.origin)
   }

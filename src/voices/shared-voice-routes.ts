@@ -10,7 +10,7 @@ import { isValidId, voiceKey } from '../storage/keys'
 import { listSharedVoices, publishVoice, unpublishVoice } from './shared-voices'
 import { userObjectByKey } from '../users/user-stub'
 import { listingQuery, R2_PAGE_MAX } from '../http/listing-query'
-
+import { refuseIfTakenDown } from '../users/takedown-check'
 
 /**
  * Publishing: `POST /admin/voices/<id>/publish?sub=<owner>[&iss=<issuer>]` lets every user
@@ -25,6 +25,7 @@ export const sharedVoiceRoutes = new Hono<AppEnv>()
     const owner = await ownerKeyOf(c)
     const object = isValidId(id) ? await c.env.AUDIO.head(voiceKey(owner, id)) : null
     if (!object) throw notFound('voice')
+    await refuseIfTakenDown(c.env, { ownerKey: owner, kind: 'voice', objectId: id, viewer: 'owner' })
     const shared = await publishVoice(c.env.AUDIO, { voiceId: id, ownerKey: owner, name: object.customMetadata?.name ?? null, publishedBy: c.get('user').sub })
     await auditForOwner(c, owner, 'voice.publish', id, 200)
     c.set('logFields', { action: 'voice.publish', resource: id })

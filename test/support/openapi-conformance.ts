@@ -49,7 +49,7 @@ export async function checkAgainstOpenApi(method: string, url: string, res: Resp
   if (!documented) throw new Error(`${where}, a status the OpenAPI document does not list for ${m.toUpperCase()} ${found.path} (it lists ${Object.keys(found.op.responses).join(', ')})`)
   if (method === 'HEAD' || res.status === 204 || res.status === 304 || res.body === null) return
   const content = documented.content ?? {}
-  const media = content[type] ?? (isJson ? content['application/json'] : undefined)
+  const media = Object.entries(content).find(([t]) => t.split(';')[0]!.trim().toLowerCase() === type)?.[1] ?? (isJson ? content['application/json'] : undefined)
   if (!media) {
     // Error pages for browsers (the share page's HTML 404/410) carry no schema; success bodies must.
     if (res.status >= 400 && type === 'text/html') return
