@@ -32,16 +32,16 @@ export const audioDocs = describeRoutes(
   {
     method: 'get', path: '/v1/audio/:id', tag: 'audio', summary: "One audio's metadata", auth: 'user', scope: 'audio',
     responses: { 200: { description: 'The audio', json: audioView } },
-    errors: { 404: ['not_found'] },
+    errors: { 404: ['not_found'], 451: ['taken_down'] },
   },
   {
     method: 'get', path: '/v1/audio/:id/content', tag: 'audio', summary: 'Download the audio (WAV; Range and ETag)', auth: 'user', scope: 'audio',
     responses: servedObject('The WAV file'),
-    errors: { 404: ['not_found'], 416: ['range_not_satisfiable'] },
+    errors: { 404: ['not_found'], 416: ['range_not_satisfiable'], 451: ['taken_down'] },
   },
   {
     method: 'delete', path: '/v1/audio/:id', tag: 'audio', summary: 'Delete the audio (its links and shares stop working)', auth: 'user', scope: 'audio',
     responses: { 204: { description: 'Deleted' } },
-    errors: { 404: ['not_found'] },
+    errors: { 404: ['not_found'], 451: ['taken_down'] },
   },
 )

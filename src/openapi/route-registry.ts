@@ -4,6 +4,7 @@ import { accountDocs } from '../accounts/api-docs'
 import { apiKeyDocs } from '../apikeys/api-docs'
 import { audioDocs } from '../audio/api-docs'
 import { auditDocs } from '../audit/api-docs'
+import { moderationDocs } from '../moderation/api-docs'
 import { limitsDocs } from '../limits/api-docs'
 import { linkDocs } from '../links/api-docs'
 import { poolDocs } from '../pool/api-docs'
@@ -31,4 +32,5 @@ export const ALL_ROUTE_DOCS: readonly RouteDoc[] = [
   ...limitsDocs,
   ...auditDocs,
   ...poolDocs,
+  ...moderationDocs,
 ]

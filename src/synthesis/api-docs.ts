@@ -24,6 +24,7 @@ export const synthesisDocs = describeRoutes({
     429: ['rate_limited', 'daily_quota', 'concurrency', 'storage_quota'],
     502: ['origin_failed', 'origin_unavailable', 'origin_error'],
     503: ['origins_unavailable', 'origins_busy', 'pool_unavailable'],
+    451: ['taken_down'],
     504: ['origin_timeout'],
   },
 })

@@ -48,29 +48,29 @@ export const voiceDocs = describeRoutes(
   {
     method: 'get', path: '/v1/voices/:id', tag: 'voices', summary: "A voice's metadata", auth: 'user', scope: 'voices',
     responses: { 200: { description: 'The voice; `shared` when published', json: { allOf: [voiceView, object({ shared: bool })] } } },
-    errors: { 404: ['not_found'] },
+    errors: { 404: ['not_found'], 451: ['taken_down'] },
   },
   {
     method: 'get', path: '/v1/voices/:id/content', tag: 'voices', summary: "A voice's prompt recording", auth: 'user', scope: 'voices',
     responses: served,
-    errors: { 404: ['not_found'], 416: ['range_not_satisfiable'] },
+    errors: { 404: ['not_found'], 416: ['range_not_satisfiable'], 451: ['taken_down'] },
   },
   {
     method: 'delete', path: '/v1/voices/:id', tag: 'voices', summary: 'Delete a voice (and withdraw it if published)', auth: 'user', scope: 'voices', freshAuth: true,
     responses: { 204: { description: 'Deleted' } },
-    errors: { 404: ['not_found'] },
+    errors: { 404: ['not_found'], 451: ['taken_down'] },
   },
   {
     method: 'post', path: '/admin/voices/:id/publish', tag: 'voices', summary: 'Publish a voice for every user', auth: 'admin', scope: 'admin',
     query: OwnerQuery,
     responses: { 200: { description: 'Published', json: object({ voice_id: str, name: nullable(str), shared: bool, published: time }) } },
-    errors: { 400: ['bad_request', 'unknown_issuer', 'issuer_required'], 404: ['not_found'] },
+    errors: { 400: ['bad_request', 'unknown_issuer', 'issuer_required'], 404: ['not_found'], 451: ['taken_down'] },
   },
   {
     method: 'delete', path: '/admin/voices/:id/publish', tag: 'voices', summary: 'Withdraw a published voice', auth: 'admin', scope: 'admin',
     query: OwnerQuery,
     responses: { 204: { description: 'Withdrawn' } },
-    errors: { 400: ['bad_request', 'unknown_issuer', 'issuer_required'], 404: ['not_found'] },
+    errors: { 400: ['bad_request', 'unknown_issuer', 'issuer_required'], 404: ['not_found'], 451: ['taken_down'] },
   },
   {
     method: 'get', path: '/v1/shared-voices', tag: 'voices', summary: 'Published voices (id, name, date)', auth: 'user', scope: 'voices',
