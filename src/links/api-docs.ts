@@ -7,7 +7,7 @@ const shareView = object({
   ref: str,
   url: str,
   audio_id: str,
-  status: { type: 'string', enum: ['active', 'revoked', 'expired', 'exhausted'] },
+  status: { type: 'string', enum: ['active', 'revoked', 'expired', 'exhausted', 'taken_down'] },
   created_at: time,
   expires_at: time,
   max_downloads: nullable(int),
@@ -32,7 +32,7 @@ export const linkDocs = describeRoutes(
   {
     method: 'get', path: '/d/:token', tag: 'links', summary: 'Download through a signed link', auth: 'none', anonymousLimit: true,
     responses: served,
-    errors: { 403: ['invalid_link', 'link_expired'], 404: ['not_found'], 416: ['range_not_satisfiable'], 451: ['taken_down'] },
+    errors: { 403: ['invalid_link', 'link_expired'], 404: ['not_found'], 410: ['not_available'], 416: ['range_not_satisfiable'], 451: ['taken_down'] },
   },
   {
     method: 'post', path: '/v1/audio/:id/shares', tag: 'shares', summary: 'Share the audio: a revocable link with an expiry and a download cap', auth: 'user', scope: 'share',
