@@ -23,6 +23,9 @@ export default defineConfig({
             TEST_ORIGIN_URLS: JSON.stringify(origins),
             // One front end on another origin may call the API with credentials (test/cors.test.ts).
             CORS_ORIGINS: 'https://app.example.com',
+            // Cases per fuzz property (test/fuzz.test.ts); `npm run fuzz` sets many more.
+            FUZZ_RUNS: process.env.FUZZ_RUNS ?? '',
+            FUZZ_SEED: process.env.FUZZ_SEED ?? '',
             // Failure tests run one after another against the one primary origin: its breaker must
             // not take it out for every other test (test/origins.test.ts tests the breaker).
             ORIGIN_BREAKER_FAILURES: '1000',

@@ -24,6 +24,7 @@ import { openApiRoutes } from './openapi/openapi-routes'
 
 export { UserObject } from './users/user-object'
 export { OriginPool } from './pool/origin-pool'
+export { LoginAddressObject } from './accounts/login-address-object'
 export { ModerationQueue } from './moderation/moderation-queue'
 
 const app = new Hono<AppEnv>()

@@ -14,6 +14,8 @@ declare module 'vitest' {
     poolOrigins: { single1: string; single2: string; empty: string; refused: string }
     /** The edge's signing keys of this run (private JWKs). */
     signingKeys: TestSigningKeys
+    /** A tone-engine origin of its own for the fuzz suite (test/fuzz.test.ts): fast, and nobody's counts. */
+    fuzzOrigin: string
   }
 }
 
@@ -32,7 +34,9 @@ export default async function setup(project: TestProject) {
     single1: await startOrigin({ port: 0, secret: TEST_SECRETS.ORIGIN_SECRET, engine: 'tone', maxConcurrent: 1 }),
     single2: await startOrigin({ port: 0, secret: TEST_SECRETS.ORIGIN_SECRET, engine: 'tone', maxConcurrent: 1 }),
     empty: await startOrigin({ port: 0, secret: TEST_SECRETS.ORIGIN_SECRET, engine: 'tone', fault: 'empty' }),
+    fuzz: await startOrigin({ port: 0, secret: TEST_SECRETS.ORIGIN_SECRET, engine: 'tone' }),
   }
+  project.provide('fuzzOrigin', pool.fuzz.url)
   project.provide('poolOrigins', { single1: pool.single1.url, single2: pool.single2.url, empty: pool.empty.url, refused: await closedPortUrl() })
   return async () => {
     await Promise.all(Object.values(pool).map((o) => o.close()))

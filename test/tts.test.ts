@@ -98,6 +98,7 @@ describe('POST /v1/tts validation', () => {
   const cases: [string, unknown, number, RegExp][] = [
     ['unknown field', { ...HELLO, extra: 1 }, 400, /unknown field "extra"/],
     ['empty text', { ...HELLO, text: '   ' }, 400, /text must not be empty/],
+    ['text with nothing to speak (the origin would make no audio: a 502)', { ...HELLO, text: '。！？…  --' }, 400, /something to speak/],
     ['unknown mode', { ...HELLO, mode: 'karaoke' }, 400, /mode must be one of/],
     ['sft without speaker', { text: 'hi', mode: 'sft' }, 400, /needs a "speaker"/],
     ['zero_shot without voice', { text: 'hi', mode: 'zero_shot' }, 400, /needs a "voice_id"/],

@@ -31,7 +31,7 @@ export const ttsRoutes = new Hono<AppEnv>().post('/v1/tts', requireUser({ scope:
 
   // Before anything is reserved: a missing voice costs the user nothing, and no await between
   // the reservation and the stream can leave it held.
-  const voice = request.voice_id ? await voiceForSynthesis(c.env.AUDIO, user.key, request.voice_id) : undefined
+  const voice = request.voice_id ? await voiceForSynthesis(c.env, user.key, request.voice_id, { transcript: request.mode === 'zero_shot' }) : undefined
   if (voice) await refuseIfTakenDown(c.env, { ownerKey: voice.ownerKey, kind: 'voice', objectId: voice.voiceId, viewer: voice.ownerKey === user.key ? 'owner' : 'visitor' })
   const customMetadata = await audioMetadata({ request, characters, requestId, sampleRate: COSYVOICE_PCM.sampleRate })
   const { admission, slot } = await admitAndAcquire({

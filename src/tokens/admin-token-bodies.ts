@@ -18,6 +18,10 @@ export const MintBody = v.object(
   'send {"sub": "...", "role"?: "free", "scope"?: "...", "ttl_seconds": 3600}',
 )
 
+/** 9999-12-31T23:59:59Z: no token the edge accepts expires later (auth/verify-token.ts). */
+const LAST_NUMERIC_DATE = 253_402_300_799
+const EXP_MESSAGE = `"exp" must be the token's expiry in seconds since the epoch, at most the end of year 9999`
+
 /** `POST /admin/revoke`: `{jti}`, `{jti, sub, issuer, exp?}` or `{sub, issuer}`. */
 export const RevokeBody = v.object(
   {
@@ -25,7 +29,7 @@ export const RevokeBody = v.object(
     sub: v.optional(v.pipe(v.string('"sub" must be a user id'), v.minLength(1, '"sub" must be a user id'), v.maxLength(512, '"sub" must be a user id'))),
     issuer: v.optional(v.string('"issuer" must be a string')),
     exp: v.optional(
-      v.pipe(v.number(`"exp" must be the token's expiry in seconds since the epoch`), v.integer(`"exp" must be the token's expiry in seconds since the epoch`), v.minValue(1, `"exp" must be the token's expiry in seconds since the epoch`)),
+      v.pipe(v.number(EXP_MESSAGE), v.integer(EXP_MESSAGE), v.minValue(1, EXP_MESSAGE), v.maxValue(LAST_NUMERIC_DATE, EXP_MESSAGE)),
     ),
   },
   'send {"jti": "..."} or {"sub": "...", "issuer": "..."}',

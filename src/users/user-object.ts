@@ -5,13 +5,14 @@ import type { AdmitResult, LimitSnapshot, SettleOutcome } from './limit-types'
 import { UsageLedger, type StoreReservation } from './usage-ledger'
 import { AuditLog, type AuditEntry } from './audit-log'
 import { RevocationLedger, type RevocationState, type TokenRef } from './revocation-ledger'
-import { SessionLedger, type IssuedAccess, type NewSession, type RotateResult } from './session-ledger'
-import { LoginThrottle, type ThrottlePolicy, type ThrottleResult } from './login-throttle'
+import { SessionLedger, type IssuedAccess, type IssuedAs, type NewSession, type RotateResult } from './session-ledger'
+import { LoginThrottle, TRUSTED_DEVICE, UNTRUSTED_CLIENTS, type AttemptOutcome, type ThrottleResult } from './login-throttle'
 import { ShareLedger, type Claim, type NewShare, type Share, type ShareRequest } from './share-ledger'
 import { shareRef } from './share-ref'
 import { noticeOf, TakedownLedger, type AdminAct, type HeldRefusal, type HoldResult, type Takedown, type TakedownKind, type TakedownNotice, type TakedownRequest } from './takedown-ledger'
 import { OwnerIdentityLedger, type OwnerIdentity } from './owner-identity'
 import { ApiKeyLedger, apiKeyUsable, type ApiKey, type NewApiKey } from './api-key-ledger'
+import { VoiceTranscripts } from './voice-transcripts'
 
 /** A share claim as routes see it: the ledger's answer, or a refusal because an admin holds it. */
 export type ShareClaim = Claim | { ok: false; code: HeldRefusal }
@@ -45,6 +46,7 @@ export class UserObject extends DurableObject<Env> {
   readonly #holds: TakedownLedger
   readonly #identity: OwnerIdentityLedger
   readonly #apiKeys: ApiKeyLedger
+  readonly #transcripts: VoiceTranscripts
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
@@ -57,6 +59,7 @@ export class UserObject extends DurableObject<Env> {
     this.#holds = new TakedownLedger(ctx.storage.sql)
     this.#identity = new OwnerIdentityLedger(ctx.storage.sql)
     this.#apiKeys = new ApiKeyLedger(ctx.storage.sql)
+    this.#transcripts = new VoiceTranscripts(ctx.storage.sql)
   }
 
   // --- tokens: revocations, login sessions, login throttling (auth/, tokens/) ---
@@ -88,8 +91,8 @@ export class UserObject extends DurableObject<Env> {
     this.#sessions.start(session, Date.now())
   }
 
-  rotateRefreshToken(oldHash: string, newHash: string, access: IssuedAccess, graceMs = 0): RotateResult {
-    return this.#sessions.rotate(oldHash, newHash, access, Date.now(), graceMs)
+  rotateRefreshToken(oldHash: string, newHash: string, access: IssuedAccess, presentedAs: IssuedAs): RotateResult {
+    return this.#sessions.rotate(oldHash, newHash, access, Date.now(), presentedAs)
   }
 
   /** Ends the session of a refresh token (by hash); returns the access token ids revoked with it. */
@@ -102,12 +105,13 @@ export class UserObject extends DurableObject<Env> {
     return this.#sessions.end(session, Date.now())
   }
 
-  beginLogin(policy: ThrottlePolicy): ThrottleResult {
-    return this.#logins.begin(policy, Date.now())
+  /** A login attempt for this username: from one of its trusted devices (`deviceId`), or from any other client. */
+  beginLogin(deviceId: string | undefined): ThrottleResult {
+    return deviceId === undefined ? this.#logins.begin('untrusted', UNTRUSTED_CLIENTS, Date.now()) : this.#logins.begin(`device:${deviceId}`, TRUSTED_DEVICE, Date.now())
   }
 
-  loginSucceeded(attempt: string, forgetAll: boolean): void {
-    this.#logins.succeeded(attempt, forgetAll)
+  settleLogin(attempt: string, outcome: AttemptOutcome, forgetBucket: boolean): void {
+    this.#logins.settle(attempt, outcome, forgetBucket)
   }
 
   // --- personal API keys (users/api-key-ledger.ts, auth/api-key-verify.ts) ---
@@ -245,6 +249,7 @@ export class UserObject extends DurableObject<Env> {
     if (objectKey) this.#usage.removeStored(objectKey)
     if (kind === 'audio') this.#shares.revokeAudio(objectId, now)
     if (kind === 'share') this.#shares.revoke(objectId, now)
+    if (kind === 'voice' && objectKey) this.#transcripts.delete(objectKey)
     this.#audit.record({ at: now, action: 'takedown.purge', resource: act.resource, status: 200, requestId: act.requestId, actor: act.by, detail: { kind, reason: purged?.reason ?? null } })
     return purged
   }
@@ -331,14 +336,25 @@ export class UserObject extends DurableObject<Env> {
     return this.#usage.snapshot(tier, Date.now())
   }
 
-  /** Counts an object about to be stored outside a synthesis (a voice upload), if it fits: usage-ledger.ts. */
-  reserveStored(key: string, bytes: number, tier: Tier, cap?: { prefix: string; max: number }): StoreReservation {
-    return this.#usage.reserveStored(key, bytes, tier, cap)
+  /**
+   * Counts a voice about to be stored, if it fits the quota and the tier's voice cap
+   * (usage-ledger.ts), and keeps its transcript (voice-transcripts.ts): one step.
+   */
+  reserveVoice(key: string, bytes: number, tier: Tier, cap: { prefix: string; max: number } | undefined, transcript: string): StoreReservation {
+    const reserved = this.#usage.reserveStored(key, bytes, tier, cap)
+    if (reserved.ok) this.#transcripts.set(key, transcript)
+    return reserved
   }
 
-  /** Gives back a deleted object's bytes. */
-  removeStored(key: string): number {
-    return this.#usage.removeStored(key)
+  /** A voice was deleted, or never stored: its bytes go back to the quota and its transcript goes. */
+  forgetVoice(key: string): void {
+    this.#usage.removeStored(key)
+    this.#transcripts.delete(key)
+  }
+
+  /** The transcripts of these voices (by R2 key) that are kept here. */
+  voiceTranscripts(keys: string[]): Record<string, string> {
+    return this.#transcripts.many(keys)
   }
 
   /** Frees the slots of syntheses whose Worker died without settling. */
