@@ -6,6 +6,7 @@ import { audioRoutes } from './audio/audio-routes'
 import { usageRoutes } from './limits/usage-route'
 import { auditRoutes } from './audit/audit-routes'
 import { ttsRoutes } from './synthesis/tts-route'
+import { speakersRoutes } from './synthesis/speakers-route'
 import { poolRoutes } from './pool/pool-routes'
 import { authRoutes } from './accounts/login-routes'
 import { adminTokenRoutes } from './tokens/admin-token-routes'
@@ -35,6 +36,7 @@ const app = new Hono<AppEnv>()
   .route('/', adminTokenRoutes)
   .route('/', jwksRoutes)
   .route('/', ttsRoutes)
+  .route('/', speakersRoutes)
   .route('/', audioRoutes)
   .route('/', usageRoutes)
   .route('/', auditRoutes)

@@ -5,8 +5,9 @@ import { getConfig } from '../config/app-config'
 import { poolPolicy, poolStub } from './pool-client'
 
 /**
- * `GET /admin/origins` (admin): each origin's breaker state, slots in use, time to first byte
- * (p50/p95 over its last 200 syntheses) and recent errors, and the pool's queue. The queue is one
+ * `GET /admin/origins` (admin): each origin's breaker state (and why it is out), slots in use, time
+ * to first byte (p50/p95 over its last 200 syntheses), recent errors, its canary and the suspicions
+ * it settled (each with its verdict and why), and the pool's queue. The queue is one
  * for the pool, not per origin: a waiting request takes whichever origin frees a slot first.
  */
 export const poolRoutes = new Hono<AppEnv>().get('/admin/origins', requireUser({ scope: 'admin', roles: ['admin'] }), async (c) => {
@@ -14,7 +15,7 @@ export const poolRoutes = new Hono<AppEnv>().get('/admin/origins', requireUser({
   const status = await (await poolStub(c.env, config.origins)).status(poolPolicy(config))
   return c.json(
     {
-      origins: status.origins.map((o, i) => ({ ...o, model: config.origins[i]!.model })),
+      origins: status.origins.map((o, i) => ({ ...o, model: config.origins[i]!.model, speakers: config.origins[i]!.speakers })),
       queue: status.queue,
     },
     200,

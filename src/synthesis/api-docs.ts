@@ -1,4 +1,4 @@
-import { describeRoutes } from '../http/route-doc'
+import { describeRoutes, object, str } from '../http/route-doc'
 import { TtsRequestSchema } from './tts-request'
 
 export const synthesisDocs = describeRoutes({
@@ -18,7 +18,7 @@ export const synthesisDocs = describeRoutes({
     },
   },
   errors: {
-    400: ['invalid_request'],
+    400: ['invalid_request', 'unknown_speaker'],
     404: ['not_found'],
     413: ['text_too_long', 'storage_quota'],
     429: ['rate_limited', 'daily_quota', 'concurrency', 'storage_quota'],
@@ -27,4 +27,13 @@ export const synthesisDocs = describeRoutes({
     451: ['taken_down'],
     504: ['origin_timeout'],
   },
-})
+},
+  {
+    method: 'get',
+    path: '/v1/speakers',
+    tag: 'synthesis',
+    summary: 'The preset speakers `sft` can use, and the modes available',
+    auth: 'user',
+    responses: { 200: { description: 'The catalog', json: object({ speakers: { type: 'array', items: str }, modes: { type: 'array', items: str } }) } },
+  },
+)
