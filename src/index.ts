@@ -21,6 +21,8 @@ import { reportQueueRoutes } from './moderation/report-queue-routes'
 import { apiKeyRoutes } from './apikeys/api-key-routes'
 import { adminApiKeyRoutes } from './apikeys/admin-api-key-routes'
 import { consoleRoutes } from './console/console-routes'
+import { cors } from './http/cors'
+import { openApiRoutes } from './openapi/openapi-routes'
 
 export { UserObject } from './users/user-object'
 export { OriginPool } from './pool/origin-pool'
@@ -29,6 +31,7 @@ export { ModerationQueue } from './moderation/moderation-queue'
 
 const app = new Hono<AppEnv>()
   .use(requestContext())
+  .use(cors())
   .get('/health', (c) => c.json({ ok: true }))
   .route('/', authRoutes)
   .route('/', adminTokenRoutes)
@@ -49,8 +52,12 @@ const app = new Hono<AppEnv>()
   .route('/', apiKeyRoutes)
   .route('/', adminApiKeyRoutes)
   .route('/', consoleRoutes)
+  .route('/', openApiRoutes)
 
 app.onError(onError)
 app.notFound(onNotFound)
+
+/** The app's routes as types, for `hono/client` (the `cosyvoice-edge/client` subpath). */
+export type AppType = typeof app
 
 export default app

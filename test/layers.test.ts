@@ -17,6 +17,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['accounts', 'links'], // login and shares: use limits (anonymous limit) and tokens
   ['synthesis', 'preflight'], // the tts route: admission, origins, relay, recording · config:check's use of every validator
   ['moderation', 'console'], // takedowns, reports and their queue: reach audio, voices and shares · the browser console (HTTP API only)
+  ['openapi'], // the OpenAPI document from every folder's api-docs.ts, /openapi.json and /docs
 ]
 
 /** Files directly in src/: `index.ts` only wires; `env.ts` and `app-env.ts` are types everyone uses. */

@@ -1,5 +1,4 @@
 import { Hono } from 'hono'
-import * as v from 'valibot'
 import type { AppEnv } from '../app-env'
 import { requireUser } from '../auth/require-user'
 import { getConfig } from '../config/app-config'
@@ -10,12 +9,11 @@ import { audioKey, isValidId } from '../storage/keys'
 import { anonymousRateLimit } from '../limits/anonymous-limit'
 import { getLinkConfig } from './link-config'
 import { DEFAULT_LINK_SECONDS, linkTtl } from './link-ttl'
-import { parseBody, readOptionalJson } from '../http/request-body'
+import { LinkBody } from './link-bodies'
+import { jsonBody } from '../http/request-body'
 import { signLink, verifyLink, type LinkGrant } from './signed-link'
 import { linkErrorPage, wantsHtml } from './share-page'
 import { refuseIfTakenDown } from '../users/takedown-check'
-
-const LinkBody = v.strictObject({ ttl_seconds: v.optional(v.nullable(v.unknown())), disposition: v.optional(v.picklist(['attachment', 'inline'])) })
 
 /**
  * Signed download links: the owner asks for one (`POST /v1/audio/<id>/link`), anyone holding it
@@ -24,11 +22,11 @@ const LinkBody = v.strictObject({ ttl_seconds: v.optional(v.nullable(v.unknown()
  * while an admin holds its audio (moderation/).
  */
 export const linkRoutes = new Hono<AppEnv>()
-  .post('/v1/audio/:id/link', requireUser({ scope: 'audio' }), async (c) => {
-    const links = await getLinkConfig(c.env)
+  .post('/v1/audio/:id/link', requireUser({ scope: 'audio' }), jsonBody(LinkBody, { optional: true }), async (c) => {
     const user = c.get('user')
     const id = c.req.param('id')
-    const body = parseBody(LinkBody, await readOptionalJson(c))
+    const body = c.req.valid('json')
+    const links = await getLinkConfig(c.env)
     const ttl = linkTtl(body.ttl_seconds, tierFor(getConfig(c.env).tiers, user.role).tier, DEFAULT_LINK_SECONDS)
     const object = isValidId(id) ? await c.env.AUDIO.head(audioKey(user.key, id)) : null
     if (!object) throw notFound('audio')
