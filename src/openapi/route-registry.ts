@@ -4,6 +4,7 @@ import { accountDocs } from '../accounts/api-docs'
 import { apiKeyDocs } from '../apikeys/api-docs'
 import { audioDocs } from '../audio/api-docs'
 import { auditDocs } from '../audit/api-docs'
+import { consoleDocs } from '../console/api-docs'
 import { moderationDocs } from '../moderation/api-docs'
 import { limitsDocs } from '../limits/api-docs'
 import { linkDocs } from '../links/api-docs'
@@ -33,4 +34,5 @@ export const ALL_ROUTE_DOCS: readonly RouteDoc[] = [
   ...auditDocs,
   ...poolDocs,
   ...moderationDocs,
+  ...consoleDocs,
 ]
