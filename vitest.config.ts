@@ -24,6 +24,8 @@ export default defineConfig({
             TEST_ORIGIN_URLS: JSON.stringify(origins),
             // The account directory's schema, applied to the test D1 by test/apply-migrations.ts.
             TEST_MIGRATIONS: await readD1Migrations('./migrations'),
+            // One front end on another origin may call the API with credentials (test/cors.test.ts).
+            CORS_ORIGINS: 'https://app.example.com',
             // Cases per fuzz property (test/fuzz.test.ts); `npm run fuzz` sets many more.
             FUZZ_RUNS: process.env.FUZZ_RUNS ?? '',
             FUZZ_SEED: process.env.FUZZ_SEED ?? '',

@@ -21,6 +21,8 @@ export interface Env {
   JWT_AUDIENCE?: string
   /** JSON list of GPU machines, see config/origins.ts. */
   ORIGINS?: string
+  /** Web origins allowed to call the API from a browser, with credentials (src/config/cors-origins.ts). None by default. */
+  CORS_ORIGINS?: string
   /** Shared with the origins so they can refuse anything that did not come through the edge. Secret. */
   ORIGIN_SECRET?: string
   // Origin pool and timeouts (src/config/pool-settings.ts documents each).

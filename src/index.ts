@@ -26,6 +26,9 @@ import { passwordRoutes } from './accounts/password-route'
 import { sessionRoutes } from './accounts/session-routes'
 import { syncPendingAccounts } from './accounts/account-sync'
 import type { Env } from './env'
+import { consoleRoutes } from './console/console-routes'
+import { cors } from './http/cors'
+import { openApiRoutes } from './openapi/openapi-routes'
 
 export { UserObject } from './users/user-object'
 export { OriginPool } from './pool/origin-pool'
@@ -34,6 +37,7 @@ export { ModerationQueue } from './moderation/moderation-queue'
 
 const app = new Hono<AppEnv>()
   .use(requestContext())
+  .use(cors())
   .get('/health', (c) => c.json({ ok: true }))
   .route('/', authRoutes)
   .route('/', adminTokenRoutes)
@@ -57,9 +61,14 @@ const app = new Hono<AppEnv>()
   .route('/', inviteRoutes)
   .route('/', passwordRoutes)
   .route('/', sessionRoutes)
+  .route('/', consoleRoutes)
+  .route('/', openApiRoutes)
 
 app.onError(onError)
 app.notFound(onNotFound)
+
+/** The app's routes as types, for `hono/client` (the `cosyvoice-edge/client` subpath). */
+export type AppType = typeof app
 
 // The app itself (tests read its routes) with the scheduled run of wrangler.toml [triggers]:
 // account changes and deletion jobs that no request delivered (the CLI, a crash).

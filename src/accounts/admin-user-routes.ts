@@ -10,17 +10,18 @@ import { getConfig } from '../config/app-config'
 import { tierFor } from '../config/tiers'
 import { ApiError, badRequest, notFound } from '../http/api-error'
 import { listingQuery } from '../http/listing-query'
+import { readJson } from '../http/read-json'
+import { parseBody } from '../http/request-body'
 import { userObjectByKey } from '../users/user-stub'
 import { accountDirectory } from './account-directory'
 import { accountKey, refreshJob, startErasure, syncAccount } from './account-sync'
 import { accountEtag, accountView, jobView, usageSummary } from './account-view'
 import { inviteUrl, newInvite } from './invite-token'
-import { readFields } from './read-fields'
-import { USER_PAGE_MAX, type Account, type AccountStatus, type UserDirectory } from './user-directory'
+import { NewUserBody, UserChangeBody } from './account-bodies'
+import { USER_PAGE_MAX, type Account, type UserDirectory } from './user-directory'
 import { canonicalUsername, passwordProblem } from './username.mjs'
 
 const noStore = { 'Cache-Control': 'no-store' }
-const STATUSES: readonly AccountStatus[] = ['active', 'disabled']
 
 /**
  * The admin API over the account directory: create (with a password or a one-time invite link),
@@ -53,7 +54,7 @@ export const adminUserRoutes = new Hono<AppEnv>()
 
   /** `{username, role, password?}` → 201; without a password, with the `invite_url` that sets it. */
   .post('/admin/users', async (c) => {
-    const body = await readFields(c, ['username', 'role', 'password'])
+    const body = parseBody(NewUserBody, await readJson(c, 4096))
     const canonical = canonicalUsername(body.username)
     if (typeof canonical === 'string') throw badRequest(`"username": ${canonical}`, 'invalid_username')
     const role = checkedRole(c, body.role)
@@ -68,7 +69,7 @@ export const adminUserRoutes = new Hono<AppEnv>()
     const created = await directory.create({
       username: canonical.username,
       role,
-      passwordHash: typeof body.password === 'string' ? await hashPassword(body.password) : null,
+      passwordHash: body.password === undefined ? null : await hashPassword(body.password),
       invite,
       createdBy: admin.sub,
       now,
@@ -100,10 +101,9 @@ export const adminUserRoutes = new Hono<AppEnv>()
    * the last one (it applies them by version).
    */
   .patch('/admin/users/:username', async (c) => {
-    const body = await readFields(c, ['role', 'status'])
-    if (body.role === undefined && body.status === undefined) throw badRequest('send {"role": "..."} and/or {"status": "active" | "disabled"}')
-    const role = body.role === undefined ? undefined : checkedRole(c, body.role)
-    const status = body.status === undefined ? undefined : checkedStatus(body.status)
+    const { role: asked, status } = parseBody(UserChangeBody, await readJson(c, 4096))
+    if (asked === undefined && status === undefined) throw badRequest('send {"role": "..."} and/or {"status": "active" | "disabled"}', 'invalid_request')
+    const role = asked === undefined ? undefined : checkedRole(c, asked)
     const ifVersion = ifMatchVersion(c.req.header('if-match'))
     const directory = await accountDirectory(c.env)
     const name = c.req.param('username')
@@ -203,11 +203,6 @@ function checkedRole(c: Context<AppEnv>, role: unknown): string {
   const tiers = getConfig(c.env).tiers
   if (typeof role !== 'string' || !Object.hasOwn(tiers, role)) throw badRequest(`"role" must be a tier of TIERS: ${Object.keys(tiers).join(', ')}`, 'invalid_role')
   return role
-}
-
-function checkedStatus(status: unknown): AccountStatus {
-  if (!STATUSES.includes(status as AccountStatus)) throw badRequest('"status" must be "active" or "disabled"', 'invalid_status')
-  return status as AccountStatus
 }
 
 /** `If-Match: "v<version>"` → the version; `*` or none → null; any other tag can never match (412). */

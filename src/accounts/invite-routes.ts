@@ -2,7 +2,8 @@ import { Hono, type Context } from 'hono'
 import type { AppEnv } from '../app-env'
 import { hashPassword } from '../auth/password-hash'
 import { ApiError, badRequest } from '../http/api-error'
-import { readAtMost } from '../http/read-json'
+import { readAtMost, readJson } from '../http/read-json'
+import { parseBody } from '../http/request-body'
 import { anonymousRateLimit } from '../limits/anonymous-limit'
 import { wantsHtml } from '../http/wants-html'
 import { userObjectByKey } from '../users/user-stub'
@@ -10,7 +11,7 @@ import { accountDirectory } from './account-directory'
 import { accountKey, syncAccount } from './account-sync'
 import { inviteDonePage, inviteErrorPage, invitePage } from './invite-page'
 import { inviteTokenHash } from './invite-token'
-import { readFields } from './read-fields'
+import { InviteBody } from './account-bodies'
 import type { InviteRefusal } from './user-directory'
 import { MIN_PASSWORD_CHARS, passwordProblem } from './username.mjs'
 
@@ -43,7 +44,7 @@ export const inviteRoutes = new Hono<AppEnv>()
 
   .post('/auth/invite/:token', anonymousRateLimit(), async (c) => {
     const form = isForm(c.req.header('content-type'))
-    const password = form ? await formPassword(c) : (await readFields(c, ['password'])).password
+    const password = form ? await formPassword(c) : parseBody(InviteBody, await readJson(c, 4096)).password
     const hash = await inviteTokenHash(c.req.param('token'))
     if (!hash) return refuse('unknown', form)
     const directory = await accountDirectory(c.env)

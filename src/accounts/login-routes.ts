@@ -10,6 +10,8 @@ import { revocations } from '../auth/revocation-check'
 import { userKey } from '../auth/user-key'
 import { ApiError } from '../http/api-error'
 import { readJson } from '../http/read-json'
+import { parseBody } from '../http/request-body'
+import { LoginBody, RefreshBody } from './login-bodies'
 import { issueAccessToken } from '../tokens/issue-token'
 import { beginLoginAttempt } from './login-attempt'
 import { DEVICE_COOKIE, deviceCookie, issueDeviceToken, trustedDeviceOf } from './device-token'
@@ -33,11 +35,7 @@ const noStore = { 'Cache-Control': 'no-store', Pragma: 'no-cache' }
 export const authRoutes = new Hono<AppEnv>()
   .post('/auth/login', anonymousRateLimit(), async (c) => {
     const auth = await getAuthConfig(c.env)
-    const body = await readJson(c, 4096)
-    const { username, password, cookie, device_token: deviceToken } = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>
-    if (typeof username !== 'string' || typeof password !== 'string' || !username || !password || username.length > 256 || password.length > 1024)
-      throw new ApiError(400, 'bad_request', 'send {"username": "...", "password": "..."}')
-    if (deviceToken !== undefined && typeof deviceToken !== 'string') throw new ApiError(400, 'bad_request', '"device_token" must be the string a previous login gave')
+    const { username, password, cookie, device_token: deviceToken } = parseBody(LoginBody, await readJson(c, 4096))
     // A name that cannot exist is still throttled and hashed like any other: nothing tells it apart.
     // Every case and Unicode form of a name shares one throttle and its trusted devices (accounts/login-lookup.ts).
     const key = await userKey(auth.edge.issuer, loginName(username))
@@ -79,8 +77,7 @@ export const authRoutes = new Hono<AppEnv>()
     const auth = await getAuthConfig(c.env)
     // A browser session's refresh token is its HttpOnly cookie; other clients send it in the body.
     const fromCookie = refreshCookie(c)
-    const presented = fromCookie ?? ((await readJson(c, 4096)) as { refresh_token?: unknown } | null)?.refresh_token
-    if (typeof presented !== 'string') throw new ApiError(400, 'bad_request', 'send {"refresh_token": "..."}')
+    const presented = fromCookie ?? parseBody(RefreshBody, await readJson(c, 4096)).refresh_token
     const key = ownerOf(presented)
     if (!key) throw badRefresh('not a refresh token')
     const now = Date.now()

@@ -5,9 +5,11 @@ import { hashPassword, parsePasswordHash, verifyPassword } from '../auth/passwor
 import { requireUser } from '../auth/require-user'
 import { getConfig } from '../config/app-config'
 import { ApiError, badRequest } from '../http/api-error'
+import { readJson } from '../http/read-json'
+import { parseBody } from '../http/request-body'
 import { accountDirectory } from './account-directory'
 import { syncAccount } from './account-sync'
-import { readFields } from './read-fields'
+import { PasswordBody } from './account-bodies'
 import { passwordProblem } from './username.mjs'
 
 /**
@@ -18,9 +20,7 @@ import { passwordProblem } from './username.mjs'
  * user, or a token minted for a guest, gets 404.
  */
 export const passwordRoutes = new Hono<AppEnv>().post('/auth/password', requireUser(), requireFreshAuth(), async (c) => {
-  const body = await readFields(c, ['current_password', 'new_password'])
-  const { current_password: current, new_password: next } = body
-  if (typeof current !== 'string' || !current || current.length > 1024) throw badRequest('send {"current_password": "...", "new_password": "..."}')
+  const { current_password: current, new_password: next } = parseBody(PasswordBody, await readJson(c, 4096))
   const problem = passwordProblem(next)
   if (problem) throw badRequest(`"new_password": ${problem}`, 'weak_password')
   const user = c.get('user')
@@ -32,7 +32,7 @@ export const passwordRoutes = new Hono<AppEnv>().post('/auth/password', requireU
     c.set('logFields', { action: 'auth.password_change', ok: false })
     throw new ApiError(403, 'wrong_password', 'the current password is not right')
   }
-  const changed = await directory.changePassword(record.account.id, record.passwordHash, await hashPassword(next as string), user.sessionId ?? null, Date.now())
+  const changed = await directory.changePassword(record.account.id, record.passwordHash, await hashPassword(next), user.sessionId ?? null, Date.now())
   if (changed === 'conflict') throw new ApiError(409, 'password_changed', 'the password or the account changed meanwhile: log in again')
   await syncAccount(c.env, directory, changed)
   c.set('logFields', { action: 'auth.password_change', ok: true })

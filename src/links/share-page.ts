@@ -68,6 +68,11 @@ export async function shareErrorPage(status: 404 | 410 | 451, message: string, r
   return sharePageResponse(status, title, `<p>${escapeHtml(message)}</p>${reportShareId ? `\n${reportForm(reportShareId)}` : ''}`)
 }
 
+/** A refused signed `/d/` link as a page, with the status its JSON answer has. */
+export function linkErrorPage(status: number, title: string, message: string): Promise<Response> {
+  return sharePageResponse(status, title, `<p>${escapeHtml(message)}</p>`)
+}
+
 /** Any page under `/s/` (the report's answers too: moderation/), with the share page's headers. */
 export async function sharePageResponse(status: number, title: string, bodyHtml: string, extraHeaders: Record<string, string> = {}): Promise<Response> {
   const body = `\n<h1>${escapeHtml(title)}</h1>\n${bodyHtml}`

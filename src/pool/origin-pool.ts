@@ -5,7 +5,7 @@ import { CanaryLedger } from './canary-ledger'
 import { CircuitBreaker } from './circuit-breaker'
 import { FairQueue, type Waiting } from './fair-queue'
 import { OriginStats } from './origin-stats'
-import type { AcquireResult, AttemptFailure, PoolPolicy, PoolStatus, RefusalCode, SlotReport } from './pool-types'
+import type { AcquireResult, AttemptFailure, PoolPolicy, PoolStatus, QueuePlace, RefusalCode, SlotReport } from './pool-types'
 import { SlotLedger } from './slot-ledger'
 import { SuspicionLedger } from './suspicion-ledger'
 
@@ -18,6 +18,8 @@ const CANARY_USER = '(canary)'
 interface Waiter extends Waiting {
   /** Already failed on an origin: "no other origin" rather than "none available" when refused. */
   isFailover: boolean
+  /** When it joined the queue (ms). */
+  since: number
   settle(result: AcquireResult): void
 }
 
@@ -158,6 +160,21 @@ export class OriginPool extends DurableObject<Env> {
     }
   }
 
+  /**
+   * A user's requests waiting for a GPU (`GET /v1/queue`): each one's place in the fair order
+   * (1 = next), and a rough wait: the rounds of free slots ahead of it times the median synthesis.
+   */
+  waitingFor(policy: PoolPolicy, user: string): { items: QueuePlace[]; waiting: number } {
+    this.#adopt(policy)
+    const order = this.#queue.order()
+    const slots = Math.max(1, policy.origins.filter((o) => this.#breaker.get(o.url).state !== 'open').reduce((n, o) => n + o.concurrency, 0))
+    const median = this.#stats.medianDurationMs()
+    const items = order.flatMap((w, i) =>
+      w.user !== user ? [] : [{ position: i + 1, ahead: i, waiting_since: new Date(w.since).toISOString(), estimate_seconds: median === null ? null : Math.ceil(((Math.floor(i / slots) + 1) * median) / 1000) }],
+    )
+    return { items, waiting: order.length }
+  }
+
   /** Frees the slots of Workers that died, probes the origins whose cooldown is over, sends seated canaries. */
   override async alarm(): Promise<void> {
     const now = Date.now()
@@ -226,6 +243,7 @@ export class OriginPool extends DurableObject<Env> {
         exclude,
         isFailover,
         arrival: this.#arrivals++,
+        since: now,
         settle: (r) => {
           if (timer !== undefined) clearTimeout(timer)
           resolve(r)

@@ -93,6 +93,16 @@ export interface SuspicionStatus {
 /** pending: waiting for the canary; cleared: the canary passed; confirmed: the canary failed. */
 export type SuspicionVerdict = 'pending' | 'cleared' | 'confirmed'
 
+/** One of the caller's requests waiting for a GPU (`GET /v1/queue`). */
+export interface QueuePlace {
+  /** 1 = the next to get a slot. */
+  position: number
+  ahead: number
+  waiting_since: string
+  /** Rough seconds until it starts; null before any synthesis has been timed. */
+  estimate_seconds: number | null
+}
+
 export interface PoolStatus {
   origins: OriginStatus[]
   queue: { waiting: number; users: number; limit: number; per_user_limit: number; timeout_ms: number }
