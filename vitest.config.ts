@@ -22,10 +22,10 @@ export default defineConfig({
               { url: origins[0], concurrency: 4, speakers: PRESET_SPEAKERS },
             ]),
             TEST_ORIGIN_URLS: JSON.stringify(origins),
-            // The account directory's schema, applied to the test D1 by test/apply-migrations.ts.
-            TEST_MIGRATIONS: await readD1Migrations('./migrations'),
             // One front end on another origin may call the API with credentials (test/cors.test.ts).
             CORS_ORIGINS: 'https://app.example.com',
+            // The account directory's schema, applied to the test D1 by test/apply-migrations.ts.
+            TEST_MIGRATIONS: await readD1Migrations('./migrations'),
             // Cases per fuzz property (test/fuzz.test.ts); `npm run fuzz` sets many more.
             FUZZ_RUNS: process.env.FUZZ_RUNS ?? '',
             FUZZ_SEED: process.env.FUZZ_SEED ?? '',

@@ -20,15 +20,15 @@ import { reportRoutes } from './moderation/report-routes'
 import { reportQueueRoutes } from './moderation/report-queue-routes'
 import { apiKeyRoutes } from './apikeys/api-key-routes'
 import { adminApiKeyRoutes } from './apikeys/admin-api-key-routes'
+import { consoleRoutes } from './console/console-routes'
+import { cors } from './http/cors'
+import { openApiRoutes } from './openapi/openapi-routes'
 import { adminUserRoutes } from './accounts/admin-user-routes'
 import { inviteRoutes } from './accounts/invite-routes'
 import { passwordRoutes } from './accounts/password-route'
 import { sessionRoutes } from './accounts/session-routes'
 import { syncPendingAccounts } from './accounts/account-sync'
 import type { Env } from './env'
-import { consoleRoutes } from './console/console-routes'
-import { cors } from './http/cors'
-import { openApiRoutes } from './openapi/openapi-routes'
 
 export { UserObject } from './users/user-object'
 export { OriginPool } from './pool/origin-pool'
@@ -57,12 +57,12 @@ const app = new Hono<AppEnv>()
   .route('/', reportQueueRoutes)
   .route('/', apiKeyRoutes)
   .route('/', adminApiKeyRoutes)
+  .route('/', consoleRoutes)
+  .route('/', openApiRoutes)
   .route('/', adminUserRoutes)
   .route('/', inviteRoutes)
   .route('/', passwordRoutes)
   .route('/', sessionRoutes)
-  .route('/', consoleRoutes)
-  .route('/', openApiRoutes)
 
 app.onError(onError)
 app.notFound(onNotFound)
