@@ -48,7 +48,7 @@ describe('invites', () => {
     expect(html).toContain(invited.username)
 
     const form = (password: string) =>
-      call('POST', `/auth/invite/${invited.token}`, { body: new URLSearchParams({ password }).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' } })
+      call('POST', `/auth/invite/${invited.token}`, { body: new URLSearchParams({ password }).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' } })
     const weak = await form('short')
     expect(weak.status).toBe(400)
     expect(await weak.text()).toContain('at least 8 characters')
@@ -59,6 +59,10 @@ describe('invites', () => {
     const again = await form('browser-password-2')
     expect(again.status).toBe(410)
     expect(again.headers.get('content-type')).toMatch(/^text\/html/)
+    // The same form from a client that does not ask for a page (a script): JSON.
+    const scripted = await call('POST', `/auth/invite/${invited.token}`, { body: 'password=another-one-here', headers: { 'content-type': 'application/x-www-form-urlencoded' } })
+    expect(scripted.status).toBe(410)
+    expect(await scripted.json()).toMatchObject({ error: { code: 'invite_used' } })
   })
 
   it('an unknown, malformed or expired invite is refused; nothing is hashed or stored for it', async () => {

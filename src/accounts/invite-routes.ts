@@ -43,22 +43,23 @@ export const inviteRoutes = new Hono<AppEnv>()
   })
 
   .post('/auth/invite/:token', anonymousRateLimit(), async (c) => {
-    const form = isForm(c.req.header('content-type'))
-    const password = form ? await formPassword(c) : parseBody(InviteBody, await readJson(c, 4096)).password
+    // The invite page posts a form and, as a browser, asks for a page back; any other client gets JSON.
+    const html = wantsHtml(c.req.header('accept'))
+    const password = isForm(c.req.header('content-type')) ? await formPassword(c) : parseBody(InviteBody, await readJson(c, 4096)).password
     const hash = await inviteTokenHash(c.req.param('token'))
-    if (!hash) return refuse('unknown', form)
+    if (!hash) return refuse('unknown', html)
     const directory = await accountDirectory(c.env)
     const now = Date.now()
     // Checked before the PBKDF2 work, so a dead link costs no hashing; the spend below decides.
     const state = await directory.invite(hash, now)
-    if (!state.ok) return refuse(state.reason, form)
+    if (!state.ok) return refuse(state.reason, html)
     const problem = passwordProblem(password)
     if (problem) {
-      if (form) return invitePage(state.account.username, MIN_PASSWORD_CHARS, problem)
+      if (html) return invitePage(state.account.username, MIN_PASSWORD_CHARS, problem)
       throw badRequest(`"password": ${problem}`, 'weak_password')
     }
     const used = await directory.useInvite(hash, await hashPassword(password as string), crypto.randomUUID(), Date.now())
-    if (!used.ok) return refuse(used.reason, form)
+    if (!used.ok) return refuse(used.reason, html)
     const { account } = used.record
     try {
       await syncAccount(c.env, directory, used.record)
@@ -73,7 +74,7 @@ export const inviteRoutes = new Hono<AppEnv>()
         .then((key) => userObjectByKey(c.env, key).recordAudit({ at: now, action: 'account.password_set', resource: null, status: 200, requestId, actor: 'invite' }))
         .catch((e: unknown) => console.error(JSON.stringify({ level: 'error', request_id: requestId, audit_error: String(e) }))),
     )
-    if (form) return inviteDonePage(account.username)
+    if (html) return inviteDonePage(account.username)
     return c.json({ username: account.username, password_set: true }, 200, noStore)
   })
 
