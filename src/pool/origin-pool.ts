@@ -69,6 +69,16 @@ export class OriginPool extends DurableObject<Env> {
   }
 
   /**
+   * A slot only if one is free for this request right now, else `would_wait` without ever taking a
+   * place in the queue: what a Worker asks while the user's own admission is still undecided
+   * (synthesis/admit-and-acquire.ts), so that a user refused there never held up anyone waiting.
+   */
+  async acquireNow(policy: PoolPolicy, ticket: string, user: string): Promise<AcquireResult> {
+    this.#adopt(policy)
+    return this.#enqueue(ticket, user, new Set(), false)
+  }
+
+  /**
    * The attempt on this ticket's origin failed before any audio: records it, frees the slot and
    * waits for a slot on an origin not in `tried`. One round trip instead of release + acquire.
    */
@@ -155,7 +165,7 @@ export class OriginPool extends DurableObject<Env> {
     this.ctx.storage.sql.exec('INSERT OR REPLACE INTO policy (id, json) VALUES (1, ?)', json)
   }
 
-  async #enqueue(ticket: string, user: string, exclude: ReadonlySet<string>): Promise<AcquireResult> {
+  async #enqueue(ticket: string, user: string, exclude: ReadonlySet<string>, wait = true): Promise<AcquireResult> {
     const policy = this.#policy!
     const now = Date.now()
     this.#slots.expire(now)
@@ -176,6 +186,10 @@ export class OriginPool extends DurableObject<Env> {
       this.#queue.push(waiter)
       this.#pump(now)
       if (!this.#queue.all().includes(waiter)) return
+      if (!wait) {
+        this.#queue.remove(ticket)
+        return waiter.settle({ ok: false, code: 'would_wait', retryAfter: 0 })
+      }
       // Not seated at once: it may wait only within the bounds, and only so long.
       if (this.#queue.countFor(user) > policy.queuePerUser || this.#queue.size > policy.queueMax) {
         this.#queue.remove(ticket)

@@ -11,7 +11,7 @@ import { poolPolicy, poolStub } from './pool-client'
  */
 export const poolRoutes = new Hono<AppEnv>().get('/admin/origins', requireUser({ scope: 'admin', roles: ['admin'] }), async (c) => {
   const config = getConfig(c.env)
-  const status = await (await poolStub(c.env, config.origins)).status(poolPolicy(config))
+  const status = await (await poolStub(c.env, config.origins, config.poolLocation)).status(poolPolicy(config))
   return c.json(
     {
       origins: status.origins.map((o, i) => ({ ...o, model: config.origins[i]!.model })),

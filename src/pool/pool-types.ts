@@ -22,6 +22,8 @@ export type RefusalCode =
   | 'no_other_origin'
   /** The caller gave up (the client went away). */
   | 'cancelled'
+  /** `acquireNow` only: no slot is free at once, and the request did not join the queue. */
+  | 'would_wait'
 
 export type AcquireResult = { ok: true; origin: string; trial: boolean } | { ok: false; code: RefusalCode; retryAfter: number }
 

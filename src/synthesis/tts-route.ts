@@ -11,14 +11,17 @@ import { relaySynthesis, type RelayFailure, type RelayOutcome } from './synthesi
 import { originForm } from '../origin/cosyvoice-form'
 import { originFailureOf, startSynthesis } from './synthesize'
 import { audioKey, newId } from '../storage/keys'
-import { WavRecorder } from '../storage/wav-recorder'
+import { TimedRecorder } from './timed-recorder'
+import { serverTiming } from '../http/server-timing'
 import { voiceForSynthesis } from '../voices/voice-store'
 import { characterCount, parseTtsRequest } from './tts-request'
 import { audioMetadata } from '../audio/audio-metadata'
 import { LEASE_RENEW_MS } from '../config/leases'
 
 
-export const ttsRoutes = new Hono<AppEnv>().post('/v1/tts', requireUser({ scope: 'tts', revocation: 'at-admission' }), async (c) => {
+export const ttsRoutes = new Hono<AppEnv>().post('/v1/tts', serverTiming(), requireUser({ scope: 'tts', revocation: 'at-admission' }), async (c) => {
+  const timing = c.get('timing')
+  timing.add('auth', Date.now() - timing.startedAt)
   const config = getConfig(c.env)
   const user = c.get('user')
   const requestId = c.get('requestId')
@@ -40,6 +43,7 @@ export const ttsRoutes = new Hono<AppEnv>().post('/v1/tts', requireUser({ scope:
     requestId,
     clientSignal: c.req.raw.signal,
     waitUntil: (p) => c.executionCtx.waitUntil(p),
+    timing,
   })
   // Both leases are kept alive from now on: the wait for the first byte can outlast them.
   const renewal = setInterval(() => void Promise.all([admission.renew(), slot.renew()]).catch(() => {}), LEASE_RENEW_MS)
@@ -47,16 +51,20 @@ export const ttsRoutes = new Hono<AppEnv>().post('/v1/tts', requireUser({ scope:
   let open
   try {
     // startSynthesis releases the slot itself if no origin starts sending audio.
-    open = await startSynthesis(slot, {
-      form: (origin) => originForm({ mode: request.mode, text: request.text, speaker: request.speaker, instruct: request.instruct, promptText: voice?.promptText }, origin.model),
-      openPromptWav: voice?.openPromptWav,
-      requestId,
-      userId: user.key,
-      role: user.role,
-      originSecret: config.originSecret,
-      signal: AbortSignal.any([originAbort.signal, c.req.raw.signal]),
-      firstByteTimeoutMs: config.pool.firstByteTimeoutMs,
-    })
+    open = await timing.time(
+      'origin',
+      startSynthesis(slot, {
+        form: (origin) => originForm({ mode: request.mode, text: request.text, speaker: request.speaker, instruct: request.instruct, promptText: voice?.promptText }, origin.model),
+        openPromptWav: voice?.openPromptWav,
+        requestId,
+        userId: user.key,
+        role: user.role,
+        originSecret: config.originSecret,
+        signal: AbortSignal.any([originAbort.signal, c.req.raw.signal]),
+        firstByteTimeoutMs: config.pool.firstByteTimeoutMs,
+      }),
+      'first byte',
+    )
   } catch (e) {
     clearInterval(renewal)
     await admission.settle({ ok: false })
@@ -65,7 +73,7 @@ export const ttsRoutes = new Hono<AppEnv>().post('/v1/tts', requireUser({ scope:
 
   const audioId = newId()
   const key = audioKey(user.key, audioId)
-  const recorder = new WavRecorder({ bucket: c.env.AUDIO, key, format: COSYVOICE_PCM, httpMetadata: { contentType: 'audio/wav' }, customMetadata })
+  const recorder = new TimedRecorder({ bucket: c.env.AUDIO, key, format: COSYVOICE_PCM, httpMetadata: { contentType: 'audio/wav' }, customMetadata }, timing)
   const stream = relaySynthesis({
     open,
     format: request.format,
@@ -75,14 +83,24 @@ export const ttsRoutes = new Hono<AppEnv>().post('/v1/tts', requireUser({ scope:
     abortOrigin: (reason) => originAbort.abort(new Error(reason)),
     clientSignal: c.req.raw.signal,
     waitUntil: (p) => c.executionCtx.waitUntil(p),
-    onEnd: (outcome: RelayOutcome) => {
+    onEnd: async (outcome: RelayOutcome) => {
       clearInterval(renewal)
-      console.log(JSON.stringify({ request_id: requestId, event: 'synthesis_end', ok: outcome.ok, ...(outcome.ok ? { bytes: outcome.object.size } : { reason: outcome.reason }) }))
       // Both slots are freed the moment the synthesis ends, in parallel (each through waitUntil).
-      return Promise.all([
-        admission.settle(outcome.ok ? { ok: true, storedKey: key, bytes: outcome.object.size } : { ok: false, charge: walkedAway(outcome.reason) }),
-        slot.release({ failure: originFailureOf(outcome) }),
-      ]).then(() => {})
+      await Promise.all([
+        timing.time('settle', admission.settle(outcome.ok ? { ok: true, storedKey: key, bytes: outcome.object.size } : { ok: false, charge: walkedAway(outcome.reason) })),
+        timing.time('release', slot.release({ failure: originFailureOf(outcome) })),
+      ])
+      // The stages after the response started (r2, settle, release) can't be in its header: here,
+      // with the ones before, is where operators and the bench read them.
+      console.log(
+        JSON.stringify({
+          request_id: requestId,
+          event: 'synthesis_end',
+          ok: outcome.ok,
+          ...(outcome.ok ? { bytes: outcome.object.size } : { reason: outcome.reason }),
+          timing_ms: timing.toJSON(),
+        }),
+      )
     },
   })
   c.set('logFields', { action: 'tts', resource: audioId, mode: request.mode, characters, origin: open.origin.url })
