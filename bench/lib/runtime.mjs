@@ -1,0 +1,67 @@
+// The Workers under test, in one workerd process started through Miniflare's API (as the tests
+// run), each on its own loopback socket with no proxy in front: the edge as it deploys, the edge
+// behind the latency model (this commit's and an older one's), a bare passthrough Worker (the
+// floor) and the bench's helper Worker. Local R2 and Durable Object state live in a temporary
+// directory, SQLite on disk like wrangler dev. Everything the Workers log is kept for the bench.
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
+import { findDescendant, ROOT } from './processes.mjs'
+
+const require = createRequire(import.meta.url)
+const wrangler = require('wrangler')
+// The Miniflare (and workerd) that wrangler 4.86 itself runs: the toolchain pinned for Node 20.
+const { Miniflare } = createRequire(require.resolve('wrangler/package.json'))('miniflare')
+
+/**
+ * Starts `workers` ({name, scriptPath, bindings, durableObjects?, edge?}); those with `edge: true`
+ * get the edge's bindings from wrangler.toml (R2, Durable Objects, rate limits), all get its
+ * compatibility date and flags. Returns each Worker's URL, what they logged, and workerd's pid.
+ */
+export async function startRuntime({ workers, persistTo, inMemory = false }) {
+  const { workerOptions } = wrangler.unstable_getMiniflareWorkerOptions(join(ROOT, 'wrangler.toml'))
+  const lines = []
+  let partial = ''
+  const mf = new Miniflare({
+    ...(inMemory ? {} : { defaultPersistRoot: persistTo }),
+    handleRuntimeStdio(stdout, stderr) {
+      const take = (chunk) => {
+        const text = partial + chunk
+        const parts = text.split('\n')
+        partial = parts.pop()
+        for (const line of parts) if (line.trim()) lines.push(line)
+      }
+      stdout.on('data', take)
+      stderr.on('data', take)
+    },
+    workers: workers.map((w) => ({
+      ...(w.edge ? workerOptions : {}),
+      compatibilityDate: workerOptions.compatibilityDate,
+      compatibilityFlags: workerOptions.compatibilityFlags,
+      name: w.name,
+      modules: true,
+      scriptPath: w.scriptPath,
+      // Module names are paths relative to this, and may not climb out of it.
+      modulesRoot: dirname(w.scriptPath),
+      modulesRules: undefined,
+      bindings: { ...(w.edge ? workerOptions.bindings : {}), ...w.bindings },
+      durableObjects: { ...(w.edge ? workerOptions.durableObjects : {}), ...w.durableObjects },
+      unsafeDirectSockets: [{ host: '127.0.0.1', port: 0 }],
+    })),
+  })
+  try {
+    await mf.ready
+  } catch (e) {
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    throw new Error(`workerd did not start: ${e.message}\n${[...lines, partial].join('\n')}`)
+  }
+  const urls = {}
+  for (const w of workers) urls[w.name] = (await mf.unsafeGetDirectURL(w.name)).href.replace(/\/$/, '')
+  return {
+    urls,
+    /** Log lines the Workers wrote since `from` (an index into the run's lines). */
+    logs: (from = 0) => lines.slice(from),
+    logCount: () => lines.length,
+    workerdPid: () => findDescendant(process.pid, 'workerd'),
+    stop: () => mf.dispose(),
+  }
+}
