@@ -92,10 +92,11 @@ describe('Server-Timing', () => {
 })
 
 describe('admission and the GPU slot asked in parallel', () => {
-  it('asks both objects at once, with no queue place while the admission is undecided', async () => {
+  it('asks both objects at once, with no queue place while the admission is undecided, and frees the GPU before R2 has the recording', async () => {
     const edge = countingEdge()
     await drain(await edge.send(await tokenFor(uniqueUser())))
-    expect(edge.calls.filter((c) => c !== 'users.recordAudit')).toEqual(['users.admit', 'pool.acquireNow', 'users.settle', 'pool.release'])
+    // The user's object is settled only once the recording is committed; the GPU, as soon as the origin is done.
+    expect(edge.calls.filter((c) => c !== 'users.recordAudit')).toEqual(['users.admit', 'pool.acquireNow', 'pool.release', 'users.settle'])
   })
 
   it('a user refused by their object gives back the free slot it was granted, and one the isolate refuses reaches neither object', async () => {

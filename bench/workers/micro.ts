@@ -16,7 +16,9 @@ import { DurableObject } from 'cloudflare:workers'
 import { Hono } from 'hono'
 import { createRemoteJWKSet, importJWK, jwtVerify, type JWK, type JWTVerifyGetKey } from 'jose'
 import type { AppEnv } from '../../src/app-env'
+import { getAuthConfig } from '../../src/auth/auth-config'
 import { requireUser } from '../../src/auth/require-user'
+import { verifyAccessToken } from '../../src/auth/verify-token'
 import { parseOrigins } from '../../src/config/origins'
 import { parseTiers, tierFor } from '../../src/config/tiers'
 import type { Env } from '../../src/env'
@@ -275,8 +277,18 @@ async function buildCases(env: BenchEnv): Promise<Record<string, Verify>> {
   remoteJwks ??= createRemoteJWKSet(new URL(env.BENCH_JWKS_URL))
   const jwks = remoteJwks
   const options = (alg: string) => ({ algorithms: [alg], issuer: ISSUER, audience: AUDIENCE, requiredClaims: ['exp', 'sub'] })
+  const [signedPart, signaturePart] = [keys.hs256.token.slice(0, keys.hs256.token.lastIndexOf('.')), keys.hs256.token.split('.')[2]!]
+  const signedBytes = encoder.encode(signedPart)
+  const signatureBytes = fromBase64url(signaturePart)
+  const auth = await getAuthConfig(env)
   return {
+    // The HMAC alone, over bytes prepared once: the crypto floor under both verifiers.
+    'hs256-hmac-only': async () => {
+      if (!(await crypto.subtle.verify({ name: 'HMAC' }, hmacKey, signatureBytes, signedBytes))) throw new Error('signature')
+    },
     'hs256-subtle': () => bareVerify(keys.hs256.token, hmacKey, 'HS256', { name: 'HMAC' }),
+    // The app's whole token check (src/auth/verify-token.ts): issuer routing, jose, claims, the user key.
+    'hs256-app': () => verifyAccessToken(keys.hs256.token, auth),
     // As the app calls it: the secret as bytes, which jose imports as a CryptoKey on every call.
     'hs256-jose': () => jwtVerify(keys.hs256.token, secret, options('HS256')),
     'hs256-jose-cryptokey': () => jwtVerify(keys.hs256.token, hmacKey, options('HS256')),

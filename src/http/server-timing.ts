@@ -15,7 +15,8 @@ import type { AppEnv } from '../app-env'
  * send them.
  */
 export class ServerTiming {
-  readonly #entries: { name: string; ms: number; desc?: string }[] = []
+  /** In the order the stages started; `ms` is set when one ends. */
+  readonly #entries: { name: string; ms?: number; desc?: string }[] = []
   /** When the request reached the route's first middleware. */
   readonly startedAt = Date.now()
 
@@ -27,22 +28,29 @@ export class ServerTiming {
   /** Awaits `work`, recording how long it took as stage `name` (also when it throws). */
   async time<T>(name: string, work: Promise<T>, desc?: string): Promise<T> {
     const started = Date.now()
+    const entry: { name: string; ms?: number; desc?: string } = { name, desc }
+    this.#entries.push(entry)
     try {
       return await work
     } finally {
-      this.add(name, Date.now() - started, desc)
+      entry.ms = Date.now() - started
     }
   }
 
-  /** The stages as milliseconds by name, for a log line. */
+  /** The finished stages as milliseconds by name, for a log line. */
   toJSON(): Record<string, number> {
-    return Object.fromEntries(this.#entries.map((e) => [e.name, e.ms]))
+    return Object.fromEntries(this.#done().map((e) => [e.name, e.ms]))
   }
 
   /** The header value, or undefined when nothing was timed. */
   header(): string | undefined {
-    if (this.#entries.length === 0) return undefined
-    return this.#entries.map((e) => `${e.name};dur=${e.ms}${e.desc ? `;desc="${e.desc.replace(/["\\]/g, '')}"` : ''}`).join(', ')
+    const done = this.#done()
+    if (done.length === 0) return undefined
+    return done.map((e) => `${e.name};dur=${e.ms}${e.desc ? `;desc="${e.desc.replace(/["\\]/g, '')}"` : ''}`).join(', ')
+  }
+
+  #done(): { name: string; ms: number; desc?: string }[] {
+    return this.#entries.filter((e): e is { name: string; ms: number; desc?: string } => e.ms !== undefined)
   }
 }
 

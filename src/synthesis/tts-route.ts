@@ -74,6 +74,7 @@ export const ttsRoutes = new Hono<AppEnv>().post('/v1/tts', serverTiming(), requ
   const audioId = newId()
   const key = audioKey(user.key, audioId)
   const recorder = new TimedRecorder({ bucket: c.env.AUDIO, key, format: COSYVOICE_PCM, httpMetadata: { contentType: 'audio/wav' }, customMetadata }, timing)
+  let released: Promise<void> | undefined
   const stream = relaySynthesis({
     open,
     format: request.format,
@@ -83,12 +84,14 @@ export const ttsRoutes = new Hono<AppEnv>().post('/v1/tts', serverTiming(), requ
     abortOrigin: (reason) => originAbort.abort(new Error(reason)),
     clientSignal: c.req.raw.signal,
     waitUntil: (p) => c.executionCtx.waitUntil(p),
+    // The GPU is free once the origin is done, not once R2 has the recording: released meanwhile.
+    onOriginDone: () => void (released ??= timing.time('release', slot.release())),
     onEnd: async (outcome: RelayOutcome) => {
       clearInterval(renewal)
       // Both slots are freed the moment the synthesis ends, in parallel (each through waitUntil).
       await Promise.all([
         timing.time('settle', admission.settle(outcome.ok ? { ok: true, storedKey: key, bytes: outcome.object.size } : { ok: false, charge: walkedAway(outcome.reason) })),
-        timing.time('release', slot.release({ failure: originFailureOf(outcome) })),
+        (released ??= timing.time('release', slot.release({ failure: originFailureOf(outcome) }))),
       ])
       // The stages after the response started (r2, settle, release) can't be in its header: here,
       // with the ones before, is where operators and the bench read them.
