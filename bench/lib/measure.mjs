@@ -113,3 +113,6 @@ export function round(x, digits = 2) {
 }
 
 export const ratio = (value, floor) => (floor > 0 && Number.isFinite(value) ? round(value / floor, 2) : null)
+
+/** A difference with its sign: "+1.2", "-0.4". */
+export const signed = (x, digits = 2) => `${x >= 0 ? '+' : ''}${round(x, digits)}`

@@ -2,7 +2,7 @@
 // floor: same runtime, same origin, no logic) and through the edge with everything on, the three
 // taking turns request by request. Targets are against the passthrough floor of the same run.
 // The edge's own Server-Timing header and synthesis_end log line say where its time goes.
-import { load, probeInterleaved, ratio, round, summary } from '../lib/measure.mjs'
+import { load, probeInterleaved, ratio, round, signed, summary } from '../lib/measure.mjs'
 import { edgeRequest, originRequest, parseServerTiming, synthesisEnds } from '../lib/synthesis.mjs'
 
 const FIRST_BYTE_BUDGET_MS = 2
@@ -57,7 +57,7 @@ export async function firstByte(ctx) {
       value: `${ms(passthrough, 'firstByte')}; ${ms(passthrough, 'total')}; ${rps.passthrough.rps} req/s`,
       floor: `direct: ${ms(direct, 'firstByte')}`,
       ratio: ratio(passthrough.firstByte.p50, direct.firstByte.p50),
-      delta: `+${over(passthrough, direct, 'firstByte')} ms first byte, +${over(passthrough, direct, 'total')} ms whole (the runtime's own cost)`,
+      delta: `${signed(over(passthrough, direct, 'firstByte'))} ms first byte, ${signed(over(passthrough, direct, 'total'))} ms whole (the runtime's own cost)`,
       target: null,
       met: null,
     },
@@ -67,7 +67,7 @@ export async function firstByte(ctx) {
       value: ms(edge, 'firstByte'),
       floor: `passthrough: ${ms(passthrough, 'firstByte')}`,
       ratio: ratio(edge.firstByte.p50, passthrough.firstByte.p50),
-      delta: `+${over(edge, passthrough, 'firstByte')} ms p50, +${over(edge, passthrough, 'firstByte', 'p99')} ms p99`,
+      delta: `${signed(over(edge, passthrough, 'firstByte'))} ms p50, ${signed(over(edge, passthrough, 'firstByte', 'p99'))} ms p99`,
       target: `≤ floor + ${FIRST_BYTE_BUDGET_MS} ms p50`,
       met: over(edge, passthrough, 'firstByte') <= FIRST_BYTE_BUDGET_MS,
     },
@@ -77,7 +77,7 @@ export async function firstByte(ctx) {
       value: `${ms(edge, 'total')}; ${rps.edge.rps} req/s`,
       floor: `passthrough: ${ms(passthrough, 'total')}; ${rps.passthrough.rps} req/s`,
       ratio: ratio(edge.total.p50, passthrough.total.p50),
-      delta: `+${over(edge, passthrough, 'total')} ms p50, +${over(edge, passthrough, 'total', 'p99')} ms p99; req/s ${ratio(rps.edge.rps, rps.passthrough.rps)}x`,
+      delta: `${signed(over(edge, passthrough, 'total'))} ms p50, ${signed(over(edge, passthrough, 'total', 'p99'))} ms p99; req/s ${ratio(rps.edge.rps, rps.passthrough.rps)}x`,
       target: `≤ floor + ${WHOLE_BUDGET_MS} ms p50`,
       met: over(edge, passthrough, 'total') <= WHOLE_BUDGET_MS,
     },

@@ -5,7 +5,7 @@
 // the src/ of an older commit ("before": admission, then the GPU slot, in series), both taking
 // turns with the passthrough floor. The origin itself is not delayed: the Worker's round trip to
 // the GPU is in the floor and the edge alike, so it cancels out of "edge − floor".
-import { probeInterleaved, ratio, round } from '../lib/measure.mjs'
+import { probeInterleaved, ratio, round, signed } from '../lib/measure.mjs'
 import { edgeRequest, originRequest, parseServerTiming } from '../lib/synthesis.mjs'
 
 export const SCENARIOS = [
@@ -49,7 +49,7 @@ export async function latencyModel(ctx) {
       value: `before ${old.firstByte.p50} ms, after ${after.firstByte.p50} ms p50 (p99 ${old.firstByte.p99} / ${after.firstByte.p99})${edge ? `; the edge without the wrapper ${edge.firstByte.p50} ms` : ''}`,
       floor: `passthrough: ${passthrough.firstByte.p50} ms p50`,
       ratio: ratio(after.firstByte.p50, passthrough.firstByte.p50),
-      delta: `after +${over(after, 'firstByte')} ms, before +${over(old, 'firstByte')} ms (modelled: ${scenario.users} ms to the user's object, ${scenario.pool} ms to the pool); after's stages: ${Object.entries(stages)
+      delta: `after ${signed(over(after, 'firstByte'))} ms, before ${signed(over(old, 'firstByte'))} ms (modelled: ${scenario.users} ms to the user's object, ${scenario.pool} ms to the pool); after's stages: ${Object.entries(stages)
         .map(([k, v]) => `${k} ${v}`)
         .join(', ')}`,
       target: scenario.target ? `≤ floor + one round trip (${rtt} ms) p50` : null,
@@ -61,7 +61,7 @@ export async function latencyModel(ctx) {
       value: `before ${old.total.p50} ms, after ${after.total.p50} ms p50`,
       floor: `passthrough: ${passthrough.total.p50} ms p50`,
       ratio: ratio(after.total.p50, passthrough.total.p50),
-      delta: `after +${over(after, 'total')} ms, before +${over(old, 'total')} ms`,
+      delta: `after ${signed(over(after, 'total'))} ms, before ${signed(over(old, 'total'))} ms`,
       target: null,
       met: null,
     })
