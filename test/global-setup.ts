@@ -2,12 +2,13 @@ import type { TestProject } from 'vitest/node'
 import { startOrigin } from '../dev/origin.mjs'
 import { TEST_SECRETS } from './support/test-secrets'
 import { startJwksServer } from './support/jwks-server.mjs'
+import { TENANTS } from './support/auth-fixtures'
 import { makeTestSigningKeys, type TestSigningKeys } from './support/signing-keys'
 
 declare module 'vitest' {
   export interface ProvidedContext {
     originUrls: string[]
-    /** Loopback identity provider: /<tenant>/jwks.json, /sign, /rotate, /stats. */
+    /** Loopback OpenID provider (test/support/jwks-server.mjs): discovery, JWKS, /sign, /rotate, /stats per tenant. */
     jwksUrl: string
     /** Origins for the pool tests (test/origins.test.ts): each counts its own concurrency. */
     poolOrigins: { single1: string; single2: string; empty: string; refused: string }
@@ -24,7 +25,7 @@ export default async function setup(project: TestProject) {
   const primary = await startOrigin({ port: 0, secret: TEST_SECRETS.ORIGIN_SECRET, engine: 'espeak' })
   project.provide('originUrls', [primary.url])
   project.provide('signingKeys', await makeTestSigningKeys())
-  const idp = await startJwksServer()
+  const idp = await startJwksServer({ tenants: TENANTS })
   project.provide('jwksUrl', idp.url)
   // Tone engine: fast and deterministic, the pool tests are about who gets a GPU, not the speech.
   const pool = {

@@ -15,7 +15,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['auth'], // verifying tokens, cookie sessions, revocation checks, issuers
   ['tokens', 'limits', 'audit', 'pool', 'voices', 'audio'], // capabilities, each on its own
   ['accounts', 'links'], // login and shares: use limits (anonymous limit) and tokens
-  ['synthesis'], // the tts route: admission, origins, relay, recording
+  ['synthesis', 'preflight'], // the tts route: admission, origins, relay, recording · config:check's use of every validator
 ]
 
 /** Files directly in src/: `index.ts` only wires; `env.ts` and `app-env.ts` are types everyone uses. */
