@@ -6,12 +6,12 @@
 //
 //   BENCH_QUICK=1        small counts, to check the bench itself (results are not written)
 //   BENCH_SECTIONS=1,4   only these sections (results are not written)
-//   BENCH_BEFORE=<ref>   the commit whose src/ is "before" in the latency model (default below)
-import { mkdtempSync, rmSync } from 'node:fs'
+//   BENCH_BEFORE=<ref>   the commit whose src/ is "before" (latency model, flood, capacity; default below)
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import http from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { buildEdge, bundleEdgeAt, bundleWorker } from './lib/build.mjs'
+import { buildEdge, bundleAt, bundleWorker } from './lib/build.mjs'
 import { ROOT, startOriginProcess } from './lib/processes.mjs'
 import { machine as describeMachine, printRows, systemLoad, writeMarkdown, writeResults } from './lib/report.mjs'
 import { startRuntime } from './lib/runtime.mjs'
@@ -42,7 +42,7 @@ const SETTINGS = {
   'flood connections': 10,
   'capacity seconds per row (about)': quick ? 0.2 : 1,
   'origin slots (ORIGINS concurrency)': 64,
-  'before (latency model)': process.env.BENCH_BEFORE ?? DEFAULT_BEFORE,
+  before: process.env.BENCH_BEFORE ?? DEFAULT_BEFORE,
 }
 
 const startedAt = new Date().toISOString()
@@ -60,11 +60,12 @@ try {
   stops.push(() => jwks.close())
 
   console.log(`bench: temp dir ${tmp}; building`)
-  const [edgeBundle, before] = await Promise.all([buildEdge(join(tmp, 'edge-bundle')), bundleEdgeAt(SETTINGS['before (latency model)'], join(tmp, 'before'))])
+  const [edgeBundle, before] = await Promise.all([buildEdge(join(tmp, 'edge-bundle')), bundleAt(SETTINGS['before'], join(tmp, 'before'))])
   const scripts = {
     model: await bundleWorker(join(ROOT, 'bench/workers/edge-model.ts'), join(tmp, 'edge-model.js')),
     passthrough: await bundleWorker(join(ROOT, 'bench/workers/passthrough.ts'), join(tmp, 'passthrough.js')),
     micro: await bundleWorker(join(ROOT, 'bench/workers/micro.ts'), join(tmp, 'micro.js')),
+    capacity: await bundleWorker(join(ROOT, 'bench/workers/capacity.ts'), join(tmp, 'capacity.js')),
   }
 
   const origin = await startOriginProcess({ secret: secrets.ORIGIN_SECRET, logDir: tmp })
@@ -75,21 +76,28 @@ try {
   const AUTH_USERS = JSON.stringify({ [BENCH_LOGIN.username]: { role: BENCH_LOGIN.role, password: await hashPassword(login.password) } })
   const edgeVars = { ...secrets, ORIGINS, AUTH_USERS }
   console.log('bench: starting workerd (Miniflare)')
+  // Durable Object and R2 state on tmpfs when there is one: on this VM's shared disk SQLite's fsync
+  // costs 4-8 ms per write (bench/NOTES.md), which measures the disk, not the object. What a write
+  // costs on Cloudflare (confirmation by replicas) is part of the latency model's round trip.
+  const state = existsSync('/dev/shm') ? mkdtempSync('/dev/shm/cosyvoice-bench-') : join(tmp, 'state')
+  stops.push(async () => rmSync(state, { recursive: true, force: true }))
   const runtime = await startRuntime({
-    persistTo: join(tmp, 'state'),
-    inMemory: process.env.BENCH_STORAGE === 'memory',
+    persistTo: state,
     workers: [
       { name: 'edge', scriptPath: edgeBundle.entry, edge: true, bindings: edgeVars },
       { name: 'edge-model', scriptPath: scripts.model, edge: true, bindings: edgeVars },
-      { name: 'edge-before', scriptPath: before.outfile, edge: true, bindings: edgeVars },
+      { name: 'edge-before', scriptPath: before.model, edge: true, bindings: edgeVars },
       { name: 'passthrough', scriptPath: scripts.passthrough, bindings: { ORIGIN_URL: origin.url } },
       {
         name: 'micro',
         scriptPath: scripts.micro,
         edge: true,
         bindings: { ...edgeVars, BENCH_KEYS: JSON.stringify(verify.keys), BENCH_JWKS_URL: jwks.url },
-        durableObjects: { NOOP: { className: 'NoopObject', useSQLite: true } },
       },
+      ...[
+        ['capacity', scripts.capacity],
+        ['capacity-before', before.capacity],
+      ].map(([name, scriptPath]) => ({ name, scriptPath, edge: true, bindings: edgeVars, durableObjects: { NOOP: { className: 'NoopObject', useSQLite: true } } })),
     ],
   })
   stops.push(() => runtime.stop())
@@ -114,6 +122,7 @@ try {
     } catch (e) {
       failed = true
       console.error(`bench: ${title} failed:`, e)
+      console.error(`bench: the Workers' last log lines:\n${runtime.logs(Math.max(0, runtime.logCount() - 30)).join('\n')}`)
       entry = { number, title: `${number}. ${title}`, load: sectionLoad, rows: [], error: String(e?.message ?? e) }
     }
     sections.push(entry)

@@ -50,16 +50,18 @@ export async function bundleWorker(entry, outfile, { cwd = ROOT } = {}) {
 }
 
 /**
- * The model edge (bench/workers/edge-model.ts) over the src/ of commit `ref`: that commit's tree in
- * `dir`, with this checkout's node_modules and bench Workers. Returns the bundle and the commit.
+ * The bench Workers that wrap the app (edge-model.ts, capacity.ts) over the src/ of commit `ref`:
+ * that commit's tree in `dir`, with this checkout's node_modules and bench Workers. Returns the
+ * bundles and the commit.
  */
-export async function bundleEdgeAt(ref, dir) {
+export async function bundleAt(ref, dir) {
   const commit = execFileSync('git', ['rev-parse', '--verify', `${ref}^{commit}`], { cwd: ROOT, encoding: 'utf8' }).trim()
   const subject = execFileSync('git', ['log', '-1', '--format=%s', commit], { cwd: ROOT, encoding: 'utf8' }).trim()
   mkdirSync(join(dir, 'bench/workers'), { recursive: true })
   execFileSync('sh', ['-c', `git archive ${commit} src package.json tsconfig.json | tar -x -C "${dir}"`], { cwd: ROOT })
   symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'))
-  for (const file of ['edge-model.ts', 'latency-model.ts']) copyFileSync(join(ROOT, 'bench/workers', file), join(dir, 'bench/workers', file))
-  const outfile = await bundleWorker(join(dir, 'bench/workers/edge-model.ts'), join(dir, 'edge-model.js'), { cwd: dir })
-  return { outfile, commit, subject }
+  const entries = ['edge-model.ts', 'capacity.ts']
+  for (const file of [...entries, 'latency-model.ts']) copyFileSync(join(ROOT, 'bench/workers', file), join(dir, 'bench/workers', file))
+  const [model, capacity] = await Promise.all(entries.map((e) => bundleWorker(join(dir, 'bench/workers', e), join(dir, e.replace(/\.ts$/, '.js')), { cwd: dir })))
+  return { model, capacity, commit, subject }
 }

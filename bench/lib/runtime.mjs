@@ -2,7 +2,7 @@
 // run), each on its own loopback socket with no proxy in front: the edge as it deploys, the edge
 // behind the latency model (this commit's and an older one's), a bare passthrough Worker (the
 // floor) and the bench's helper Worker. Local R2 and Durable Object state live in a temporary
-// directory, SQLite on disk like wrangler dev. Everything the Workers log is kept for the bench.
+// directory (on tmpfs when the machine has one), SQLite files like wrangler dev's. Everything the Workers log is kept for the bench.
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { findDescendant, ROOT } from './processes.mjs'
@@ -17,12 +17,12 @@ const { Miniflare } = createRequire(require.resolve('wrangler/package.json'))('m
  * get the edge's bindings from wrangler.toml (R2, Durable Objects, rate limits), all get its
  * compatibility date and flags. Returns each Worker's URL, what they logged, and workerd's pid.
  */
-export async function startRuntime({ workers, persistTo, inMemory = false }) {
+export async function startRuntime({ workers, persistTo }) {
   const { workerOptions } = wrangler.unstable_getMiniflareWorkerOptions(join(ROOT, 'wrangler.toml'))
   const lines = []
   let partial = ''
   const mf = new Miniflare({
-    ...(inMemory ? {} : { defaultPersistRoot: persistTo }),
+    defaultPersistRoot: persistTo,
     handleRuntimeStdio(stdout, stderr) {
       const take = (chunk) => {
         const text = partial + chunk

@@ -1,8 +1,9 @@
-// 5. What one object sustains. The helper Worker (bench/workers/micro.ts) sets an object up, then
+// 5. What one object sustains. The capacity Worker (bench/workers/capacity.ts) sets an object up, then
 // streams a line, makes the calls (several in flight, as many Workers would), and streams another
 // line; the time between the two lines is the run. The caller runs in the same workerd (and on the
 // same 2 cores) as the object, so each figure is a floor of what the object alone would do; the
-// no-op object's row is the cost of a call itself, the part that is not the object's work.
+// no-op object's row is the cost of a call itself, the part that is not the object's work. Each row
+// runs against this commit's objects and the "before" commit's.
 import http from 'node:http'
 import { round } from '../lib/measure.mjs'
 
@@ -38,65 +39,60 @@ function timedRun(url) {
   })
 }
 
-/** Calls per second of `path` (with `n` calls), n scaled so that a run lasts about `seconds`. */
-async function callsPerSecond(micro, path, { seconds, start = 50, max = 200_000 }) {
-  const url = (n) => `${micro}${path}${path.includes('?') ? '&' : '?'}n=${n}`
+/** Calls per second of `path` (with `n` calls), n grown until a run lasts about `seconds`. */
+async function callsPerSecond(base, path, { seconds, start = 50, max = 200_000 }) {
+  const url = (n) => `${base}${path}${path.includes('?') ? '&' : '?'}n=${n}`
+  // A connection lost on a loaded machine is tried once more before the row fails.
+  const attempt = (n) => timedRun(url(n)).catch(() => timedRun(url(n)))
   let n = start
-  let run = await timedRun(url(n))
-  while (run.seconds < seconds / 4 && n < max) {
-    n = Math.min(max, Math.ceil(n * Math.max(2, (seconds / Math.max(run.seconds, 0.001)) / 2)))
-    run = await timedRun(url(n))
-  }
-  if (run.seconds < seconds / 2 && n < max) {
-    n = Math.min(max, Math.ceil((n * seconds) / Math.max(run.seconds, 0.001)))
-    run = await timedRun(url(n))
+  let run = await attempt(n)
+  for (let i = 0; i < 4 && run.seconds < seconds / 2 && n < max; i++) {
+    n = Math.min(max, Math.ceil(n * Math.min(20, seconds / Math.max(run.seconds, 0.001))))
+    run = await attempt(n)
   }
   return { n, seconds: round(run.seconds, 3), perSecond: Math.round(run.result.calls / run.seconds), result: run.result }
 }
 
 export async function capacity(ctx) {
-  const micro = ctx.urls.micro
   const seconds = ctx.settings['capacity seconds per row (about)']
+  const builds = { after: ctx.urls.capacity, before: ctx.urls['capacity-before'] }
+  /** The same row for this commit's objects and the "before" commit's, one after the other. */
+  const both = async (path, options) => ({ after: await callsPerSecond(builds.after, path, { seconds, ...options }), before: await callsPerSecond(builds.before, path, { seconds, ...options }) })
   const m = {}
-  m.noop1 = await callsPerSecond(micro, '/capacity/noop?conc=1', { seconds })
-  m.noop16 = await callsPerSecond(micro, '/capacity/noop?conc=16', { seconds })
-  m.user1 = await callsPerSecond(micro, '/capacity/user?op=admit-settle&conc=1', { seconds, start: 20 })
-  m.user16 = await callsPerSecond(micro, '/capacity/user?op=admit-settle&conc=16', { seconds, start: 20 })
-  m.userRenew = await callsPerSecond(micro, '/capacity/user?op=renew&conc=16', { seconds, start: 20 })
+  m.noop1 = await callsPerSecond(builds.after, '/capacity/noop?conc=1', { seconds })
+  m.noop16 = await callsPerSecond(builds.after, '/capacity/noop?conc=16', { seconds })
+  m.user1 = await both('/capacity/user?op=admit-settle&conc=1', { start: 20 })
+  m.user16 = await both('/capacity/user?op=admit-settle&conc=16', { start: 20 })
+  m.userRenew = await both('/capacity/user?op=renew&conc=16', { start: 20 })
   for (const origins of ORIGIN_COUNTS) {
     const conc = Math.min(origins, 16)
-    m[`pool${origins}`] = await callsPerSecond(micro, `/capacity/pool?origins=${origins}&waiting=0&conc=${conc}`, { seconds, start: 10, max: 20_000 })
-    m[`pool${origins}q`] = await callsPerSecond(micro, `/capacity/pool?origins=${origins}&waiting=${WAITING}&conc=${conc}`, { seconds, start: 5, max: 20_000 })
+    m[`pool${origins}`] = await both(`/capacity/pool?origins=${origins}&waiting=0&conc=${conc}`, { start: 10, max: 20_000 })
+    m[`pool${origins}q`] = await both(`/capacity/pool?origins=${origins}&waiting=${WAITING}&conc=${conc}`, { start: 5, max: 20_000 })
   }
-  m.poolRenew = await callsPerSecond(micro, `/capacity/pool?op=renew&origins=100&waiting=${WAITING}&conc=16`, { seconds, start: 20, max: 50_000 })
+  m.poolRenew = await both(`/capacity/pool?op=renew&origins=100&waiting=${WAITING}&conc=16`, { start: 20, max: 50_000 })
 
   const noop = `no-op object: ${m.noop16.perSecond} calls/s (16 in flight), ${m.noop1.perSecond} (one at a time)`
-  const per = (x) => `${x.perSecond} calls/s`
-  const row = (id, label, x, extra = '') => ({
+  const ownWork = (x) => Math.max(0, round(1e6 / x.perSecond - 1e6 / m.noop16.perSecond, 0))
+  const row = (id, label, x, extra = (r) => '') => ({
     id,
     label,
-    value: `${per(x)}${extra}`,
+    value: `${x.after.perSecond} calls/s${extra(x.after)} (before: ${x.before.perSecond} calls/s${extra(x.before)})`,
     floor: noop,
-    ratio: round(x.perSecond / m.noop16.perSecond, 2),
-    delta: `≈ ${round(1e6 / x.perSecond - 1e6 / m.noop16.perSecond, 1)} µs of the object's own work per call (${x.n} calls in ${x.seconds} s)`,
+    ratio: round(x.after.perSecond / m.noop16.perSecond, 2),
+    delta: `≈ ${ownWork(x.after)} µs of the object's own work per call (before: ${ownWork(x.before)} µs); ${x.after.n} and ${x.before.n} operations measured`,
     target: null,
     met: null,
   })
+  const syntheses = (r) => `, ${Math.round(r.perSecond / 2)} syntheses/s`
   const rows = [
-    row('capacity.user_admit', "UserObject: admissions (admit + settle, a synthesis' limit calls), 16 in flight", m.user16, `: ${Math.round(m.user16.perSecond / 2)} admissions/s (one at a time: ${Math.round(m.user1.perSecond / 2)}/s)`),
+    row('capacity.user_admit', "UserObject: admissions (admit + settle, a synthesis' limit calls), 16 in flight", m.user16, (r) => `, ${Math.round(r.perSecond / 2)} admissions/s`),
+    row('capacity.user_admit_serial', 'UserObject: admissions one at a time', m.user1, (r) => `, ${Math.round(r.perSecond / 2)} admissions/s`),
     row('capacity.user_renew', 'UserObject: lease renewals, 16 running syntheses', m.userRenew),
   ]
   for (const origins of ORIGIN_COUNTS) {
-    const free = m[`pool${origins}`]
-    const queued = m[`pool${origins}q`]
     rows.push(
-      row(`capacity.pool_${origins}`, `OriginPool, ${origins} origin${origins > 1 ? 's' : ''} of one slot, no queue: acquire + release`, free, `: ${Math.round(free.perSecond / 2)} syntheses/s`),
-      row(
-        `capacity.pool_${origins}_queued`,
-        `OriginPool, ${origins} origin${origins > 1 ? 's' : ''}, all busy, ${WAITING} waiting (one user each): release (seats the next) + acquire (joins the queue)`,
-        queued,
-        `: ${Math.round(queued.perSecond / 2)} syntheses/s; ${queued.result.waitingAtEnd} still waiting at the end`,
-      ),
+      row(`capacity.pool_${origins}`, `OriginPool, ${origins} origin${origins > 1 ? 's' : ''} of one slot, no queue: acquire + release`, m[`pool${origins}`], syntheses),
+      row(`capacity.pool_${origins}_queued`, `OriginPool, ${origins} origin${origins > 1 ? 's' : ''}, all busy, ${WAITING} waiting (one user each): release (seats the next) + acquire (joins the queue)`, m[`pool${origins}q`], syntheses),
     )
   }
   rows.push(row('capacity.pool_renew', `OriginPool, 100 origins busy, ${WAITING} waiting: lease renewals`, m.poolRenew))

@@ -85,6 +85,12 @@ export class CircuitBreaker {
     this.#sql.exec("UPDATE breakers SET state = 'half_open', probe_at = NULL WHERE origin = ? AND state = 'open'", origin)
   }
 
+  /** The origins whose breaker is not closed, by state: one query, for the pool's every call. */
+  notClosed(): Map<string, BreakerState> {
+    const rows = this.#sql.exec<{ origin: string; state: BreakerState }>("SELECT origin, state FROM breakers WHERE state != 'closed'").toArray()
+    return new Map(rows.map((r) => [r.origin, r.state]))
+  }
+
   nextProbe(): number | null {
     return this.#sql.exec<{ next: number | null }>("SELECT MIN(probe_at) AS next FROM breakers WHERE state = 'open'").one().next
   }

@@ -185,7 +185,7 @@ export class OriginPool extends DurableObject<Env> {
       }
       this.#queue.push(waiter)
       this.#pump(now)
-      if (!this.#queue.all().includes(waiter)) return
+      if (!this.#queue.has(ticket)) return
       if (!wait) {
         this.#queue.remove(ticket)
         return waiter.settle({ ok: false, code: 'would_wait', retryAfter: 0 })
@@ -219,14 +219,22 @@ export class OriginPool extends DurableObject<Env> {
     return { ok: false, code: 'origins_busy', retryAfter: clampRetryAfter(((this.#queue.size + 1) / capacity) * (duration / 1000)) }
   }
 
-  /** Seats waiters on free slots, fairest first, until no waiter fits any free slot. */
+  /**
+   * Seats waiters on free slots, fairest first, until no waiter fits any free slot. It runs on every
+   * acquire and release, so its cost is the pool's capacity (docs/SCALE.md): with every slot busy it
+   * stops before looking at the queue, and it looks at each waiter's origins only when some origin
+   * is out of service.
+   */
   #pump(now: number): void {
     const policy = this.#policy
     if (!policy) return
     const inUse = this.#slots.inUse()
-    const states = new Map(policy.origins.map((o) => [o.url, this.#breaker.get(o.url).state]))
-    const free = (exclude: ReadonlySet<string>) => policy.origins.filter((o) => !exclude.has(o.url) && hasRoom(o, states.get(o.url)!, inUse.get(o.url)))
-    for (;;) {
+    const notClosed = this.#breaker.notClosed()
+    const states = new Map(policy.origins.map((o) => [o.url, notClosed.get(o.url) ?? 'closed']))
+    while (this.#queue.size > 0) {
+      const withRoom = policy.origins.filter((o) => hasRoom(o, states.get(o.url)!, inUse.get(o.url)))
+      if (withRoom.length === 0) break
+      const free = (exclude: ReadonlySet<string>) => (exclude.size === 0 ? withRoom : withRoom.filter((o) => !exclude.has(o.url)))
       const waiter = this.#queue.next((w) => free(w.exclude).length > 0)
       if (!waiter) break
       const origin = this.#pickWeighted(free(waiter.exclude))
@@ -237,7 +245,9 @@ export class OriginPool extends DurableObject<Env> {
       waiter.settle({ ok: true, origin: origin.url, trial })
     }
     // Waiters whose every origin has since been taken out would otherwise wait for nothing.
+    if (this.#queue.size === 0 || !policy.origins.some((o) => states.get(o.url) === 'open')) return
     for (const waiter of this.#queue.all()) {
+      if (policy.origins.some((o) => !waiter.exclude.has(o.url) && states.get(o.url) !== 'open')) continue
       const refusal = this.#unservable(waiter.exclude)
       if (refusal && this.#queue.remove(waiter.ticket)) waiter.settle(refusal)
     }
