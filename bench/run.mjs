@@ -6,6 +6,7 @@
 //
 //   BENCH_QUICK=1        small counts, to check the bench itself (results are not written)
 //   BENCH_SECTIONS=1,4   only these sections (results are not written)
+//   BENCH_SCENARIOS=far  only these latency-model scenarios (section 2; ids in sections/latency-model.mjs)
 //   BENCH_BEFORE=<ref>   the commit whose src/ is "before" (latency model, flood, capacity; default below)
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import http from 'node:http'
@@ -52,6 +53,14 @@ const machine = describeMachine()
 const stops = []
 let failed = false
 console.log(`bench: ${machine.uptimeAtStart}`)
+// Interrupted (Ctrl-C, kill): stop what was started (workerd, the origin) before leaving.
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.once(signal, async () => {
+    console.error(`bench: ${signal}, stopping`)
+    for (const stop of stops.reverse()) await stop().catch(() => {})
+    process.exit(130)
+  })
+}
 
 try {
   const secrets = { JWT_SECRET: randomSecret(), ORIGIN_SECRET: randomSecret(), LINK_SECRET: randomSecret() }

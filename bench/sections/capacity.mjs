@@ -39,25 +39,31 @@ function timedRun(url) {
   })
 }
 
-/** Calls per second of `path` (with `n` calls), n grown until a run lasts about `seconds`. */
-async function callsPerSecond(base, path, { seconds, start = 50, max = 200_000 }) {
-  const url = (n) => `${base}${path}${path.includes('?') ? '&' : '?'}n=${n}`
-  // A connection lost on a loaded machine is tried once more before the row fails.
-  const attempt = (n) => timedRun(url(n)).catch(() => timedRun(url(n)))
-  let n = start
-  let run = await attempt(n)
-  for (let i = 0; i < 4 && run.seconds < seconds / 2 && n < max; i++) {
-    n = Math.min(max, Math.ceil(n * Math.min(20, seconds / Math.max(run.seconds, 0.001))))
-    run = await attempt(n)
-  }
+/** Calls per second of `path` with `n` operations; a connection lost on a loaded machine is tried once more. */
+async function runOnce(base, path, n) {
+  const url = `${base}${path}${path.includes('?') ? '&' : '?'}n=${n}`
+  const run = await timedRun(url).catch(() => timedRun(url))
   return { n, seconds: round(run.seconds, 3), perSecond: Math.round(run.result.calls / run.seconds), result: run.result }
+}
+
+/** A small run, then one sized to last about `seconds` (each run sets its object up afresh). */
+async function callsPerSecond(base, path, { seconds, start = 50, max = 200_000 }) {
+  const first = await runOnce(base, path, start)
+  if (first.seconds >= seconds / 2 || start >= max) return first
+  return runOnce(base, path, Math.min(max, Math.ceil(start * Math.min(50, seconds / Math.max(first.seconds, 0.001)))))
 }
 
 export async function capacity(ctx) {
   const seconds = ctx.settings['capacity seconds per row (about)']
   const builds = { after: ctx.urls.capacity, before: ctx.urls['capacity-before'] }
-  /** The same row for this commit's objects and the "before" commit's, one after the other. */
-  const both = async (path, options) => ({ after: await callsPerSecond(builds.after, path, { seconds, ...options }), before: await callsPerSecond(builds.before, path, { seconds, ...options }) })
+  /**
+   * The same row for this commit's objects and the "before" commit's, with as many operations (at
+   * most `beforeMax` for the before one: its queue rows take seconds per call).
+   */
+  const both = async (path, { beforeMax = Infinity, ...options }) => {
+    const after = await callsPerSecond(builds.after, path, { seconds, ...options })
+    return { after, before: await runOnce(builds.before, path, Math.min(after.n, beforeMax)) }
+  }
   const m = {}
   m.noop1 = await callsPerSecond(builds.after, '/capacity/noop?conc=1', { seconds })
   m.noop16 = await callsPerSecond(builds.after, '/capacity/noop?conc=16', { seconds })
@@ -66,10 +72,10 @@ export async function capacity(ctx) {
   m.userRenew = await both('/capacity/user?op=renew&conc=16', { start: 20 })
   for (const origins of ORIGIN_COUNTS) {
     const conc = Math.min(origins, 16)
-    m[`pool${origins}`] = await both(`/capacity/pool?origins=${origins}&waiting=0&conc=${conc}`, { start: 10, max: 20_000 })
-    m[`pool${origins}q`] = await both(`/capacity/pool?origins=${origins}&waiting=${WAITING}&conc=${conc}`, { start: 5, max: 20_000 })
+    m[`pool${origins}`] = await both(`/capacity/pool?origins=${origins}&waiting=0&conc=${conc}`, { start: 20, max: 20_000 })
+    m[`pool${origins}q`] = await both(`/capacity/pool?origins=${origins}&waiting=${WAITING}&conc=${conc}`, { start: 20, max: 20_000, beforeMax: 40 })
   }
-  m.poolRenew = await both(`/capacity/pool?op=renew&origins=100&waiting=${WAITING}&conc=16`, { start: 20, max: 50_000 })
+  m.poolRenew = await both(`/capacity/pool?op=renew&origins=100&waiting=${WAITING}&conc=16`, { start: 50, max: 50_000 })
 
   const noop = `no-op object: ${m.noop16.perSecond} calls/s (16 in flight), ${m.noop1.perSecond} (one at a time)`
   const ownWork = (x) => Math.max(0, round(1e6 / x.perSecond - 1e6 / m.noop16.perSecond, 0))

@@ -28,7 +28,8 @@ export async function latencyModel(ctx) {
   const n = settings['sequential samples per latency row (modelled)']
   const rows = []
   const raw = {}
-  for (const scenario of SCENARIOS) {
+  const only = process.env.BENCH_SCENARIOS?.split(',')
+  for (const scenario of SCENARIOS.filter((s) => !only || only.includes(s.id))) {
     const model = { users: scenario.users, pool: scenario.pool }
     await Promise.all([setModel(urls['edge-model'], model), setModel(urls['edge-before'], model)])
     const targets = {
