@@ -5,7 +5,7 @@
 // no-op object's row is the cost of a call itself, the part that is not the object's work. Each row
 // runs against this commit's objects and the "before" commit's.
 import http from 'node:http'
-import { round } from '../lib/measure.mjs'
+import { round, signed } from '../lib/measure.mjs'
 
 /** The object's queue in the pool rows: requests waiting for a GPU, one user each. */
 const WAITING = 1000
@@ -65,6 +65,10 @@ export async function capacity(ctx) {
     return { after, before: await runOnce(builds.before, path, Math.min(after.n, beforeMax)) }
   }
   const m = {}
+  // Before the first byte: admission and GPU slot in series and in parallel, taking turns.
+  const pairs = { serial: [], parallel: [] }
+  for (let i = 0; i < (ctx.quick ? 2 : 5); i++) for (const mode of ['serial', 'parallel']) pairs[mode].push((await runOnce(builds.after, `/capacity/pair?mode=${mode}`, ctx.quick ? 50 : 200)).perSecond)
+  m.pairs = { serial: Math.max(...pairs.serial), parallel: Math.max(...pairs.parallel), runs: pairs }
   m.noop1 = await callsPerSecond(builds.after, '/capacity/noop?conc=1', { seconds })
   m.noop16 = await callsPerSecond(builds.after, '/capacity/noop?conc=16', { seconds })
   m.user1 = await both('/capacity/user?op=admit-settle&conc=1', { start: 20 })
@@ -90,7 +94,18 @@ export async function capacity(ctx) {
     met: null,
   })
   const syntheses = (r) => `, ${Math.round(r.perSecond / 2)} syntheses/s`
+  const pairMs = (mode) => round(1000 / m.pairs[mode], 3)
   const rows = [
+    {
+      id: 'capacity.pair',
+      label: 'Before the first byte, locally: admission + GPU slot (then settle + release), in series vs in parallel, one synthesis at a time',
+      value: `parallel: ${pairMs('parallel')} ms per synthesis`,
+      floor: `in series: ${pairMs('serial')} ms`,
+      ratio: round(pairMs('parallel') / pairMs('serial'), 2),
+      delta: `${signed(pairMs('parallel') - pairMs('serial'), 3)} ms (best of ${m.pairs.runs.serial.length} runs each, taking turns); the objects share the Worker's workerd and cores here, on Cloudflare they do not`,
+      target: null,
+      met: null,
+    },
     row('capacity.user_admit', "UserObject: admissions (admit + settle, a synthesis' limit calls), 16 in flight", m.user16, (r) => `, ${Math.round(r.perSecond / 2)} admissions/s`),
     row('capacity.user_admit_serial', 'UserObject: admissions one at a time', m.user1, (r) => `, ${Math.round(r.perSecond / 2)} admissions/s`),
     row('capacity.user_renew', 'UserObject: lease renewals, 16 running syntheses', m.userRenew),

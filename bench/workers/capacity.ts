@@ -44,6 +44,8 @@ export default {
         })
       case '/capacity/user':
         return timed(() => userCapacity(env, url.searchParams.get('op') ?? 'admit-settle', q('n', 0), q('conc', 1)))
+      case '/capacity/pair':
+        return timed(() => pairLatency(env, url.searchParams.get('mode') === 'parallel', q('n', 0)))
       case '/capacity/pool':
         return timed(() => poolCapacity(env, { origins: q('origins', 1), waiting: q('waiting', 0), n: q('n', 0), conc: q('conc', 1), op: url.searchParams.get('op') ?? 'cycle' }))
       default:
@@ -199,3 +201,43 @@ async function poolCapacity(env: Env, o: { origins: number; waiting: number; n: 
   }
 }
 
+
+/**
+ * What a synthesis asks before its first byte, `n` times one after the other: the user's admission
+ * and a GPU slot, in series or in parallel (then settled and released), on objects in this workerd.
+ */
+async function pairLatency(env: Env, parallel: boolean, n: number) {
+  const tier = unlimited(env)
+  const run = crypto.randomUUID().slice(0, 8)
+  const user = env.USERS.get(env.USERS.idFromName(`pair-${run}`))
+  const pool: DurableObjectStub<OriginPool> = env.ORIGIN_POOL.get(env.ORIGIN_POOL.idFromName(`pair-${run}`))
+  const policy: PoolPolicy = {
+    origins: [{ url: 'http://gpu.bench.invalid:50000', name: 'gpu', concurrency: 1000, weight: 1 }],
+    queuePerUser: 10,
+    queueMax: 100,
+    queueTimeoutMs: 1000,
+    breakerFailures: 3,
+    breakerCooldownMs: 30_000,
+  }
+  const admitted = () => admit(user, tier)
+  // With a slot free, acquire does what acquireNow does (and every commit has it).
+  const slot = async (ticket: string) => {
+    const r = await pool.acquire(policy, ticket, 'pair')
+    if (!r.ok) throw new Error(`slot refused: ${JSON.stringify(r)}`)
+  }
+  const once = async () => {
+    const ticket = crypto.randomUUID()
+    let reservation: string
+    if (parallel) [reservation] = await Promise.all([admitted(), slot(ticket)])
+    else {
+      reservation = await admitted()
+      await slot(ticket)
+    }
+    await Promise.all([user.settle(reservation, { ok: false }, tier), pool.release(ticket, {})])
+  }
+  await once()
+  return async () => {
+    for (let i = 0; i < n; i++) await once()
+    return { calls: n }
+  }
+}
