@@ -14,6 +14,7 @@ import { createRemoteJWKSet, importJWK, jwtVerify, type JWK, type JWTVerifyGetKe
 import type { AppEnv } from '../../src/app-env'
 import { getAuthConfig } from '../../src/auth/auth-config'
 import { requireUser } from '../../src/auth/require-user'
+import { verifyRepeatedToken } from '../../src/auth/verified-tokens'
 import { verifyAccessToken } from '../../src/auth/verify-token'
 import { parseOrigins } from '../../src/config/origins'
 import type { Env } from '../../src/env'
@@ -120,6 +121,8 @@ async function buildCases(env: BenchEnv): Promise<Record<string, Verify>> {
     'hs256-subtle': () => bareVerify(keys.hs256.token, hmacKey, 'HS256', { name: 'HMAC' }),
     // The app's whole token check (src/auth/verify-token.ts): issuer routing, jose, claims, the user key.
     'hs256-app': () => verifyAccessToken(keys.hs256.token, auth),
+    // As require-user calls it for a token it has verified before (src/auth/verified-tokens.ts).
+    'hs256-app-repeat': () => verifyRepeatedToken(keys.hs256.token, auth),
     // As the app calls it: the secret as bytes, which jose imports as a CryptoKey on every call.
     'hs256-jose': () => jwtVerify(keys.hs256.token, secret, options('HS256')),
     'hs256-jose-cryptokey': () => jwtVerify(keys.hs256.token, hmacKey, options('HS256')),

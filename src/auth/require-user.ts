@@ -7,7 +7,8 @@ import { accessToken, sameOriginRequest } from './cloudflare-access'
 import { accessCookie, CSRF_HEADER, csrfValid, isSafeMethod } from './cookie-session'
 import type { AdminReach, Scope } from './principal'
 import { revocations } from './revocation-check'
-import { InvalidTokenError, verifyAccessToken } from './verify-token'
+import { verifyRepeatedToken } from './verified-tokens'
+import { InvalidTokenError } from './verify-token'
 
 export interface RequireUserOptions {
   scope?: Scope
@@ -55,7 +56,7 @@ export const requireUser = (options: RequireUserOptions = {}): MiddlewareHandler
     }
     let user
     try {
-      user = await verifyAccessToken(token, auth, Date.now(), { cloudflareAccessOnly: access !== undefined })
+      user = await verifyRepeatedToken(token, auth, Date.now(), { cloudflareAccessOnly: access !== undefined })
     } catch (e) {
       if (e instanceof InvalidTokenError) throw invalidToken(e.reason, { internal: e.detail ? `${e.code}: ${e.detail}` : e.code, cause: e.cause })
       throw e
