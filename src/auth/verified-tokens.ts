@@ -2,7 +2,7 @@ import type { AuthConfig } from './auth-config'
 import type { Principal } from './principal'
 import { verifyAccessToken, type VerifyOptions } from './verify-token'
 
-/** How long this isolate trusts a verification it made: well under jose's own JWKS cache (600 s). */
+/** How long this isolate trusts a verification it made. */
 const TTL_MS = 60_000
 /** Longer tokens are verified every time (typical ones are well under 1 KiB). */
 const MAX_TOKEN_CHARS = 4096
@@ -15,12 +15,13 @@ const MAX_CHARS = 4 * 1024 * 1024
  * lookup instead of a second jose verification, which costs more than the HMAC it checks
  * (docs/BENCHMARKS.md, verification).
  *
- * The same string that verified once verifies again until its `exp` (jose would give it 30 s more
- * of clock skew; here it goes back to jose instead), so caching changes no answer, except this one:
- * a key an identity provider removes from its JWKS keeps working here for at most TTL_MS, less than
- * jose's JWKS cache already keeps it. Revocation is not cached here: it is checked on every request
- * (revocation-check.ts, or at admission), verified before or not. A new secret, key or issuer is a
- * new deployment, so new isolates with nothing remembered.
+ * Only the edge's own tokens are kept: their keys (JWT_SECRET, SIGNING_JWK and its predecessor)
+ * change only with a new deployment, which starts new isolates with nothing remembered, so the same
+ * string that verified once verifies again until its `exp` (jose would give it 30 s more of clock
+ * skew; here it goes back to jose instead): keeping it changes no answer. An identity provider can
+ * drop a key from its JWKS at any moment, and its tokens must fail as soon as the JWKS is refetched
+ * (test/auth-issuers.test.ts), so theirs are verified every time. Revocation is not kept here: it is
+ * checked on every request (revocation-check.ts, or at admission), verified before or not.
  */
 export class VerifiedTokens {
   readonly #entries = new Map<string, { principal: Principal; until: number }>()
@@ -52,9 +53,8 @@ export class VerifiedTokens {
 const verifiedUnder = new WeakMap<AuthConfig, VerifiedTokens>()
 
 /**
- * verifyAccessToken, answered from this isolate's memory for a token it verified less than a minute
- * ago (and that has not expired since). Cloudflare Access tokens, which must come from Access's
- * own header, are always verified afresh.
+ * verifyAccessToken, answered from this isolate's memory for an edge token it verified less than a
+ * minute ago (and that has not expired since). Other issuers' tokens are always verified afresh.
  */
 export async function verifyRepeatedToken(token: string, auth: AuthConfig, now = Date.now(), options: VerifyOptions = {}): Promise<Principal> {
   if (options.cloudflareAccessOnly) return verifyAccessToken(token, auth, now, options)
@@ -63,6 +63,6 @@ export async function verifyRepeatedToken(token: string, auth: AuthConfig, now =
   const known = verified.get(token, now)
   if (known) return known
   const principal = await verifyAccessToken(token, auth, now, options)
-  verified.remember(token, principal, now)
+  if (principal.issuer === auth.edge.issuer) verified.remember(token, principal, now)
   return principal
 }
