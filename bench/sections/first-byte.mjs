@@ -16,6 +16,7 @@ export async function firstByte(ctx) {
     {
       direct: { url: `${origin.url}/inference_sft`, request: () => originRequest(secrets.ORIGIN_SECRET) },
       passthrough: { url: `${urls.passthrough}/inference_sft`, request: () => originRequest(secrets.ORIGIN_SECRET) },
+      authOnly: { url: `${urls.micro}/proxy-tts`, request: edgeRequest(tokens.admin) },
       edge: { url: `${urls.edge}/v1/tts`, request: edgeRequest(tokens.admin) },
     },
     { n },
@@ -23,7 +24,7 @@ export async function firstByte(ctx) {
   for (const [name, p] of Object.entries(probed)) {
     if (p.statuses[200] !== n) throw new Error(`${name}: unexpected statuses ${JSON.stringify(p.statuses)}`)
   }
-  const { direct, passthrough, edge } = probed
+  const { direct, passthrough, authOnly, edge } = probed
 
   // Requests per second under load (autocannon, several connections), each path alone.
   const seconds = settings['load seconds per throughput row']
@@ -62,6 +63,16 @@ export async function firstByte(ctx) {
       met: null,
     },
     {
+      id: 'local.auth_only',
+      label: "A Worker with the edge's token check and origin call only (no limits, no pool, no recording): first byte; whole",
+      value: `${ms(authOnly, 'firstByte')}; ${ms(authOnly, 'total')}`,
+      floor: `passthrough: ${ms(passthrough, 'firstByte')}`,
+      ratio: ratio(authOnly.firstByte.p50, passthrough.firstByte.p50),
+      delta: `${signed(over(authOnly, passthrough, 'firstByte'))} ms first byte, ${signed(over(authOnly, passthrough, 'total'))} ms whole: the origin call as the edge makes it (form, proof, first chunk read in JS) and the token check`,
+      target: null,
+      met: null,
+    },
+    {
       id: 'local.first_byte',
       label: 'Edge, everything on: time to first byte',
       value: ms(edge, 'firstByte'),
@@ -94,7 +105,7 @@ export async function firstByte(ctx) {
       met: null,
     },
   ]
-  return { rows, raw: { direct: strip(direct), passthrough: strip(passthrough), edge: strip(edge), rps, stages } }
+  return { rows, raw: { direct: strip(direct), passthrough: strip(passthrough), authOnly: strip(authOnly), edge: strip(edge), rps, stages } }
 }
 
 /** Mean of each stage over the samples: header stages from the response, end stages from the log. */
