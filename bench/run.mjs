@@ -16,6 +16,7 @@ import { buildEdge, bundleAt, bundleWorker } from './lib/build.mjs'
 import { ROOT, startOriginProcess } from './lib/processes.mjs'
 import { machine as describeMachine, printRows, systemLoad, writeMarkdown, writeResults } from './lib/report.mjs'
 import { startRuntime } from './lib/runtime.mjs'
+import { writeScale } from './lib/scale.mjs'
 import { accessToken, randomSecret, verificationKeys } from './lib/tokens.mjs'
 import { SPEAKER } from './lib/synthesis.mjs'
 import { firstByte } from './sections/first-byte.mjs'
@@ -156,7 +157,8 @@ try {
   } else {
     writeResults(join(ROOT, 'bench/results.json'), output)
     writeMarkdown(join(ROOT, 'docs/BENCHMARKS.md'), output)
-    console.log(`\nbench: wrote bench/results.json and docs/BENCHMARKS.md in ${Math.round(seconds)} s (load at the end ${output.loadAtEnd.text})`)
+    writeScale(join(ROOT, 'docs/SCALE.md'), output)
+    console.log(`\nbench: wrote bench/results.json, docs/BENCHMARKS.md and docs/SCALE.md in ${Math.round(seconds)} s (load at the end ${output.loadAtEnd.text})`)
   }
 } catch (e) {
   failed = true
