@@ -1,5 +1,6 @@
 import { cloudflareTest } from '@cloudflare/vitest-pool-workers'
 import { defineConfig } from 'vitest/config'
+import { PRESET_SPEAKERS } from './dev/origin.mjs'
 import { TEST_SECRETS } from './test/support/test-secrets'
 import { authBindings, trustedIssuers } from './test/support/auth-fixtures'
 import type { TestSigningKeys } from './test/support/signing-keys'
@@ -18,9 +19,14 @@ export default defineConfig({
             ...authBindings(inject<TestSigningKeys>('signingKeys')),
             TRUSTED_ISSUERS: trustedIssuers(jwksUrl),
             ORIGINS: JSON.stringify([
-              { url: origins[0], concurrency: 4 },
+              { url: origins[0], concurrency: 4, speakers: PRESET_SPEAKERS },
             ]),
             TEST_ORIGIN_URLS: JSON.stringify(origins),
+            // One front end on another origin may call the API with credentials (test/cors.test.ts).
+            CORS_ORIGINS: 'https://app.example.com',
+            // Cases per fuzz property (test/fuzz.test.ts); `npm run fuzz` sets many more.
+            FUZZ_RUNS: process.env.FUZZ_RUNS ?? '',
+            FUZZ_SEED: process.env.FUZZ_SEED ?? '',
             // Failure tests run one after another against the one primary origin: its breaker must
             // not take it out for every other test (test/origins.test.ts tests the breaker).
             ORIGIN_BREAKER_FAILURES: '1000',

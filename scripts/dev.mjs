@@ -3,7 +3,7 @@
 // Durable Objects), with `.dev.vars` generated on first run.
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
-import { startOrigin } from '../dev/origin.mjs'
+import { PRESET_SPEAKERS, startOrigin } from '../dev/origin.mjs'
 import { DEV_VARS_PATH, ensureDevVars, readDevVars } from './dev-vars.mjs'
 
 const ORIGIN_PORT = Number(process.env.DEV_ORIGIN_PORT ?? 50000)
@@ -13,8 +13,10 @@ const { created, added } = ensureDevVars()
 if (added.length) console.log(`${created ? 'created' : 'updated'} ${DEV_VARS_PATH} with fresh ${added.join(', ')}`)
 const vars = readDevVars()
 
-const origin = await startOrigin({ port: ORIGIN_PORT, secret: vars.ORIGIN_SECRET, log: true })
-console.log(`dev origin (CosyVoice FastAPI protocol, espeak-ng voices) on ${origin.url}, edge proof required`)
+// CosyVoice3 failing the way the stock server fails, with the preset speakers wrangler.toml declares
+// and the [[dev:…]] fault directives switched on (README).
+const origin = await startOrigin({ port: ORIGIN_PORT, secret: vars.ORIGIN_SECRET, speakers: PRESET_SPEAKERS, directives: true, log: true })
+console.log(`dev origin (CosyVoice3 FastAPI protocol, espeak-ng voices, speakers ${PRESET_SPEAKERS.join(' ')}) on ${origin.url}, edge proof required`)
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const wrangler = spawn('npx', ['wrangler', 'dev', '--ip', '127.0.0.1', '--port', String(WORKER_PORT), ...process.argv.slice(2)], {

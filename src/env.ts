@@ -1,4 +1,6 @@
+import type { ModerationQueue } from './moderation/moderation-queue'
 import type { OriginPool } from './pool/origin-pool'
+import type { LoginAddressObject } from './accounts/login-address-object'
 import type { UserObject } from './users/user-object'
 
 /** Bindings and settings from wrangler.toml, `.dev.vars` and `wrangler secret put`. */
@@ -7,12 +9,18 @@ export interface Env {
   USERS: DurableObjectNamespace<UserObject>
   /** Admission to the origins, one object per ORIGINS configuration (src/pool/origin-pool.ts). */
   ORIGIN_POOL: DurableObjectNamespace<OriginPool>
+  /** Failed logins per client address, across usernames (src/accounts/login-address-object.ts). */
+  LOGIN_ADDRESSES: DurableObjectNamespace<LoginAddressObject>
+  /** Reports from share pages awaiting an admin, one object (src/moderation/moderation-queue.ts). */
+  MODERATION: DurableObjectNamespace<ModerationQueue>
   /** HS256 key for edge-issued tokens (at least 32 bytes). Secret. */
   JWT_SECRET?: string
   JWT_ISSUER?: string
   JWT_AUDIENCE?: string
   /** JSON list of GPU machines, see config/origins.ts. */
   ORIGINS?: string
+  /** Web origins allowed to call the API from a browser, with credentials (src/config/cors-origins.ts). None by default. */
+  CORS_ORIGINS?: string
   /** Shared with the origins so they can refuse anything that did not come through the edge. Secret. */
   ORIGIN_SECRET?: string
   // Origin pool and timeouts (src/config/pool-settings.ts documents each).

@@ -6,6 +6,7 @@ import { audioRoutes } from './audio/audio-routes'
 import { usageRoutes } from './limits/usage-route'
 import { auditRoutes } from './audit/audit-routes'
 import { ttsRoutes } from './synthesis/tts-route'
+import { speakersRoutes } from './synthesis/speakers-route'
 import { poolRoutes } from './pool/pool-routes'
 import { authRoutes } from './accounts/login-routes'
 import { adminTokenRoutes } from './tokens/admin-token-routes'
@@ -14,17 +15,29 @@ import { linkRoutes } from './links/link-routes'
 import { shareRoutes } from './links/share-routes'
 import { voiceRoutes } from './voices/voice-routes'
 import { sharedVoiceRoutes } from './voices/shared-voice-routes'
+import { takedownRoutes } from './moderation/takedown-routes'
+import { reportRoutes } from './moderation/report-routes'
+import { reportQueueRoutes } from './moderation/report-queue-routes'
+import { apiKeyRoutes } from './apikeys/api-key-routes'
+import { adminApiKeyRoutes } from './apikeys/admin-api-key-routes'
+import { consoleRoutes } from './console/console-routes'
+import { cors } from './http/cors'
+import { openApiRoutes } from './openapi/openapi-routes'
 
 export { UserObject } from './users/user-object'
 export { OriginPool } from './pool/origin-pool'
+export { LoginAddressObject } from './accounts/login-address-object'
+export { ModerationQueue } from './moderation/moderation-queue'
 
 const app = new Hono<AppEnv>()
   .use(requestContext())
+  .use(cors())
   .get('/health', (c) => c.json({ ok: true }))
   .route('/', authRoutes)
   .route('/', adminTokenRoutes)
   .route('/', jwksRoutes)
   .route('/', ttsRoutes)
+  .route('/', speakersRoutes)
   .route('/', audioRoutes)
   .route('/', usageRoutes)
   .route('/', auditRoutes)
@@ -33,8 +46,18 @@ const app = new Hono<AppEnv>()
   .route('/', shareRoutes)
   .route('/', voiceRoutes)
   .route('/', sharedVoiceRoutes)
+  .route('/', takedownRoutes)
+  .route('/', reportRoutes)
+  .route('/', reportQueueRoutes)
+  .route('/', apiKeyRoutes)
+  .route('/', adminApiKeyRoutes)
+  .route('/', consoleRoutes)
+  .route('/', openApiRoutes)
 
 app.onError(onError)
 app.notFound(onNotFound)
+
+/** The app's routes as types, for `hono/client` (the `cosyvoice-edge/client` subpath). */
+export type AppType = typeof app
 
 export default app

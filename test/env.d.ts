@@ -4,6 +4,8 @@ declare global {
   namespace Cloudflare {
     interface Env extends WorkerEnv {
       TEST_ORIGIN_URLS: string
+      FUZZ_RUNS: string
+      FUZZ_SEED: string
     }
     interface GlobalProps {
       mainModule: typeof import('../src/index')

@@ -1,7 +1,8 @@
 import type { TestProject } from 'vitest/node'
-import { startOrigin } from '../dev/origin.mjs'
+import { PRESET_SPEAKERS, startOrigin } from '../dev/origin.mjs'
 import { TEST_SECRETS } from './support/test-secrets'
 import { startJwksServer } from './support/jwks-server.mjs'
+import { startSocketEdge } from './support/socket-edge.mjs'
 import { TENANTS } from './support/auth-fixtures'
 import { makeTestSigningKeys, type TestSigningKeys } from './support/signing-keys'
 
@@ -10,31 +11,50 @@ declare module 'vitest' {
     originUrls: string[]
     /** Loopback OpenID provider (test/support/jwks-server.mjs): discovery, JWKS, /sign, /rotate, /stats per tenant. */
     jwksUrl: string
-    /** Origins for the pool tests (test/origins.test.ts): each counts its own concurrency. */
-    poolOrigins: { single1: string; single2: string; empty: string; refused: string }
+    /**
+     * Origins for the pool tests (test/origins.test.ts), all CosyVoice3 with the preset speakers
+     * unless named otherwise; each counts its own concurrency. `broken` fails every synthesis until
+     * told otherwise (POST /__dev/fault); `v2` is a CosyVoice2 model.
+     */
+    poolOrigins: { single1: string; single2: string; broken: string; v2: string; refused: string }
     /** The edge's signing keys of this run (private JWKs). */
     signingKeys: TestSigningKeys
+    /** A tone-engine origin of its own for the fuzz suite (test/fuzz.test.ts): fast, and nobody's counts. */
+    fuzzOrigin: string
+    /** The Worker under workerd on a real loopback socket (test/cut-stream.test.ts). */
+    socketEdgeUrl: string
   }
 }
 
 /**
  * Real CosyVoice-protocol servers on loopback (the dev origin), started once for the whole run.
- * The primary one checks the edge proof with the test ORIGIN_SECRET.
+ * They fail the way the stock server fails; the tests' fault directives ([[dev:…]]) are switched on
+ * explicitly, and their speakers are the presets the test ORIGINS declare. Each checks the edge
+ * proof with the test ORIGIN_SECRET.
  */
+const devOrigin = { port: 0, secret: TEST_SECRETS.ORIGIN_SECRET, speakers: PRESET_SPEAKERS, directives: true }
+
 export default async function setup(project: TestProject) {
-  const primary = await startOrigin({ port: 0, secret: TEST_SECRETS.ORIGIN_SECRET, engine: 'espeak' })
+  const primary = await startOrigin({ ...devOrigin, engine: 'espeak' })
   project.provide('originUrls', [primary.url])
   project.provide('signingKeys', await makeTestSigningKeys())
   const idp = await startJwksServer({ tenants: TENANTS })
   project.provide('jwksUrl', idp.url)
   // Tone engine: fast and deterministic, the pool tests are about who gets a GPU, not the speech.
   const pool = {
-    single1: await startOrigin({ port: 0, secret: TEST_SECRETS.ORIGIN_SECRET, engine: 'tone', maxConcurrent: 1 }),
-    single2: await startOrigin({ port: 0, secret: TEST_SECRETS.ORIGIN_SECRET, engine: 'tone', maxConcurrent: 1 }),
-    empty: await startOrigin({ port: 0, secret: TEST_SECRETS.ORIGIN_SECRET, engine: 'tone', fault: 'empty' }),
+    single1: await startOrigin({ ...devOrigin, engine: 'tone', maxConcurrent: 1 }),
+    single2: await startOrigin({ ...devOrigin, engine: 'tone', maxConcurrent: 1 }),
+    broken: await startOrigin({ ...devOrigin, engine: 'tone', maxConcurrent: 1, fault: 'error' }),
+    v2: await startOrigin({ ...devOrigin, engine: 'tone', model: 'cosyvoice2' }),
+    // Faithful and without directives: fuzzed text must never be able to switch a dev fault on.
+    fuzz: await startOrigin({ port: 0, secret: TEST_SECRETS.ORIGIN_SECRET, engine: 'tone' }),
   }
-  project.provide('poolOrigins', { single1: pool.single1.url, single2: pool.single2.url, empty: pool.empty.url, refused: await closedPortUrl() })
+  project.provide('fuzzOrigin', pool.fuzz.url)
+  project.provide('poolOrigins', { single1: pool.single1.url, single2: pool.single2.url, broken: pool.broken.url, v2: pool.v2.url, refused: await closedPortUrl() })
+  const socketEdge = await startSocketEdge({ originUrl: primary.url, secrets: TEST_SECRETS })
+  project.provide('socketEdgeUrl', socketEdge.url)
   return async () => {
+    await socketEdge.close()
     await Promise.all(Object.values(pool).map((o) => o.close()))
     await idp.close()
     await primary.close()

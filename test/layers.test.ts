@@ -13,9 +13,11 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['storage', 'origin'], // R2 keys, recorder, listings · calling one GPU machine
   ['users'], // the user's Durable Object and the ledgers (SQLite tables) it runs
   ['auth'], // verifying tokens, cookie sessions, revocation checks, issuers
-  ['tokens', 'limits', 'audit', 'pool', 'voices', 'audio'], // capabilities, each on its own
+  ['tokens', 'limits', 'audit', 'pool', 'voices', 'audio', 'apikeys'], // capabilities, each on its own
   ['accounts', 'links'], // login and shares: use limits (anonymous limit) and tokens
   ['synthesis', 'preflight'], // the tts route: admission, origins, relay, recording · config:check's use of every validator
+  ['moderation', 'console'], // takedowns, reports and their queue: reach audio, voices and shares · the browser console (HTTP API only)
+  ['openapi'], // the OpenAPI document from every folder's api-docs.ts, /openapi.json and /docs
 ]
 
 /** Files directly in src/: `index.ts` only wires; `env.ts` and `app-env.ts` are types everyone uses. */

@@ -1,5 +1,6 @@
 import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test'
 import { afterEach, describe, expect, inject, it, vi } from 'vitest'
+import { PRESET_SPEAKERS } from '../dev/origin.mjs'
 import app from '../src/index'
 import { userKey } from '../src/auth/user-key'
 import { parseTiers, tierFor } from '../src/config/tiers'
@@ -117,14 +118,15 @@ describe('admission and the GPU slot asked in parallel', () => {
   })
 
   it('while every GPU is busy, a request its user object refuses never joins the queue; an admitted one waits in it', async () => {
-    const ORIGINS = JSON.stringify([{ url: origins.single1, name: `path-${crypto.randomUUID().slice(0, 8)}` }])
+    const ORIGINS = JSON.stringify([{ url: origins.single1, name: `path-${crypto.randomUUID().slice(0, 8)}`, speakers: PRESET_SPEAKERS }])
     const edge = countingEdge({ ORIGINS })
-    const busy = await edge.send(await tokenFor(uniqueUser('heavy'), { role: 'admin' }), SLOW)
-    expect(busy.status).toBe(200)
-
     const spent = await tokenFor(uniqueUser(), { role: 'daily3' })
     const other = countingEdge()
     for (let i = 0; i < 3; i++) await drain(await other.send(spent))
+
+    // Busy for seconds (the origin takes that long, read or not): the requests below come first.
+    const busy = await edge.send(await tokenFor(uniqueUser('heavy'), { role: 'admin' }), 'One. Two. Three. [[dev:gap=1000]][[dev:repeat=3]]')
+    expect(busy.status).toBe(200)
     edge.reset()
     const refused = await edge.send(spent)
     expect(refused.status).toBe(429)

@@ -74,6 +74,7 @@ export async function startOriginProcess({ secret, logDir }) {
     logPath: join(logDir, 'origin.log'),
   })
   const url = `http://127.0.0.1:${port}`
+  // Like the stock server, the dev origin has no health route; FastAPI's /docs answers 200.
   await waitForHttp(`${url}/docs`, child, 20_000)
   return { ...child, url, port }
 }

@@ -8,12 +8,19 @@
  */
 import { DurableObject } from 'cloudflare:workers'
 import { parseTiers, tierFor } from '../../src/config/tiers'
+import { originForm } from '../../src/origin/cosyvoice-form'
 import type { Env } from '../../src/env'
 import type { OriginPool } from '../../src/pool/origin-pool'
 import type { AcquireResult, PoolPolicy } from '../../src/pool/pool-types'
 import type { UserObject } from '../../src/users/user-object'
 
 export * from '../../src/index'
+
+/**
+ * Each origin's canary (a commit whose pool has none ignores it). Never sent: no origin here fails,
+ * so the pool never suspects one.
+ */
+const CANARY = originForm({ mode: 'cross_lingual', text: 'Hello.' }, 'cosyvoice3')
 
 /** The least a Durable Object call can cost: the floor under the capacity rows. */
 export class NoopObject extends DurableObject {
@@ -136,12 +143,13 @@ async function userCapacity(env: Env, op: string, n: number, conc: number) {
 async function poolCapacity(env: Env, o: { origins: number; waiting: number; n: number; conc: number; op: string }) {
   const run = crypto.randomUUID().slice(0, 8)
   const policy: PoolPolicy = {
-    origins: Array.from({ length: o.origins }, (_, i) => ({ url: `http://gpu-${i}.bench.invalid:50000`, name: `gpu-${i}`, concurrency: 1, weight: 1 })),
+    origins: Array.from({ length: o.origins }, (_, i) => ({ url: `http://gpu-${i}.bench.invalid:50000`, name: `gpu-${i}`, concurrency: 1, weight: 1, canary: CANARY })),
     queuePerUser: 10,
     queueMax: o.waiting + o.n + o.origins + 100,
     queueTimeoutMs: 300_000,
     breakerFailures: 3,
     breakerCooldownMs: 30_000,
+    canaryTimeoutMs: 60_000,
   }
   const stub: DurableObjectStub<OriginPool> = env.ORIGIN_POOL.get(env.ORIGIN_POOL.idFromName(`capacity-${run}`))
   const granted: string[] = []
@@ -212,12 +220,13 @@ async function pairLatency(env: Env, parallel: boolean, n: number) {
   const user = env.USERS.get(env.USERS.idFromName(`pair-${run}`))
   const pool: DurableObjectStub<OriginPool> = env.ORIGIN_POOL.get(env.ORIGIN_POOL.idFromName(`pair-${run}`))
   const policy: PoolPolicy = {
-    origins: [{ url: 'http://gpu.bench.invalid:50000', name: 'gpu', concurrency: 1000, weight: 1 }],
+    origins: [{ url: 'http://gpu.bench.invalid:50000', name: 'gpu', concurrency: 1000, weight: 1, canary: CANARY }],
     queuePerUser: 10,
     queueMax: 100,
     queueTimeoutMs: 1000,
     breakerFailures: 3,
     breakerCooldownMs: 30_000,
+    canaryTimeoutMs: 60_000,
   }
   const admitted = () => admit(user, tier)
   // With a slot free, acquire does what acquireNow does (and every commit has it).

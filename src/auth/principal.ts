@@ -32,4 +32,12 @@ export interface Principal {
   authTime: number | undefined
   /** The login session (refresh-token family) an edge token belongs to, if any. */
   sessionId: string | undefined
+  /** The id of the personal API key the caller used, if it was one (api-key-verify.ts). */
+  apiKey?: string
 }
+
+/**
+ * Who acted, as an audit entry written to someone else's trail names them: with the key's id when
+ * they used an API key (`alice via api_key:…`), so every action taken with a key can be traced to it.
+ */
+export const actorOf = (p: Principal): string => (p.apiKey !== undefined ? `${p.sub} via api_key:${p.apiKey}` : p.sub)

@@ -2,6 +2,8 @@ import type { MiddlewareHandler } from 'hono'
 import type { AppEnv } from '../app-env'
 import { ApiError } from '../http/api-error'
 import { insufficientScope, invalidToken } from '../http/bearer-challenge'
+import { looksLikeApiKey } from './api-key-format'
+import { verifyApiKey } from './api-key-verify'
 import { getAuthConfig } from './auth-config'
 import { accessToken, sameOriginRequest } from './cloudflare-access'
 import { accessCookie, CSRF_HEADER, csrfValid, isSafeMethod } from './cookie-session'
@@ -33,7 +35,8 @@ export interface RequireUserOptions {
  * token: cookie-session.ts); and, only when TRUSTED_ISSUERS has a Cloudflare Access entry, the
  * `Cf-Access-Jwt-Assertion` header or the `CF_Authorization` cookie (cloudflare-access.ts), which
  * only that entry's tokens may use. Never from the query string (URLs end up in logs and Referer
- * headers).
+ * headers). A personal API key (`cve_…`, api-key-verify.ts) stands for its owner within its
+ * scopes, and only in the Authorization header: it is for programs, never a browser's cookie.
  */
 export const requireUser = (options: RequireUserOptions = {}): MiddlewareHandler<AppEnv> => {
   const { scope, roles, reach, revocation = 'cached' } = options
@@ -54,9 +57,13 @@ export const requireUser = (options: RequireUserOptions = {}): MiddlewareHandler
     } else {
       throw invalidToken('missing bearer token')
     }
+    const apiKey = looksLikeApiKey(token)
+    if (apiKey && !header) throw invalidToken('an API key is accepted only in the Authorization header')
     let user
     try {
-      user = await verifyRepeatedToken(token, auth, Date.now(), { cloudflareAccessOnly: access !== undefined })
+      user = apiKey
+        ? await verifyApiKey(c.env, token, auth, { revocation, client: c.req.header('cf-connecting-ip') ?? 'unknown' })
+        : await verifyRepeatedToken(token, auth, Date.now(), { cloudflareAccessOnly: access !== undefined })
     } catch (e) {
       if (e instanceof InvalidTokenError) throw invalidToken(e.reason, { internal: e.detail ? `${e.code}: ${e.detail}` : e.code, cause: e.cause })
       throw e
@@ -65,7 +72,8 @@ export const requireUser = (options: RequireUserOptions = {}): MiddlewareHandler
       throw new ApiError(403, 'csrf_failed', `a cookie-authenticated ${c.req.method} needs the X-CSRF-Token header from login`)
     if (access?.from === 'cookie' && !isSafeMethod(c.req.method) && !sameOriginRequest(c))
       throw new ApiError(403, 'csrf_failed', `a ${c.req.method} authenticated by the CF_Authorization cookie must come from this origin`)
-    if (revocation === 'cached' && !(await revocations.isActive(c.env, user, auth.revocationCacheMs)))
+    // A key's verification checked its revocations already (from the same cache, or the object).
+    if (revocation === 'cached' && !apiKey && !(await revocations.isActive(c.env, user, auth.revocationCacheMs)))
       throw invalidToken('token revoked', { internal: 'revoked (isolate cache)' })
     c.set('user', user)
     if (roles && !roles.includes(user.role)) throw insufficientScope(`this needs the ${roles.join(' or ')} role`, scope)

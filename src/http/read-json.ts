@@ -19,7 +19,8 @@ export async function readJson(c: Context, maxBytes = 64 * 1024): Promise<unknow
   }
 }
 
-async function readAtMost(body: ReadableStream<Uint8Array> | null, maxBytes: number, tooLarge: () => Error): Promise<Uint8Array> {
+/** Reads a body, cancelling it and throwing `tooLarge()` once it passes `maxBytes`. */
+export async function readAtMost(body: ReadableStream<Uint8Array> | null, maxBytes: number, tooLarge: () => Error): Promise<Uint8Array> {
   if (!body) return new Uint8Array()
   const chunks: Uint8Array[] = []
   let total = 0

@@ -73,10 +73,10 @@ export async function startAdmission(
   const stub = userObject(env, user)
   // Lease times are taken before the call: the object's own lease ends no earlier than this.
   const askedAt = Date.now()
-  // The revocation check rides on this same call (auth/revocation-check.ts).
+  // The token's (or API key's) revocation check rides on this same call (auth/revocation-check.ts).
   const answer = leases.ask(
     user.key,
-    stub.admit(tier, requestId, { jti: user.jti, issuedAt: user.issuedAt }).then((result) => {
+    stub.admit(tier, requestId, { jti: user.jti, issuedAt: user.issuedAt, apiKey: user.apiKey }).then((result) => {
       // Recorded before anyone waiting on this answer looks again.
       if (!('revoked' in result) && result.ok) leases.hold(user.key, result.reservation, askedAt + LEASE_MS, rateLimitHeaders(result.limits))
       else if (!('revoked' in result)) remember(user, result, Date.now())

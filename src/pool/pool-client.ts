@@ -3,10 +3,12 @@ import type { AppConfig } from '../config/app-config'
 import type { OriginConfig } from '../config/origins'
 import type { Env } from '../env'
 import { ApiError } from '../http/api-error'
+import { originForm } from '../origin/cosyvoice-form'
 import type { OriginPool } from './origin-pool'
 import type { AcquireResult, AttemptFailure, PoolPolicy, SlotReport } from './pool-types'
 import { sha256Hex } from '../codecs/hex'
 
+const CANARY_MAX_MS = 60_000
 const names = new WeakMap<readonly OriginConfig[], Promise<string>>()
 const policies = new WeakMap<AppConfig, PoolPolicy>()
 
@@ -31,14 +33,22 @@ export async function poolStub(env: Env, origins: readonly OriginConfig[], locat
 export function poolPolicy(config: AppConfig): PoolPolicy {
   let policy = policies.get(config)
   if (!policy) {
-    const { queuePerUser, queueMax, queueTimeoutMs, breakerFailures, breakerCooldownMs } = config.pool
+    const { queuePerUser, queueMax, queueTimeoutMs, breakerFailures, breakerCooldownMs, firstByteTimeoutMs } = config.pool
     policy = {
-      origins: config.origins.map(({ url, name, concurrency, weight }) => ({ url, name, concurrency, weight })),
+      origins: config.origins.map(({ url, name, concurrency, weight, model, canary }) => ({
+        url,
+        name,
+        concurrency,
+        weight,
+        canary: originForm(canary.mode === 'sft' ? { mode: 'sft', text: canary.text, speaker: canary.speaker } : { mode: 'cross_lingual', text: canary.text }, model),
+      })),
       queuePerUser,
       queueMax,
       queueTimeoutMs,
       breakerFailures,
       breakerCooldownMs,
+      // Well inside a slot lease (90 s), which the canary holds without renewing it.
+      canaryTimeoutMs: Math.min(firstByteTimeoutMs, CANARY_MAX_MS),
     }
     policies.set(config, policy)
   }
@@ -48,6 +58,8 @@ export function poolPolicy(config: AppConfig): PoolPolicy {
 export interface SlotRequest {
   /** The user's key: fairness is per user. */
   user: string
+  /** Origins the request cannot use (sft: those without its speaker). */
+  exclude?: readonly string[]
   /** The client's signal: leaving the queue when it goes away. */
   signal: AbortSignal
   waitUntil: (promise: Promise<unknown>) => void
@@ -66,7 +78,6 @@ export class OriginSlot {
   readonly #tried: string[] = []
   #origin!: OriginConfig
   #ttfbMs: number | undefined
-  #suspect: { origin: string; failure: AttemptFailure } | undefined
   #released = false
 
   constructor(stub: DurableObjectStub<OriginPool>, ticket: string, request: SlotRequest, origins: readonly OriginConfig[], granted: string) {
@@ -92,17 +103,13 @@ export class OriginSlot {
   }
 
   /**
-   * This origin failed before any audio: tells the pool and takes a slot on another origin (one
-   * round trip). False when the pool has no other origin for it; the slot is then already free.
-   * A `suspected` failure is not held against the origin yet: only if another origin then
-   * synthesizes the same request (reported with the release).
+   * This origin failed before any audio: tells the pool (a `failure` counts against the origin, a
+   * `suspected` one sends it the canary) and takes a slot on another origin the request can use, in
+   * one round trip. False when the pool has no other origin for it; the slot is then already free.
    */
-  async failover(outcome: { failure: AttemptFailure } | { suspected: AttemptFailure }): Promise<boolean> {
-    const report: SlotReport = 'failure' in outcome ? { failure: outcome.failure } : { suspected: outcome.suspected }
-    if ('suspected' in outcome) this.#suspect = { origin: this.#origin.url, failure: outcome.suspected }
-    const result = await untilGranted(this.#stub, this.#ticket, this.#request, () =>
-      this.#stub.failover(this.#ticket, this.#request.user, report, this.#tried),
-    )
+  async failover(report: { failure: AttemptFailure } | { suspected: AttemptFailure }): Promise<boolean> {
+    const exclude = [...this.#tried, ...(this.#request.exclude ?? [])]
+    const result = await untilGranted(this.#stub, this.#ticket, this.#request, () => this.#stub.failover(this.#ticket, this.#request.user, report, exclude))
     if (!result.ok) {
       this.#released = true
       return false
@@ -121,7 +128,7 @@ export class OriginSlot {
         ? { suspected: outcome.suspected }
         : this.#ttfbMs === undefined
           ? {}
-          : { ttfbMs: this.#ttfbMs, ...(this.#suspect ? { blame: this.#suspect } : {}) }
+          : { ttfbMs: this.#ttfbMs }
     const released = this.#stub.release(this.#ticket, report).catch((e: unknown) => console.error(JSON.stringify({ level: 'error', pool_release_error: String(e) })))
     this.#request.waitUntil(released)
     return released
@@ -161,7 +168,8 @@ async function slotFromPool(env: Env, config: AppConfig, request: SlotRequest, w
   const stub = await poolStub(env, config.origins, config.poolLocation)
   const ticket = crypto.randomUUID()
   const policy = poolPolicy(config)
-  const result = await untilGranted(stub, ticket, request, () => (wait ? stub.acquire(policy, ticket, request.user) : stub.acquireNow(policy, ticket, request.user)))
+  const exclude = [...(request.exclude ?? [])]
+  const result = await untilGranted(stub, ticket, request, () => (wait ? stub.acquire(policy, ticket, request.user, exclude) : stub.acquireNow(policy, ticket, request.user, exclude)))
   if (!result.ok && result.code === 'would_wait') return null
   if (!result.ok) throw refusal(result)
   const slot = new OriginSlot(stub, ticket, request, config.origins, result.origin)

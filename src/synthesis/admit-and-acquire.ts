@@ -14,6 +14,8 @@ export interface AdmitAndAcquireInput {
   user: Principal
   tier: Tier
   requestId: string
+  /** Origins the request cannot use (sft: those without its speaker). */
+  exclude: readonly string[]
   /** The client's signal: leaving the pool's queue when it goes away. */
   clientSignal: AbortSignal
   waitUntil: (promise: Promise<unknown>) => void
@@ -38,7 +40,7 @@ export interface AdmitAndAcquireInput {
  */
 export async function admitAndAcquire(input: AdmitAndAcquireInput): Promise<{ admission: Admission; slot: OriginSlot }> {
   const { env, config, user, tier, requestId, waitUntil, timing } = input
-  const slotRequest = { user: user.key, signal: input.clientSignal, waitUntil }
+  const slotRequest = { user: user.key, exclude: input.exclude, signal: input.clientSignal, waitUntil }
   const started = await startAdmission(env, user, tier, requestId, waitUntil)
   const [admitted, freeSlot] = await Promise.allSettled([timing.time('admission', started.admission), timing.time('pool', acquireOriginSlotNow(env, config, slotRequest))])
   if (admitted.status === 'rejected') {

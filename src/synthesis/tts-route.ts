@@ -9,14 +9,16 @@ import { readJson } from '../http/read-json'
 import { COSYVOICE_PCM } from '../codecs/wav-header'
 import { relaySynthesis, type RelayFailure, type RelayOutcome } from './synthesis-relay'
 import { originForm } from '../origin/cosyvoice-form'
-import { originFailureOf, startSynthesis } from './synthesize'
+import { startSynthesis, suspicionOf } from './synthesize'
 import { audioKey, newId } from '../storage/keys'
 import { TimedRecorder } from './timed-recorder'
 import { serverTiming } from '../http/server-timing'
 import { voiceForSynthesis } from '../voices/voice-store'
 import { characterCount, parseTtsRequest } from './tts-request'
+import { originsWithoutSpeaker } from './speakers'
 import { audioMetadata } from '../audio/audio-metadata'
 import { LEASE_RENEW_MS } from '../config/leases'
+import { refuseIfTakenDown } from '../users/takedown-check'
 
 
 export const ttsRoutes = new Hono<AppEnv>().post('/v1/tts', serverTiming(), requireUser({ scope: 'tts', revocation: 'at-admission' }), async (c) => {
@@ -31,9 +33,11 @@ export const ttsRoutes = new Hono<AppEnv>().post('/v1/tts', serverTiming(), requ
   if (characters > tier.maxChars) throw new ApiError(413, 'text_too_long', `text is ${characters} characters; your tier allows ${tier.maxChars}`)
   c.set('logFields', { action: 'tts', mode: request.mode, characters })
 
-  // Before anything is reserved: a missing voice costs the user nothing, and no await between
-  // the reservation and the stream can leave it held.
-  const voice = request.voice_id ? await voiceForSynthesis(c.env.AUDIO, user.key, request.voice_id) : undefined
+  // Before anything is reserved: an unknown speaker or a missing voice costs the user nothing, and
+  // no await between the reservation and the stream can leave it held.
+  const exclude = request.mode === 'sft' ? originsWithoutSpeaker(config.origins, request.speaker!) : []
+  const voice = request.voice_id ? await voiceForSynthesis(c.env, user.key, request.voice_id, { transcript: request.mode === 'zero_shot' }) : undefined
+  if (voice) await refuseIfTakenDown(c.env, { ownerKey: voice.ownerKey, kind: 'voice', objectId: voice.voiceId, viewer: voice.ownerKey === user.key ? 'owner' : 'visitor' })
   const customMetadata = await audioMetadata({ request, characters, requestId, sampleRate: COSYVOICE_PCM.sampleRate })
   const { admission, slot } = await admitAndAcquire({
     env: c.env,
@@ -41,6 +45,7 @@ export const ttsRoutes = new Hono<AppEnv>().post('/v1/tts', serverTiming(), requ
     user,
     tier,
     requestId,
+    exclude,
     clientSignal: c.req.raw.signal,
     waitUntil: (p) => c.executionCtx.waitUntil(p),
     timing,
@@ -91,7 +96,7 @@ export const ttsRoutes = new Hono<AppEnv>().post('/v1/tts', serverTiming(), requ
       // Both slots are freed the moment the synthesis ends, in parallel (each through waitUntil).
       await Promise.all([
         timing.time('settle', admission.settle(outcome.ok ? { ok: true, storedKey: key, bytes: outcome.object.size } : { ok: false, charge: walkedAway(outcome.reason) })),
-        (released ??= timing.time('release', slot.release({ failure: originFailureOf(outcome) }))),
+        (released ??= timing.time('release', slot.release({ suspected: suspicionOf(outcome) }))),
       ])
       // The stages after the response started (r2, settle, release) can't be in its header: here,
       // with the ones before, is where operators and the bench read them.

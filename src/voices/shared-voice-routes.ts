@@ -2,6 +2,7 @@ import { Hono, type Context } from 'hono'
 import type { AppEnv } from '../app-env'
 import { adminTargetIssuer } from '../auth/admin-reach'
 import { getAuthConfig } from '../auth/auth-config'
+import { actorOf } from '../auth/principal'
 import { requireUser } from '../auth/require-user'
 import { userKey } from '../auth/user-key'
 import { badRequest, notFound } from '../http/api-error'
@@ -9,7 +10,7 @@ import { isValidId, voiceKey } from '../storage/keys'
 import { listSharedVoices, publishVoice, unpublishVoice } from './shared-voices'
 import { userObjectByKey } from '../users/user-stub'
 import { listingQuery, R2_PAGE_MAX } from '../http/listing-query'
-
+import { refuseIfTakenDown } from '../users/takedown-check'
 
 /**
  * Publishing: `POST /admin/voices/<id>/publish?sub=<owner>[&iss=<issuer>]` lets every user
@@ -24,6 +25,7 @@ export const sharedVoiceRoutes = new Hono<AppEnv>()
     const owner = await ownerKeyOf(c)
     const object = isValidId(id) ? await c.env.AUDIO.head(voiceKey(owner, id)) : null
     if (!object) throw notFound('voice')
+    await refuseIfTakenDown(c.env, { ownerKey: owner, kind: 'voice', objectId: id, viewer: 'owner' })
     const shared = await publishVoice(c.env.AUDIO, { voiceId: id, ownerKey: owner, name: object.customMetadata?.name ?? null, publishedBy: c.get('user').sub })
     await auditForOwner(c, owner, 'voice.publish', id, 200)
     c.set('logFields', { action: 'voice.publish', resource: id })
@@ -59,5 +61,5 @@ async function ownerKeyOf(c: Context<AppEnv>): Promise<string> {
 async function auditForOwner(c: Context<AppEnv>, ownerKey: string, action: string, voiceId: string, status: number): Promise<void> {
   const admin = c.get('user')
   if (ownerKey === admin.key) return
-  await userObjectByKey(c.env, ownerKey).recordAudit({ at: Date.now(), action, resource: voiceId, status, requestId: c.get('requestId'), actor: admin.sub })
+  await userObjectByKey(c.env, ownerKey).recordAudit({ at: Date.now(), action, resource: voiceId, status, requestId: c.get('requestId'), actor: actorOf(admin) })
 }
