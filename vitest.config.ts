@@ -1,4 +1,4 @@
-import { cloudflareTest } from '@cloudflare/vitest-pool-workers'
+import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-pool-workers'
 import { defineConfig } from 'vitest/config'
 import { PRESET_SPEAKERS } from './dev/origin.mjs'
 import { TEST_SECRETS } from './test/support/test-secrets'
@@ -7,7 +7,7 @@ import type { TestSigningKeys } from './test/support/signing-keys'
 
 export default defineConfig({
   plugins: [
-    cloudflareTest(({ inject }) => {
+    cloudflareTest(async ({ inject }) => {
       const origins = inject<string[]>('originUrls')
       const jwksUrl = inject<string>('jwksUrl')
       return {
@@ -24,6 +24,8 @@ export default defineConfig({
             TEST_ORIGIN_URLS: JSON.stringify(origins),
             // One front end on another origin may call the API with credentials (test/cors.test.ts).
             CORS_ORIGINS: 'https://app.example.com',
+            // The account directory's schema, applied to the test D1 by test/apply-migrations.ts.
+            TEST_MIGRATIONS: await readD1Migrations('./migrations'),
             // Cases per fuzz property (test/fuzz.test.ts); `npm run fuzz` sets many more.
             FUZZ_RUNS: process.env.FUZZ_RUNS ?? '',
             FUZZ_SEED: process.env.FUZZ_SEED ?? '',
@@ -39,6 +41,7 @@ export default defineConfig({
   ],
   test: {
     globalSetup: ['./test/global-setup.ts'],
+    setupFiles: ['./test/apply-migrations.ts'],
     include: ['test/**/*.test.ts', 'src/**/*.unit.test.ts'],
     testTimeout: 30_000,
     // Every request logs a JSON line; show them only for failing tests.

@@ -27,8 +27,7 @@ import { capacity } from './sections/capacity.mjs'
 import { streamingMemory } from './sections/streaming-memory.mjs'
 import { downloads } from './sections/downloads.mjs'
 import { bundle } from './sections/bundle.mjs'
-import { apiKeys, BENCH_LOGIN } from './sections/api-keys.mjs'
-import { hashPassword } from '../scripts/user.mjs'
+import { apiKeys } from './sections/api-keys.mjs'
 
 /** main before issue 19: user admission, then the GPU slot, in series; no isolate-side refusals of concurrency. */
 const DEFAULT_BEFORE = '827f1a2'
@@ -81,10 +80,7 @@ try {
   const origin = await startOriginProcess({ secret: secrets.ORIGIN_SECRET, logDir: tmp })
   stops.push(() => origin.stop())
   const ORIGINS = JSON.stringify([{ url: origin.url, concurrency: SETTINGS['origin slots (ORIGINS concurrency)'], speakers: [SPEAKER] }])
-  // A login for the API-key rows (section 9): AUTH_USERS as `npm run user` writes it.
-  const login = { password: randomSecret() }
-  const AUTH_USERS = JSON.stringify({ [BENCH_LOGIN.username]: { role: BENCH_LOGIN.role, password: await hashPassword(login.password) } })
-  const edgeVars = { ...secrets, ORIGINS, AUTH_USERS }
+  const edgeVars = { ...secrets, ORIGINS }
   console.log('bench: starting workerd (Miniflare)')
   // Durable Object and R2 state on tmpfs when there is one: on this VM's shared disk SQLite's fsync
   // costs 4-8 ms per write (bench/NOTES.md), which measures the disk, not the object. What a write
@@ -117,7 +113,7 @@ try {
     admin: await accessToken(secrets.JWT_SECRET, `bench-admin-${run}`, 'admin'),
     token: (sub, role) => accessToken(secrets.JWT_SECRET, `${sub}-${run}`, role),
   }
-  const ctx = { origin, runtime, urls: runtime.urls, secrets, tokens, login, tmp, settings: SETTINGS, quick, edgeBundle, before }
+  const ctx = { origin, runtime, urls: runtime.urls, secrets, tokens, tmp, settings: SETTINGS, quick, edgeBundle, before }
 
   const sections = []
   const section = async (number, title, fn) => {

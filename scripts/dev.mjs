@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// `npm run dev`: the dev origin on :50000 and the Worker on :8787 (wrangler dev: local R2 and
-// Durable Objects), with `.dev.vars` generated on first run.
-import { spawn } from 'node:child_process'
+// `npm run dev`: the dev origin on :50000 and the Worker on :8787 (wrangler dev: local R2, D1 and
+// Durable Objects), with `.dev.vars` generated on first run and the account directory's migrations
+// applied to the local D1.
+import { spawn, spawnSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { PRESET_SPEAKERS, startOrigin } from '../dev/origin.mjs'
 import { DEV_VARS_PATH, ensureDevVars, readDevVars } from './dev-vars.mjs'
@@ -19,7 +20,23 @@ const origin = await startOrigin({ port: ORIGIN_PORT, secret: vars.ORIGIN_SECRET
 console.log(`dev origin (CosyVoice3 FastAPI protocol, espeak-ng voices, speakers ${PRESET_SPEAKERS.join(' ')}) on ${origin.url}, edge proof required`)
 
 const root = fileURLToPath(new URL('..', import.meta.url))
-const wrangler = spawn('npx', ['wrangler', 'dev', '--ip', '127.0.0.1', '--port', String(WORKER_PORT), ...process.argv.slice(2)], {
+// migrations/ into the local D1 (idempotent), so `npm run user` and logins find their tables.
+const migrated = spawnSync('npx', ['wrangler', 'd1', 'migrations', 'apply', 'DB', '--local'], {
+  cwd: root,
+  stdio: ['ignore', 'ignore', 'inherit'],
+  env: { WRANGLER_SEND_METRICS: 'false', CI: '1', ...process.env },
+})
+if (migrated.status !== 0) {
+  await origin.close()
+  console.error('applying migrations/ to the local D1 failed (see above)')
+  process.exit(1)
+}
+// --test-scheduled serves /__scheduled: `npm run user` calls it so that its changes reach live
+// sessions at once (deployed, the cron of wrangler.toml does it every minute).
+// With DEV_ORIGIN_PORT, the Worker is pointed at the dev origin where it really listens (ORIGINS of
+// wrangler.toml names :50000).
+const originVar = process.env.DEV_ORIGIN_PORT ? ['--var', `ORIGINS:${JSON.stringify([{ url: origin.url, concurrency: 1, model: 'cosyvoice3', speakers: PRESET_SPEAKERS }])}`] : []
+const wrangler = spawn('npx', ['wrangler', 'dev', '--ip', '127.0.0.1', '--port', String(WORKER_PORT), '--test-scheduled', ...originVar, ...process.argv.slice(2)], {
   cwd: root,
   stdio: 'inherit',
   // The Worker does not read request.cf, so skip wrangler's fetch of it (it fails on offline machines).

@@ -6,6 +6,8 @@ import type { UserObject } from './users/user-object'
 /** Bindings and settings from wrangler.toml, `.dev.vars` and `wrangler secret put`. */
 export interface Env {
   AUDIO: R2Bucket
+  /** The account directory (src/accounts/user-directory.ts; schema in migrations/). */
+  DB?: D1Database
   USERS: DurableObjectNamespace<UserObject>
   /** Admission to the origins, one object per ORIGINS configuration (src/pool/origin-pool.ts). */
   ORIGIN_POOL: DurableObjectNamespace<OriginPool>
@@ -43,7 +45,10 @@ export interface Env {
   /** Per-IP rate limit of the anonymous routes /d/… and /s/… (wrangler.toml [[ratelimits]]). */
   ANONYMOUS_LIMIT?: RateLimit
   // Token service (src/auth/auth-config.ts documents each).
-  /** JSON username → {role, PBKDF2 password hash} for POST /auth/login. Secret. */
+  /**
+   * Legacy: JSON username → {role, PBKDF2 password hash}, the accounts before the D1 directory.
+   * Imported into it once (accounts/legacy-import.ts), then ignored. Secret.
+   */
   AUTH_USERS?: string
   ACCESS_TTL?: string
   REFRESH_TTL?: string

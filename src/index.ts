@@ -23,6 +23,12 @@ import { adminApiKeyRoutes } from './apikeys/admin-api-key-routes'
 import { consoleRoutes } from './console/console-routes'
 import { cors } from './http/cors'
 import { openApiRoutes } from './openapi/openapi-routes'
+import { adminUserRoutes } from './accounts/admin-user-routes'
+import { inviteRoutes } from './accounts/invite-routes'
+import { passwordRoutes } from './accounts/password-route'
+import { sessionRoutes } from './accounts/session-routes'
+import { syncPendingAccounts } from './accounts/account-sync'
+import type { Env } from './env'
 
 export { UserObject } from './users/user-object'
 export { OriginPool } from './pool/origin-pool'
@@ -53,6 +59,10 @@ const app = new Hono<AppEnv>()
   .route('/', adminApiKeyRoutes)
   .route('/', consoleRoutes)
   .route('/', openApiRoutes)
+  .route('/', adminUserRoutes)
+  .route('/', inviteRoutes)
+  .route('/', passwordRoutes)
+  .route('/', sessionRoutes)
 
 app.onError(onError)
 app.notFound(onNotFound)
@@ -60,4 +70,8 @@ app.notFound(onNotFound)
 /** The app's routes as types, for `hono/client` (the `cosyvoice-edge/client` subpath). */
 export type AppType = typeof app
 
-export default app
+// The app itself (tests read its routes) with the scheduled run of wrangler.toml [triggers]:
+// account changes and deletion jobs that no request delivered (the CLI, a crash).
+export default Object.assign(app, {
+  scheduled: (_controller: ScheduledController, env: Env, ctx: ExecutionContext) => ctx.waitUntil(syncPendingAccounts(env)),
+}) satisfies ExportedHandler<Env>

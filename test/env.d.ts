@@ -4,6 +4,7 @@ declare global {
   namespace Cloudflare {
     interface Env extends WorkerEnv {
       TEST_ORIGIN_URLS: string
+      TEST_MIGRATIONS: import('cloudflare:test').D1Migration[]
       FUZZ_RUNS: string
       FUZZ_SEED: string
     }

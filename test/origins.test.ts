@@ -250,7 +250,9 @@ describe('failover and the circuit breaker: origins are judged by evidence', () 
     }))
     const failing = [
       (_: number) => ({ text: 'Hello there.', mode: 'sft', speaker: 'ghost' }), // declared, not on the origin: KeyError after the 200
-      (_: number) => ({ text: '。！？', mode: 'sft', speaker: '英文女' }), // nothing to speak: a complete, empty 200
+      // The model yields nothing: a complete, empty 200 (the edge refuses punctuation-only text before
+      // the origin, so the dev origin's directive stands in for text the model makes nothing of).
+      (_: number) => ({ text: 'Hello there. [[dev:empty]]', mode: 'sft', speaker: '英文女' }),
       (account: number) => ({ text: 'Hello there.', mode: 'zero_shot', voice_id: rejectedVoices[account] }), // the model rejects the prompt
     ]
     const outcomes: string[] = []

@@ -3,6 +3,7 @@
 // behind the latency model (this commit's and an older one's), a bare passthrough Worker (the
 // floor) and the bench's helper Worker. Local R2 and Durable Object state live in a temporary
 // directory (on tmpfs when the machine has one), SQLite files like wrangler dev's. Everything the Workers log is kept for the bench.
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { findDescendant, ROOT } from './processes.mjs'
@@ -54,6 +55,7 @@ export async function startRuntime({ workers, persistTo }) {
     await new Promise((resolve) => setTimeout(resolve, 200))
     throw new Error(`workerd did not start: ${e.message}\n${[...lines, partial].join('\n')}`)
   }
+  await applyD1Migrations(mf, workers.find((w) => w.edge)?.name)
   const urls = {}
   for (const w of workers) urls[w.name] = (await mf.unsafeGetDirectURL(w.name)).href.replace(/\/$/, '')
   return {
@@ -63,5 +65,21 @@ export async function startRuntime({ workers, persistTo }) {
     logCount: () => lines.length,
     workerdPid: () => findDescendant(process.pid, 'workerd'),
     stop: () => mf.dispose(),
+  }
+}
+
+/**
+ * Each D1 database of wrangler.toml gets its schema from its `migrations_dir`, in order, as
+ * `wrangler d1 migrations apply --local` would (the account directory: logins, section 9).
+ */
+async function applyD1Migrations(mf, workerName) {
+  if (!workerName) return
+  const config = wrangler.unstable_readConfig({ config: join(ROOT, 'wrangler.toml') })
+  for (const { binding, migrations_dir: dir } of config.d1_databases ?? []) {
+    if (!dir || !existsSync(join(ROOT, dir))) continue
+    const db = await mf.getD1Database(binding, workerName)
+    for (const file of readdirSync(join(ROOT, dir)).filter((f) => f.endsWith('.sql')).sort()) {
+      for (const statement of wrangler.unstable_splitSqlQuery(readFileSync(join(ROOT, dir, file), 'utf8'))) await db.prepare(statement).run()
+    }
   }
 }

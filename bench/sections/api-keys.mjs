@@ -1,17 +1,17 @@
 // 9. A key-authenticated request next to a JWT-authenticated one (the same user, the same short
-// synthesis, taking turns). API keys are issue 16 (branch i16-apikeys). This is the hook: when
-// main has scripts/api-key.mjs (its createApiKey logs in and makes a key, README "Personal API
-// keys"), the rows are measured; until then they say so. The bench gives the edge an AUTH_USERS
-// login for it either way (bench/run.mjs, BENCH_LOGIN).
+// synthesis, taking turns). The bench makes an account as an operator would (POST /admin/users),
+// then scripts/api-key.mjs's createApiKey logs in and makes a key (README "Personal API keys").
+// Without API keys on main (issue 16) the rows say so instead.
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { probeInterleaved, ratio, round, signed } from '../lib/measure.mjs'
 import { ROOT } from '../lib/processes.mjs'
 import { edgeRequest } from '../lib/synthesis.mjs'
+import { randomSecret } from '../lib/tokens.mjs'
 
 /** Admin: no per-user limit may refuse a measured request (a key takes its owner's role). */
-export const BENCH_LOGIN = { username: 'bench-keys', role: 'admin' }
+const BENCH_LOGIN = { username: 'bench-keys', role: 'admin' }
 
 export async function apiKeys(ctx) {
   const script = join(ROOT, 'scripts/api-key.mjs')
@@ -32,9 +32,16 @@ export async function apiKeys(ctx) {
   })
   if (!existsSync(script)) return pending('API keys are not on main yet (branch i16-apikeys)')
   const { createApiKey } = await import(pathToFileURL(script).href)
+  const password = randomSecret()
+  const account = await fetch(`${ctx.urls.edge}/admin/users`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${ctx.tokens.admin}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ ...BENCH_LOGIN, password }),
+  })
+  if (account.status !== 201) return pending(`could not make an account: POST /admin/users answered ${account.status} ${await account.text()}`)
   let created
   try {
-    created = await createApiKey({ url: ctx.urls.edge, username: BENCH_LOGIN.username, password: ctx.login.password, name: 'bench', scope: 'tts' })
+    created = await createApiKey({ url: ctx.urls.edge, username: BENCH_LOGIN.username, password, name: 'bench', scope: 'tts' })
   } catch (e) {
     return pending(`could not make a key: ${e.message}`)
   }

@@ -1,7 +1,7 @@
 import { Hono, type Context } from 'hono'
 import { getCookie } from 'hono/cookie'
 import type { AppEnv } from '../app-env'
-import { getAuthConfig, USERNAME, type AuthConfig } from '../auth/auth-config'
+import { getAuthConfig, type AuthConfig } from '../auth/auth-config'
 import { clearedSessionCookies, csrfTokenFor, refreshCookie, sessionCookies } from '../auth/cookie-session'
 import { requireFreshAuth } from '../auth/fresh-auth'
 import { PBKDF2_MAX_ITERATIONS, verifyPassword, type PasswordHash } from '../auth/password-hash'
@@ -18,16 +18,18 @@ import { DEVICE_COOKIE, deviceCookie, issueDeviceToken, trustedDeviceOf } from '
 import { hashSecret, newJti, newRefreshToken, ownerOf, randomPart } from '../tokens/token-ids'
 import { anonymousRateLimit } from '../limits/anonymous-limit'
 import { userObjectByKey } from '../users/user-stub'
+import { loginAccount, loginName, recordLogin, refreshAccount } from '../accounts/login-lookup'
 
 /** Stands in for an unknown user's hash, so an unknown name costs the same PBKDF2 as a wrong password. */
 const DECOY: PasswordHash = { iterations: PBKDF2_MAX_ITERATIONS, salt: new Uint8Array(16), hash: new Uint8Array(32) }
 
 const badCredentials = () => new ApiError(401, 'invalid_credentials', 'invalid username or password')
+const accountDisabled = () => new ApiError(403, 'account_disabled', 'this account is disabled')
 const badRefresh = (internal: string) => new ApiError(401, 'invalid_grant', 'the refresh token is invalid, expired or revoked', { internal })
 const noStore = { 'Cache-Control': 'no-store', Pragma: 'no-cache' }
 
 /**
- * The edge's own login (users of AUTH_USERS): access tokens of ACCESS_TTL and rotating refresh
+ * The edge's own login (accounts of the D1 directory, accounts/): access tokens of ACCESS_TTL and rotating refresh
  * tokens (session-ledger.ts), optionally as a browser cookie session (cookie-session.ts).
  */
 export const authRoutes = new Hono<AppEnv>()
@@ -35,30 +37,37 @@ export const authRoutes = new Hono<AppEnv>()
     const auth = await getAuthConfig(c.env)
     const { username, password, cookie, device_token: deviceToken } = parseBody(LoginBody, await readJson(c, 4096))
     // A name that cannot exist is still throttled and hashed like any other: nothing tells it apart.
-    const key = await userKey(auth.edge.issuer, username)
+    // Every case and Unicode form of a name shares one throttle and its trusted devices (accounts/login-lookup.ts).
+    const key = await userKey(auth.edge.issuer, loginName(username))
     const deviceId = await trustedDeviceOf(deviceToken ?? getCookie(c, DEVICE_COOKIE), key, auth.edge.hmacKey)
     const attempt = await beginLoginAttempt(c.env, key, { address: c.req.header('cf-connecting-ip'), deviceId })
 
-    const user = USERNAME.test(username) ? auth.users.get(username) : undefined
+    const user = await loginAccount(c.env, username)
     const matches = await verifyPassword(password, user?.password ?? DECOY)
-    c.set('logFields', { action: 'auth.login', login: username, ok: Boolean(user && matches), trusted_device: deviceId !== undefined })
-    if (!user || !matches) throw badCredentials()
+    c.set('logFields', { action: 'auth.login', login: username, ok: Boolean(user?.password && matches), trusted_device: deviceId !== undefined })
+    if (!user?.password || !matches) throw badCredentials()
     await attempt.succeeded()
+    if (!user.active) throw accountDisabled()
 
     const now = Date.now()
     const session = randomPart(16)
-    const refreshToken = newRefreshToken(key)
+    // The account's own object (named by its stable id), not the name's throttle.
+    const account = loginObject(c.env, user.key)
+    const refreshToken = newRefreshToken(user.key)
     const ttl = auth.accessTtl
-    const access = await issueAccessToken(auth, { sub: username, jti: newJti(key), role: user.role, ttlSeconds: ttl, sid: session, authTime: Math.floor(now / 1000) }, now)
-    await userObjectByKey(c.env, key).startSession({
+    const access = await issueAccessToken(auth, { sub: user.id, jti: newJti(user.key), role: user.role, ttlSeconds: ttl, sid: session, authTime: Math.floor(now / 1000) }, now)
+    const started = await account.startSession({
       id: session,
-      sub: username,
+      sub: user.id,
       authTime: Math.floor(now / 1000),
       expiresAt: now + auth.refreshTtl * 1000,
       refreshHash: await hashSecret(refreshToken),
       issuedAs: cookie === true ? 'cookie' : 'body',
       access: { jti: access.jti, expiresAt: access.expiresAt * 1000 },
-    })
+    }, { userAgent: c.req.header('user-agent') ?? null })
+    // Disabled by an admin while the password was being checked: no session, and the token is never handed out.
+    if (!started) throw accountDisabled()
+    c.executionCtx.waitUntil(recordLogin(c.env, user.id, now).catch(() => {}))
     // This client has now logged in as this user: from here on its guesses are its own (device-token.ts).
     const deviceTokenOut = await issueDeviceToken(key, auth.edge.hmacKey, now)
     return tokenResponse(c, auth, { accessToken: access.token, jti: access.jti, ttl, refreshToken, refreshTtl: auth.refreshTtl, cookie: cookie === true, deviceToken: deviceTokenOut })
@@ -86,11 +95,11 @@ export const authRoutes = new Hono<AppEnv>()
       c.set('logFields', { action: revokedFamily ? 'auth.refresh_reuse' : 'auth.refresh_refused', reason: rotated.reason })
       throw badRefresh(rotated.reason)
     }
-    const user = auth.users.get(rotated.sub)
+    const user = await refreshAccount(c.env, rotated.sub)
     if (!user) {
-      // Removed from AUTH_USERS since login: the session ends here.
+      // Deleted or disabled since login (its object may not know yet): the session ends here.
       await stub.endSession(rotated.session)
-      throw badRefresh('user no longer configured')
+      throw badRefresh('account deleted or disabled')
     }
     const ttl = Math.min(auth.accessTtl, Math.floor((rotated.expiresAt - now) / 1000))
     const access = await issueAccessToken(auth, { sub: rotated.sub, jti, role: user.role, ttlSeconds: ttl, sid: rotated.session, authTime: rotated.authTime }, now)

@@ -12,7 +12,8 @@ import { DEFAULT_LINK_SECONDS, linkTtl } from './link-ttl'
 import { LinkBody } from './link-bodies'
 import { jsonBody } from '../http/request-body'
 import { signLink, verifyLink, type LinkGrant } from './signed-link'
-import { linkErrorPage, wantsHtml } from './share-page'
+import { linkErrorPage } from './share-page'
+import { wantsHtml } from '../http/wants-html'
 import { refuseIfTakenDown } from '../users/takedown-check'
 
 /**

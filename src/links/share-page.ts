@@ -101,14 +101,6 @@ function reportForm(shareId: string): string {
 </details>`
 }
 
-/** True when the client prefers a page (a browser navigating), not the audio (curl, a player). */
-export function wantsHtml(accept: string | undefined): boolean {
-  return (accept ?? '').split(',').some((part) => {
-    const [type, ...params] = part.split(';').map((s) => s.trim().toLowerCase())
-    return type === 'text/html' && !params.some((p) => /^q=0(\.0*)?$/.test(p))
-  })
-}
-
 function downloadsNote(share: Share): string {
   if (share.maxDownloads === null) return ''
   if (share.maxDownloads === 1) return ' This is a one-time link: playing or downloading it uses it up.'

@@ -134,6 +134,39 @@ export class SessionLedger {
     this.#sql.exec('UPDATE sessions SET revoked = 1')
   }
 
+  /** The user's sessions that can still be refreshed (accounts/session-routes.ts lists them). */
+  live(now: number): { id: string; authTime: number; expiresAt: number; issuedAs: IssuedAs | null }[] {
+    return this.#sql
+      .exec<{ id: string; auth_time: number; expires_at: number; issued_as: IssuedAs | null }>(
+        'SELECT id, auth_time, expires_at, issued_as FROM sessions WHERE revoked = 0 AND expires_at > ? ORDER BY auth_time DESC',
+        now,
+      )
+      .toArray()
+      .map((r) => ({ id: r.id, authTime: r.auth_time, expiresAt: r.expires_at, issuedAs: r.issued_as }))
+  }
+
+  /** Ends every live session but `keep` (a password change); returns the access token ids revoked. */
+  endAllExcept(keep: string | null, now: number): string[] {
+    return this.live(now)
+      .filter((s) => s.id !== keep)
+      .flatMap((s) => this.end(s.id, now))
+  }
+
+  /**
+   * Revokes the live access tokens of every session but keeps the sessions: the next refresh
+   * issues a token with what the account has now (a role change). Returns the revoked ids.
+   */
+  revokeAccessTokens(now: number): string[] {
+    const access = this.#sql
+      .exec<{ jti: string; expires_at: number }>(
+        'SELECT a.jti, a.expires_at FROM session_access a JOIN sessions s ON s.id = a.session WHERE s.revoked = 0 AND a.expires_at > ?',
+        now,
+      )
+      .toArray()
+    for (const a of access) this.#revocations.revokeJti(a.jti, a.expires_at, now)
+    return access.map((a) => a.jti)
+  }
+
   #recordAccess(session: string, access: IssuedAccess): void {
     this.#sql.exec('INSERT INTO session_access (jti, session, expires_at) VALUES (?, ?, ?)', access.jti, session, access.expiresAt)
   }

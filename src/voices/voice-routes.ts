@@ -3,6 +3,7 @@ import type { AppEnv } from '../app-env'
 import { checkPromptAudioRules, checkPromptAudioSignal, inspectPromptAudio, PromptAudioError, type PromptAudioInfo } from './prompt-audio'
 import { requireFreshAuth } from '../auth/fresh-auth'
 import { requireUser } from '../auth/require-user'
+import { invalidToken } from '../http/bearer-challenge'
 import { getConfig } from '../config/app-config'
 import { tierFor } from '../config/tiers'
 import { ApiError, notFound } from '../http/api-error'
@@ -37,6 +38,7 @@ export const voiceRoutes = new Hono<AppEnv>()
     const owner = userObject(c.env, user)
     const cap = tier.maxVoices === null ? undefined : { prefix: voicePrefix(user.key), max: tier.maxVoices }
     const reserved = await owner.reserveVoice(key, upload.audio.byteLength, tier, cap, upload.promptText)
+    if (!reserved.ok && reserved.reason === 'closed') throw invalidToken('token revoked', { internal: 'account closed' })
     if (!reserved.ok && reserved.reason === 'count') throw new ApiError(409, 'voice_limit', `your tier keeps at most ${tier.maxVoices} voices: delete one first`)
     if (!reserved.ok) {
       // 413, not 429: waiting does not help, a smaller prompt or deleting something does.
