@@ -33,6 +33,8 @@ export interface Env {
   ORIGIN_QUEUE_MAX?: string
   ORIGIN_BREAKER_FAILURES?: string
   ORIGIN_BREAKER_COOLDOWN_MS?: string
+  /** Location hint of the origin pool's Durable Object, e.g. `enam` (src/config/pool-location.ts). */
+  ORIGIN_POOL_LOCATION?: string
   /** JSON tier overrides, see config/tiers.ts. */
   TIERS?: string
   // Links and shares (src/links/).

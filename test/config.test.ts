@@ -20,6 +20,7 @@ describe('configuration fails closed', () => {
     ['an origin with a bad concurrency', { ORIGINS: '[{"url":"http://127.0.0.1:1","concurrency":0}]' }, /ORIGINS\[0\]\.concurrency/],
     ['TIERS with an unknown limit', { TIERS: '{"free":{"per_hour":5}}' }, /TIERS\.free\.per_hour is not a known limit/],
     ['TIERS with a negative limit', { TIERS: '{"free":{"per_minute":-1}}' }, /TIERS\.free\.per_minute must be a non-negative integer/],
+    ['an unknown ORIGIN_POOL_LOCATION', { ORIGIN_POOL_LOCATION: 'mars' }, /ORIGIN_POOL_LOCATION must be one of wnam, enam/],
     ['no R2 binding', { AUDIO: undefined }, /R2 binding AUDIO/],
   ]
   for (const [name, overrides, message] of cases) {

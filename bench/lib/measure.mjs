@@ -26,10 +26,10 @@ export async function load({ url, method = 'GET', headers = {}, body, connection
   }
 }
 
-const agent = new http.Agent({ keepAlive: true, maxSockets: 1 })
+const sharedAgent = new http.Agent({ keepAlive: true, maxSockets: 1 })
 
 /** One request; resolves with milliseconds to the response head, first body byte and end. */
-function timedRequest(url, { method = 'GET', headers = {}, body }) {
+function timedRequest(url, { method = 'GET', headers = {}, body }, agent = sharedAgent) {
   return new Promise((resolve, reject) => {
     const start = process.hrtime.bigint()
     const ms = () => Number(process.hrtime.bigint() - start) / 1e6
@@ -68,6 +68,36 @@ export async function probe(url, request, { n = 200, warmup = 20 } = {}) {
 
 export { timedRequest }
 
+/**
+ * Several targets measured in turns, one request each per round, each over its own keep-alive
+ * connection: whatever else the machine does meanwhile falls on all of them alike, which matters
+ * on a shared machine far more than the number of samples. `targets` maps a name to
+ * `{ url, request(i) }`; returns, per name, what `probe` returns plus the response headers of
+ * every sample (`samples`).
+ */
+export async function probeInterleaved(targets, { n = 200, warmup = 20 } = {}) {
+  const names = Object.keys(targets)
+  const agents = Object.fromEntries(names.map((name) => [name, new http.Agent({ keepAlive: true, maxSockets: 1 })]))
+  const samples = Object.fromEntries(names.map((name) => [name, []]))
+  for (let i = 0; i < warmup + n; i++) {
+    for (const name of names) {
+      const { url, request } = targets[name]
+      const r = await timedRequest(url, typeof request === 'function' ? request(i) : request, agents[name])
+      if (i >= warmup) samples[name].push(r)
+    }
+  }
+  for (const agent of Object.values(agents)) agent.destroy()
+  return Object.fromEntries(
+    names.map((name) => {
+      const list = samples[name]
+      const statuses = {}
+      for (const s of list) statuses[s.status] = (statuses[s.status] ?? 0) + 1
+      const pick = (field) => summary(list.map((s) => s[field]))
+      return [name, { n, statuses, firstByte: pick('firstByte'), total: pick('total'), bytes: list[0]?.bytes, samples: list }]
+    }),
+  )
+}
+
 export function summary(values) {
   const sorted = [...values].sort((a, b) => a - b)
   const at = (p) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]
@@ -83,3 +113,6 @@ export function round(x, digits = 2) {
 }
 
 export const ratio = (value, floor) => (floor > 0 && Number.isFinite(value) ? round(value / floor, 2) : null)
+
+/** A difference with its sign: "+1.2", "-0.4". */
+export const signed = (x, digits = 2) => `${x >= 0 ? '+' : ''}${round(x, digits)}`

@@ -1,14 +1,11 @@
-// Starting and stopping what the bench measures: the dev origin in its own process and Workers under
-// `wrangler dev` (workerd), each on a free loopback port, and reading a process tree's memory.
+// Starting and stopping the dev origin in its own process, and reading a process tree's memory.
 import { spawn } from 'node:child_process'
 import { createWriteStream, readFileSync, readdirSync } from 'node:fs'
 import { createServer } from 'node:net'
-import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url))
-const WRANGLER_BIN = createRequire(import.meta.url).resolve('wrangler/bin/wrangler.js')
 
 export function freePort() {
   return new Promise((resolve, reject) => {
@@ -22,8 +19,8 @@ export function freePort() {
 }
 
 /**
- * A child process in its own process group, so stopping it also stops what it spawned (wrangler
- * starts workerd) and nothing else. Output goes to a log file for post-mortems.
+ * A child process in its own process group, so stopping it also stops whatever it spawned and
+ * nothing else. Output goes to a log file for post-mortems.
  */
 function startChild(command, args, { env, logPath, cwd = ROOT }) {
   const log = createWriteStream(logPath)
@@ -59,9 +56,10 @@ async function waitForHttp(url, child, timeoutMs) {
   while (Date.now() < deadline) {
     if (exitCode !== undefined) throw new Error(`process exited (${exitCode}) before ${url} answered; see ${child.logPath}`)
     try {
+      // Any answer means it listens (the stock server has no health route: 404 is fine).
       const res = await fetch(url, { signal: AbortSignal.timeout(2000) })
       await res.arrayBuffer()
-      if (res.ok) return
+      return
     } catch {}
     await new Promise((resolve) => setTimeout(resolve, 200))
   }
@@ -79,33 +77,6 @@ export async function startOriginProcess({ secret, logDir }) {
   // Like the stock server, the dev origin has no health route; FastAPI's /docs answers 200.
   await waitForHttp(`${url}/docs`, child, 20_000)
   return { ...child, url, port }
-}
-
-/**
- * `wrangler dev` on a free port with settings from `envFile` (which also keeps the project's own
- * `.dev.vars` out of the run) and local state in `persistTo`.
- */
-export async function startWrangler({ config, envFile, persistTo, logDir, name, healthPath = '/health' }) {
-  const port = await freePort()
-  const inspectorPort = await freePort()
-  const args = [
-    WRANGLER_BIN, 'dev', '--config', config, '--ip', '127.0.0.1', '--port', String(port),
-    '--inspector-port', String(inspectorPort), '--env-file', envFile, '--persist-to', persistTo,
-    '--show-interactive-dev-session=false', '--log-level', 'warn',
-  ]
-  const child = startChild(process.execPath, args, {
-    // The Worker does not read request.cf: skip wrangler's fetch of it (offline machines), and metrics.
-    env: { CLOUDFLARE_CF_FETCH_ENABLED: 'false', WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1' },
-    logPath: join(logDir, `${name}.log`),
-  })
-  const url = `http://127.0.0.1:${port}`
-  try {
-    await waitForHttp(`${url}${healthPath}`, child, 90_000)
-  } catch (e) {
-    await child.stop()
-    throw e
-  }
-  return { ...child, url, port, workerdPid: () => findDescendant(child.pid, 'workerd') }
 }
 
 function childrenOf() {

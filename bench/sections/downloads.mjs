@@ -1,9 +1,10 @@
-// 5. Downloads of a 1 MB object: the owner's authenticated route (the floor), signed links (/d/...)
+// 7. Downloads of a 1 MB object: the owner's authenticated route (the floor), signed links (/d/...)
 // and share links (/s/...), whole and with a Range. Links and shares are n/a until their routes exist.
 import { load, ratio } from '../lib/measure.mjs'
+import { SPEAKER } from '../lib/synthesis.mjs'
 
 /** 109 characters twice: 21.8 s of 24 kHz 16-bit mono, 1,046,444 bytes as WAV. */
-const ONE_MB_TEXT = `[[dev:repeat=2]]${'b'.repeat(109)}`
+const ONE_MB_TEXT = `You are a helpful assistant.<|endofprompt|>[[dev:repeat=2]]${'b'.repeat(109)}`
 const RANGE = 'bytes=524288-589823'
 
 /**
@@ -20,7 +21,7 @@ async function createObject(edgeUrl, token) {
   const res = await fetch(`${edgeUrl}/v1/tts`, {
     method: 'POST',
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ text: ONE_MB_TEXT, mode: 'sft', speaker: '英文女' }),
+    body: JSON.stringify({ text: ONE_MB_TEXT, mode: 'sft', speaker: SPEAKER }),
   })
   if (res.status !== 200) throw new Error(`1 MB synthesis answered ${res.status}`)
   const id = res.headers.get('x-audio-id')
@@ -47,8 +48,11 @@ async function makeUrl(edgeUrl, token, path, json) {
   return new URL(url, edgeUrl).href
 }
 
-export async function downloads(ctx, { seconds, connections }) {
-  const { edge, tokens } = ctx
+export async function downloads(ctx) {
+  const { tokens, settings } = ctx
+  const edge = { url: ctx.urls.edge }
+  const seconds = settings['load seconds per throughput row']
+  const connections = settings['autocannon connections']
   const { id, size } = await createObject(edge.url, tokens.admin)
   const owner = { url: `${edge.url}/v1/audio/${id}/content`, headers: { authorization: `Bearer ${tokens.admin}` } }
   const link = await makeUrl(edge.url, tokens.admin, `/v1/audio/${id}/link`, { ttl_seconds: 3600 })
@@ -77,6 +81,7 @@ export async function downloads(ctx, { seconds, connections }) {
       label,
       value: describe(m) + (errors(m) ? `; ${errors(m)} unexpected statuses ${JSON.stringify({ ...m.whole.statusCodes, ...m.ranged.statusCodes })}` : ''),
       floor: `owner route: ${describe(measured.owner)}`,
+      ratio: ratio(m.whole.rps, measured.owner.whole.rps),
       delta: `${ratio(m.whole.rps, measured.owner.whole.rps)}x whole, ${ratio(m.ranged.rps, measured.owner.ranged.rps)}x range`,
       target: null,
       met: null,

@@ -1,30 +1,28 @@
 /**
- * The bench's helper Worker: microbenchmarks that must run inside workerd, driven over HTTP by
- * bench/run.mjs. workerd freezes `Date.now()` and `performance.now()` during pure computation (a
- * Spectre mitigation), so nothing here times itself: each endpoint does `n` operations and the
- * caller times the request against one with `n=0`.
+ * The bench's helper Worker: what must run inside workerd, driven over HTTP by bench/run.mjs.
+ * workerd freezes `Date.now()` and `performance.now()` during pure computation (a Spectre
+ * mitigation), so nothing here times itself:
  *
- * - `GET /verify?case=&n=`: JWT verification, jose vs a bare `crypto.subtle` verify (same checks).
- * - `GET /limiter/serial?n=&user=`: n admit+settle round trips to one user's Durable Object.
- * - `GET /limiter/admit?n=&users=&prefix=`: n admissions at once over `users` users; the
- *   reservations are kept until `GET /limiter/settle`, so that request times decisions only.
+ * - `GET /verify?case=&n=`: JWT verification, jose vs a bare `crypto.subtle` verify (same checks);
+ *   the caller times a request doing `n` against one doing none.
+ * (How many calls one Durable Object answers per second is bench/workers/capacity.ts.)
  * - `POST /proxy-tts`: a synthesis through a Worker that only checks the token (the app's own
  *   requireUser middleware and openOriginStream; no limits, no origin admission, no storage).
  */
 import { Hono } from 'hono'
 import { createRemoteJWKSet, importJWK, jwtVerify, type JWK, type JWTVerifyGetKey } from 'jose'
 import type { AppEnv } from '../../src/app-env'
+import { getAuthConfig } from '../../src/auth/auth-config'
 import { requireUser } from '../../src/auth/require-user'
+import { verifyRepeatedToken } from '../../src/auth/verified-tokens'
+import { verifyAccessToken } from '../../src/auth/verify-token'
 import { parseOrigins } from '../../src/config/origins'
-import { parseTiers, tierFor } from '../../src/config/tiers'
 import type { Env } from '../../src/env'
 import { originForm } from '../../src/origin/cosyvoice-form'
 import { openOriginStream } from '../../src/origin/origin-call'
 
-import type { UserObject } from '../../src/users/user-object'
-
-// Run with the edge's own wrangler.toml (bench/run.mjs swaps `main`), so it exports the edge's
-// Durable Object classes and has every binding the app's middleware expects.
+// Run with the edge's own bindings (bench/lib/runtime.mjs), so it exports the edge's Durable
+// Object classes and has every binding the app's middleware expects.
 export * from '../../src/index'
 
 interface BenchEnv extends Env {
@@ -46,7 +44,6 @@ const AUDIENCE = 'cosyvoice-edge'
 type Verify = () => Promise<unknown>
 let cases: Promise<Record<string, Verify>> | undefined
 let remoteJwks: JWTVerifyGetKey | undefined
-const reservations = new Map<string, { name: string; reservation: string }[]>()
 
 /** The auth-only synthesis: the app's requireUser, then straight to the origin. */
 const proxy = new Hono<AppEnv>().post('/proxy-tts', requireUser({ scope: 'tts' }), (c) => proxySynthesis(c.req.raw, c.env, c.get('user')))
@@ -54,7 +51,6 @@ const proxy = new Hono<AppEnv>().post('/proxy-tts', requireUser({ scope: 'tts' }
 export default {
   async fetch(request: Request, env: BenchEnv, ctx: ExecutionContext): Promise<Response> {
     const url = new URL(request.url)
-    const n = Number(url.searchParams.get('n') ?? 0)
     switch (url.pathname) {
       case '/health':
         return Response.json({ ok: true })
@@ -63,36 +59,9 @@ export default {
         const verify = (await cases)[url.searchParams.get('case') ?? '']
         if (!verify) return Response.json({ error: 'unknown case', cases: Object.keys(await cases) }, { status: 400 })
         await verify() // a case that fails must fail loudly, even with n=0
+        const n = Number(url.searchParams.get('n') ?? 0)
         for (let i = 0; i < n; i++) await verify()
         return Response.json({ n })
-      }
-      case '/limiter/serial': {
-        const stub = env.USERS.get(env.USERS.idFromName(url.searchParams.get('user') ?? 'bench'))
-        for (let i = 0; i < n; i++) {
-          const reservation = await admit(stub, unlimited(env))
-          await stub.settle(reservation, { ok: false }, unlimited(env))
-        }
-        return Response.json({ n })
-      }
-      case '/limiter/admit': {
-        const users = Math.max(1, Number(url.searchParams.get('users') ?? 1))
-        const prefix = url.searchParams.get('prefix') ?? 'bench'
-        const admitted = await Promise.all(
-          Array.from({ length: n }, async (_, i) => {
-            const name = `${prefix}-${i % users}`
-            return { name, reservation: await admit(env.USERS.get(env.USERS.idFromName(name)), unlimited(env)) }
-          }),
-        )
-        const batch = crypto.randomUUID()
-        reservations.set(batch, admitted)
-        return Response.json({ n, batch })
-      }
-      case '/limiter/settle': {
-        const batch = reservations.get(url.searchParams.get('batch') ?? '') ?? []
-        reservations.delete(url.searchParams.get('batch') ?? '')
-        // A stub belongs to the request that made it: settle through fresh ones.
-        await Promise.all(batch.map(({ name, reservation }) => env.USERS.get(env.USERS.idFromName(name)).settle(reservation, { ok: false }, unlimited(env))))
-        return Response.json({ n: batch.length })
       }
       case '/proxy-tts':
         return proxy.fetch(request, env, ctx)
@@ -101,21 +70,6 @@ export default {
     }
   },
 } satisfies ExportedHandler<BenchEnv>
-
-type UserStub = DurableObjectStub<UserObject>
-
-/**
- * The admin tier: no limit refuses, so every call measures a full decision. (Settings are parsed
- * here, not with getConfig, which also insists on bindings this Worker does not need.)
- */
-const unlimited = (env: Env) => tierFor(parseTiers(env.TIERS), 'admin').tier
-
-/** One admission as the app makes it (with the token reference the revocation check reads). */
-async function admit(stub: UserStub, tier: ReturnType<typeof unlimited>): Promise<string> {
-  const result = await stub.admit(tier, crypto.randomUUID(), { jti: crypto.randomUUID(), issuedAt: Math.floor(Date.now() / 1000) })
-  if (!result.ok) throw new Error(`refused: ${JSON.stringify(result)}`)
-  return result.reservation
-}
 
 async function proxySynthesis(request: Request, env: Env, user: AppEnv['Variables']['user']): Promise<Response> {
   const body = await request.json<{ text: string; speaker: string }>()
@@ -155,8 +109,20 @@ async function buildCases(env: BenchEnv): Promise<Record<string, Verify>> {
   remoteJwks ??= createRemoteJWKSet(new URL(env.BENCH_JWKS_URL))
   const jwks = remoteJwks
   const options = (alg: string) => ({ algorithms: [alg], issuer: ISSUER, audience: AUDIENCE, requiredClaims: ['exp', 'sub'] })
+  const [signedPart, signaturePart] = [keys.hs256.token.slice(0, keys.hs256.token.lastIndexOf('.')), keys.hs256.token.split('.')[2]!]
+  const signedBytes = encoder.encode(signedPart)
+  const signatureBytes = fromBase64url(signaturePart)
+  const auth = await getAuthConfig(env)
   return {
+    // The HMAC alone, over bytes prepared once: the crypto floor under both verifiers.
+    'hs256-hmac-only': async () => {
+      if (!(await crypto.subtle.verify({ name: 'HMAC' }, hmacKey, signatureBytes, signedBytes))) throw new Error('signature')
+    },
     'hs256-subtle': () => bareVerify(keys.hs256.token, hmacKey, 'HS256', { name: 'HMAC' }),
+    // The app's whole token check (src/auth/verify-token.ts): issuer routing, jose, claims, the user key.
+    'hs256-app': () => verifyAccessToken(keys.hs256.token, auth),
+    // As require-user calls it for a token it has verified before (src/auth/verified-tokens.ts).
+    'hs256-app-repeat': () => verifyRepeatedToken(keys.hs256.token, auth),
     // As the app calls it: the secret as bytes, which jose imports as a CryptoKey on every call.
     'hs256-jose': () => jwtVerify(keys.hs256.token, secret, options('HS256')),
     'hs256-jose-cryptokey': () => jwtVerify(keys.hs256.token, hmacKey, options('HS256')),

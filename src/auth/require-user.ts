@@ -9,7 +9,8 @@ import { accessToken, sameOriginRequest } from './cloudflare-access'
 import { accessCookie, CSRF_HEADER, csrfValid, isSafeMethod } from './cookie-session'
 import type { AdminReach, Scope } from './principal'
 import { revocations } from './revocation-check'
-import { InvalidTokenError, verifyAccessToken } from './verify-token'
+import { verifyRepeatedToken } from './verified-tokens'
+import { InvalidTokenError } from './verify-token'
 
 export interface RequireUserOptions {
   scope?: Scope
@@ -62,7 +63,7 @@ export const requireUser = (options: RequireUserOptions = {}): MiddlewareHandler
     try {
       user = apiKey
         ? await verifyApiKey(c.env, token, auth, { revocation, client: c.req.header('cf-connecting-ip') ?? 'unknown' })
-        : await verifyAccessToken(token, auth, Date.now(), { cloudflareAccessOnly: access !== undefined })
+        : await verifyRepeatedToken(token, auth, Date.now(), { cloudflareAccessOnly: access !== undefined })
     } catch (e) {
       if (e instanceof InvalidTokenError) throw invalidToken(e.reason, { internal: e.detail ? `${e.code}: ${e.detail}` : e.code, cause: e.cause })
       throw e

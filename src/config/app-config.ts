@@ -3,12 +3,15 @@ import { ConfigError } from './config-error'
 import { parseOrigins, type OriginConfig } from './origins'
 import { parseTiers, type Tier } from './tiers'
 import { parsePoolSettings, type PoolSettings } from './pool-settings'
+import { parsePoolLocation } from './pool-location'
 
 export interface AppConfig {
   jwt: { secret: Uint8Array; issuer: string; audience: string }
   origins: OriginConfig[]
   originSecret: string
   pool: PoolSettings
+  /** ORIGIN_POOL_LOCATION: where the pool's Durable Object is created (config/pool-location.ts). */
+  poolLocation: DurableObjectLocationHint | undefined
   tiers: Record<string, Tier>
 }
 
@@ -31,6 +34,7 @@ export function getConfig(env: Env): AppConfig {
       origins: parseOrigins(env.ORIGINS),
       originSecret: new TextDecoder().decode(requireSecret(env.ORIGIN_SECRET, 'ORIGIN_SECRET')),
       pool: parsePoolSettings(env),
+      poolLocation: parsePoolLocation(env),
       tiers: parseTiers(env.TIERS),
     }
     if (!env.AUDIO) throw new ConfigError('the R2 binding AUDIO is missing')

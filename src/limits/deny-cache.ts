@@ -5,35 +5,57 @@ const MAX_ENTRIES = 10_000
 
 interface Denial {
   code: LimitCode
+  /** Until when this isolate answers with it. */
   until: number
+  /** When the object said to come back (Retry-After). */
+  retryAt: number
   headers: Record<string, string>
+  /** Could clear before `until` (a synthesis ending): forgotten when this isolate settles one. */
+  soft: boolean
 }
 
 /**
- * Remembers, in this isolate, that the user's Durable Object refused them until a known reset
- * time, so a user hammering far past a limit costs no Durable Object call per request.
+ * Remembers, in this isolate, that the user's Durable Object refused them, so a user hammering
+ * past a limit costs no Durable Object call per request. Per user and role: the same user with a
+ * bigger tier's token is asked afresh.
  *
- * Only refusals with a reset that cannot come early are cached: the per-minute window (admissions
- * are never refunded) and a daily quota used up with nothing running (the caller checks; a running
- * synthesis could fail and be refunded). Until then the Durable Object would refuse too, so the
- * cache refuses without asking but never refuses what the object would admit, and never admits.
- * Concurrency and storage refusals can clear at any moment and are not cached.
+ * Two kinds of refusal are remembered (user-limits.ts decides which, and until when):
+ * - firm ones, until a reset that cannot come early: the per-minute window (admissions are never
+ *   refunded) and a daily quota used up with nothing running. The object would refuse until then.
+ * - soft ones, for at most a second (never past the Retry-After the client was given): a
+ *   concurrency refusal, or a daily quota full only because of syntheses still running (a failure
+ *   is refunded). Syntheses running in other isolates may end sooner; each synthesis this isolate
+ *   settles for the user forgets them at once (`forgetSoft`).
+ * Nothing here ever admits; admissions happen only in the object.
  */
 export class DenyCache {
-  readonly #entries = new Map<string, Denial>()
+  readonly #entries = new Map<string, Map<string, Denial>>()
 
-  get(userKey: string, now: number): Denial | undefined {
-    const denial = this.#entries.get(userKey)
+  get(userKey: string, role: string, now: number): Denial | undefined {
+    const byRole = this.#entries.get(userKey)
+    const denial = byRole?.get(role)
     if (denial && denial.until <= now) {
-      this.#entries.delete(userKey)
+      byRole!.delete(role)
+      if (byRole!.size === 0) this.#entries.delete(userKey)
       return undefined
     }
     return denial
   }
 
-  remember(userKey: string, code: LimitCode, until: number, headers: Record<string, string>): void {
-    if (code !== 'rate_limited' && code !== 'daily_quota') return
-    if (this.#entries.size >= MAX_ENTRIES) this.#entries.delete(this.#entries.keys().next().value!)
-    this.#entries.set(userKey, { code, until, headers })
+  remember(userKey: string, role: string, denial: Denial): void {
+    let byRole = this.#entries.get(userKey)
+    if (!byRole) {
+      if (this.#entries.size >= MAX_ENTRIES) this.#entries.delete(this.#entries.keys().next().value!)
+      this.#entries.set(userKey, (byRole = new Map()))
+    }
+    byRole.set(role, denial)
+  }
+
+  /** One of the user's syntheses ended: a slot is free, and a failure may have been refunded. */
+  forgetSoft(userKey: string): void {
+    const byRole = this.#entries.get(userKey)
+    if (!byRole) return
+    for (const [role, denial] of byRole) if (denial.soft) byRole.delete(role)
+    if (byRole.size === 0) this.#entries.delete(userKey)
   }
 }

@@ -3,12 +3,22 @@ import type { Tier } from '../config/tiers'
 import type { Env } from '../env'
 import { ApiError } from '../http/api-error'
 import { invalidToken } from '../http/bearer-challenge'
+import { LEASE_MS } from '../config/leases'
 import { DenyCache } from './deny-cache'
-import type { LimitCode, LimitSnapshot, SettleOutcome } from '../users/limit-types'
+import { IsolateLeases } from './isolate-leases'
+import type { AdmitResult, LimitCode, LimitSnapshot, SettleOutcome } from '../users/limit-types'
 import { rateLimitHeaders } from './ratelimit-headers'
 import { userObject } from '../users/user-stub'
 
 const denials = new DenyCache()
+const leases = new IsolateLeases()
+
+/**
+ * How long a refusal that may clear early (a concurrency refusal: a synthesis in another isolate
+ * can end at any moment) is answered from this isolate: the shortest Retry-After a 429 gives, so a
+ * client that honours Retry-After never meets one.
+ */
+const SOFT_REFUSAL_MS = 1000
 
 const MESSAGES: Record<LimitCode, string> = {
   rate_limited: 'too many syntheses this minute',
@@ -16,7 +26,6 @@ const MESSAGES: Record<LimitCode, string> = {
   concurrency: 'too many syntheses running at once',
   storage_quota: 'storage quota full: delete some audio or voices',
 }
-
 
 export interface Admission {
   headers: Record<string, string>
@@ -32,31 +41,75 @@ export interface Admission {
 /**
  * Admits one synthesis for the user or throws 429 with the code of the limit hit, Retry-After and
  * the RateLimit headers; 401 if the token was revoked. One Durable Object round trip, or none when
- * the user is known to be over.
+ * this isolate already knows the answer is no.
  */
 export async function admitSynthesis(env: Env, user: Principal, tier: Tier, requestId: string, waitUntil: (promise: Promise<unknown>) => void): Promise<Admission> {
-  const now = Date.now()
-  refuseIfKnownOverLimit(user, now)
+  return (await startAdmission(env, user, tier, requestId, waitUntil)).admission
+}
+
+/**
+ * The admission in two steps, so that a caller can do something in parallel with the round trip
+ * (admit-and-acquire.ts asks for the GPU slot meanwhile). Resolves once this isolate has decided to
+ * ask the user's object, with the call in flight (wrapped: awaiting it is the caller's choice).
+ * Throws the 429 at once, without a call, when this isolate knows the object would refuse:
+ * - a refusal it remembers (deny-cache.ts: the minute or the day is full; a concurrency refusal
+ *   less than a second old);
+ * - the user's syntheses this isolate itself holds fill the tier's concurrency (isolate-leases.ts).
+ * While admissions of the user already in flight here could fill the last slots, it waits for
+ * their answers first: a flood over one connection asks one question at a time, not one each.
+ */
+export async function startAdmission(
+  env: Env,
+  user: Principal,
+  tier: Tier,
+  requestId: string,
+  waitUntil: (promise: Promise<unknown>) => void,
+): Promise<{ admission: Promise<Admission> }> {
+  for (;;) {
+    refuseIfKnownOverLimit(user, tier, Date.now())
+    if (tier.concurrency === null || leases.held(user.key, Date.now()).count + leases.asking(user.key) < tier.concurrency) break
+    await leases.answered(user.key)
+  }
   const stub = userObject(env, user)
+  // Lease times are taken before the call: the object's own lease ends no earlier than this.
+  const askedAt = Date.now()
   // The token's (or API key's) revocation check rides on this same call (auth/revocation-check.ts).
-  const result = await stub.admit(tier, requestId, { jti: user.jti, issuedAt: user.issuedAt, apiKey: user.apiKey })
+  const answer = leases.ask(
+    user.key,
+    stub.admit(tier, requestId, { jti: user.jti, issuedAt: user.issuedAt, apiKey: user.apiKey }).then((result) => {
+      // Recorded before anyone waiting on this answer looks again.
+      if (!('revoked' in result) && result.ok) leases.hold(user.key, result.reservation, askedAt + LEASE_MS, rateLimitHeaders(result.limits))
+      else if (!('revoked' in result)) remember(user, result, Date.now())
+      return result
+    }),
+  )
+  return { admission: answer.then((result) => admission(stub, user, tier, result, waitUntil)) }
+}
+
+function admission(stub: ReturnType<typeof userObject>, user: Principal, tier: Tier, result: AdmitResult | { ok: false; revoked: true }, waitUntil: (promise: Promise<unknown>) => void): Admission {
   if ('revoked' in result) throw invalidToken('token revoked', { internal: 'revoked at admission' })
   const headers = rateLimitHeaders(result.limits)
-  if (!result.ok) {
-    // A day counts running syntheses too; while one runs, a refund could reopen the day early.
-    const firm = result.code !== 'daily_quota' || result.limits.concurrency.used === 0
-    if (firm) denials.remember(denialKey(user), result.code, now + result.retryAfter * 1000, headers)
-    throw limitError(result.code, result.retryAfter, headers)
-  }
+  if (!result.ok) throw limitError(result.code, result.retryAfter, headers)
+  const { reservation } = result
   let settled: Promise<void> | undefined
   return {
     headers,
     renew: async () => {
-      if (!settled) await stub.renew(result.reservation)
+      if (settled) return
+      const at = Date.now()
+      if (await stub.renew(reservation)) leases.renewed(user.key, reservation, at + LEASE_MS)
+      else leases.release(user.key, reservation)
     },
     settle: (outcome) => {
       if (!settled) {
-        settled = stub.settle(result.reservation, outcome, tier).then(() => {})
+        settled = stub
+          .settle(reservation, outcome, tier)
+          .then(() => {})
+          .finally(() => {
+            // Only now, with the object settled: until then it would still refuse.
+            leases.release(user.key, reservation)
+            denials.forgetSoft(user.key)
+          })
         waitUntil(settled)
       }
       return settled
@@ -64,10 +117,27 @@ export async function admitSynthesis(env: Env, user: Principal, tier: Tier, requ
   }
 }
 
+/** Keeps a refusal in this isolate for as long as the object is sure to give it (deny-cache.ts). */
+function remember(user: Principal, result: AdmitResult & { ok: false }, now: number): void {
+  const retryAt = now + result.retryAfter * 1000
+  const headers = rateLimitHeaders(result.limits)
+  if (result.code === 'rate_limited' || (result.code === 'daily_quota' && result.limits.concurrency.used === 0)) {
+    denials.remember(user.key, user.role, { code: result.code, until: retryAt, retryAt, headers, soft: false })
+  } else if (result.code === 'concurrency' || result.code === 'daily_quota') {
+    // A day counts running syntheses too: while one runs, a refund could reopen it early.
+    denials.remember(user.key, user.role, { code: result.code, until: Math.min(retryAt, now + SOFT_REFUSAL_MS), retryAt, headers, soft: true })
+  }
+  // storage_quota is not kept: deleting audio frees space, on any isolate, at any moment.
+}
+
 /** Throws the 429 this isolate already knows the user's object would give, without asking it. */
-function refuseIfKnownOverLimit(user: Principal, now = Date.now()): void {
-  const cached = denials.get(denialKey(user), now)
-  if (cached) throw limitError(cached.code, Math.max(1, Math.ceil((cached.until - now) / 1000)), cached.headers)
+function refuseIfKnownOverLimit(user: Principal, tier: Tier, now: number): void {
+  const cached = denials.get(user.key, user.role, now)
+  if (cached) throw limitError(cached.code, secondsUntil(cached.retryAt, now), cached.headers)
+  if (tier.concurrency === null) return
+  const held = leases.held(user.key, now)
+  // As the object words it: the time until the first running synthesis' lease would lapse.
+  if (held.count >= tier.concurrency) throw limitError('concurrency', secondsUntil(held.nextLapse ?? now, now), held.headers)
 }
 
 export async function usageOf(env: Env, user: Principal, tier: Tier): Promise<LimitSnapshot> {
@@ -78,5 +148,4 @@ function limitError(code: LimitCode, retryAfter: number, headers: Record<string,
   return new ApiError(429, code, MESSAGES[code], { headers: { ...headers, 'Retry-After': String(retryAfter) } })
 }
 
-/** Per user and role: the same user with a bigger tier's token is asked afresh. */
-const denialKey = (user: Principal) => `${user.key}\n${user.role}`
+const secondsUntil = (at: number, now: number) => Math.max(1, Math.ceil((at - now) / 1000))

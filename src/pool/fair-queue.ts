@@ -1,4 +1,6 @@
 const MAX_REMEMBERED_USERS = 10_000
+/** Users who are newcomers again are forgotten every this many services, not on each one. */
+const SWEEP_EVERY = 256
 
 /** A request waiting for a slot. */
 export interface Waiting {
@@ -24,12 +26,18 @@ export interface Waiting {
  */
 export class FairQueue<W extends Waiting> {
   readonly #byUser = new Map<string, W[]>()
+  /** Ticket → user, so that membership and removal do not scan every list. */
+  readonly #users = new Map<string, string>()
   readonly #tags = new Map<string, number>()
   #virtualTime = 0
-  #size = 0
+  #sinceSweep = 0
 
   get size(): number {
-    return this.#size
+    return this.#users.size
+  }
+
+  has(ticket: string): boolean {
+    return this.#users.has(ticket)
   }
 
   get users(): number {
@@ -48,19 +56,18 @@ export class FairQueue<W extends Waiting> {
     const list = this.#byUser.get(waiter.user)
     if (list) list.push(waiter)
     else this.#byUser.set(waiter.user, [waiter])
-    this.#size++
+    this.#users.set(waiter.ticket, waiter.user)
   }
 
   remove(ticket: string): W | undefined {
-    for (const [user, list] of this.#byUser) {
-      const i = list.findIndex((w) => w.ticket === ticket)
-      if (i < 0) continue
-      const [waiter] = list.splice(i, 1)
-      if (list.length === 0) this.#byUser.delete(user)
-      this.#size--
-      return waiter
-    }
-    return undefined
+    const user = this.#users.get(ticket)
+    const list = user === undefined ? undefined : this.#byUser.get(user)
+    const i = list?.findIndex((w) => w.ticket === ticket) ?? -1
+    if (!list || i < 0) return undefined
+    const [waiter] = list.splice(i, 1)
+    if (list.length === 0) this.#byUser.delete(user!)
+    this.#users.delete(ticket)
+    return waiter
   }
 
   /**
@@ -68,7 +75,11 @@ export class FairQueue<W extends Waiting> {
    * e.g. every free origin is one it must not use), removes it and charges its user a turn.
    */
   next(place: (waiter: W) => boolean): W | undefined {
-    const users = [...this.#byUser.entries()].sort(([a, la], [b, lb]) => this.#tag(a) - this.#tag(b) || la[0]!.arrival - lb[0]!.arrival)
+    const ahead = (a: [string, W[]], b: [string, W[]]) => this.#tag(a[0]) - this.#tag(b[0]) || a[1][0]!.arrival - b[1][0]!.arrival
+    // Usually the fairest user's first request fits: found in one pass, without sorting everyone.
+    let first: [string, W[]] | undefined
+    for (const entry of this.#byUser) if (!first || ahead(entry, first) < 0) first = entry
+    const users = first && first[1].some(place) ? [first] : [...this.#byUser.entries()].sort(ahead)
     for (const [, list] of users) {
       const waiter = list.find(place)
       if (!waiter) continue
@@ -101,10 +112,14 @@ export class FairQueue<W extends Waiting> {
     const start = this.#tag(user)
     this.#virtualTime = start
     this.#tags.set(user, start + 1)
+    // A user whose tag is not ahead of virtual time is the same as a newcomer (`#tag` reads it as
+    // virtual time): forgetting them changes no decision, so it is done now and then, not per turn.
+    if (++this.#sinceSweep >= SWEEP_EVERY || this.#tags.size > MAX_REMEMBERED_USERS) {
+      this.#sinceSweep = 0
+      for (const [u, tag] of this.#tags) if (tag <= this.#virtualTime && !this.#byUser.has(u)) this.#tags.delete(u)
+    }
     // Only newcomers served since virtual time last moved are kept ahead of it; bound them anyway.
     if (this.#tags.size > MAX_REMEMBERED_USERS) this.#virtualTime++
-    // A user whose tag is not ahead of virtual time is the same as a newcomer: forget them.
-    for (const [u, tag] of this.#tags) if (tag <= this.#virtualTime && !this.#byUser.has(u)) this.#tags.delete(u)
   }
 
   #tag(user: string): number {

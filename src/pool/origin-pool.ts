@@ -98,6 +98,16 @@ export class OriginPool extends DurableObject<Env> {
   }
 
   /**
+   * A slot only if one is free for this request right now, else `would_wait` without ever taking a
+   * place in the queue: what a Worker asks while the user's own admission is still undecided
+   * (synthesis/admit-and-acquire.ts), so that a user refused there never held up anyone waiting.
+   */
+  async acquireNow(policy: PoolPolicy, ticket: string, user: string, exclude: string[] = []): Promise<AcquireResult> {
+    this.#adopt(policy)
+    return this.#enqueue(ticket, user, new Set(exclude), false, false)
+  }
+
+  /**
    * The attempt on this ticket's origin failed before any audio: records it, frees the slot and
    * waits for a slot on an origin not in `exclude` (those tried, and those it cannot use). One
    * round trip instead of release + acquire.
@@ -229,7 +239,7 @@ export class OriginPool extends DurableObject<Env> {
     this.ctx.storage.sql.exec('INSERT OR REPLACE INTO policy (id, json) VALUES (1, ?)', json)
   }
 
-  async #enqueue(ticket: string, user: string, exclude: ReadonlySet<string>, isFailover: boolean): Promise<AcquireResult> {
+  async #enqueue(ticket: string, user: string, exclude: ReadonlySet<string>, isFailover: boolean, wait = true): Promise<AcquireResult> {
     const policy = this.#policy!
     const now = Date.now()
     this.#slots.expire(now)
@@ -251,7 +261,11 @@ export class OriginPool extends DurableObject<Env> {
       }
       this.#queue.push(waiter)
       this.#pump(now)
-      if (!this.#queue.all().includes(waiter)) return
+      if (!this.#queue.has(ticket)) return
+      if (!wait) {
+        this.#queue.remove(ticket)
+        return waiter.settle({ ok: false, code: 'would_wait', retryAfter: 0 })
+      }
       // Not seated at once: it may wait only within the bounds, and only so long.
       if (this.#queue.countFor(user) > policy.queuePerUser || this.#queue.size > policy.queueMax) {
         this.#queue.remove(ticket)
@@ -281,7 +295,12 @@ export class OriginPool extends DurableObject<Env> {
     return { ok: false, code: 'origins_busy', retryAfter: clampRetryAfter(((this.#queue.size + 1) / capacity) * (duration / 1000)) }
   }
 
-  /** Seats due canaries first, then waiters, fairest first, until nothing waiting fits a free slot. */
+  /**
+   * Seats due canaries first, then waiters, fairest first, until nothing waiting fits a free slot.
+   * It runs on every acquire and release, so its cost is the pool's capacity (docs/SCALE.md): with
+   * every slot busy it stops before looking at the queue, and it looks at each waiter's origins
+   * only when some origin is out of service.
+   */
   #pump(now: number): void {
     const policy = this.#policy
     if (!policy) return
@@ -295,9 +314,11 @@ export class OriginPool extends DurableObject<Env> {
       this.#canaries.seat(url, ticket)
       take(url)
     }
-    const open = new Set(policy.origins.filter((o) => this.#breaker.get(o.url).state === 'open').map((o) => o.url))
-    const free = (exclude: ReadonlySet<string>) => policy.origins.filter((o) => !exclude.has(o.url) && !open.has(o.url) && (inUse.get(o.url) ?? 0) < o.concurrency)
-    for (;;) {
+    const open = this.#breaker.openOrigins()
+    while (this.#queue.size > 0) {
+      const withRoom = policy.origins.filter((o) => !open.has(o.url) && (inUse.get(o.url) ?? 0) < o.concurrency)
+      if (withRoom.length === 0) break
+      const free = (exclude: ReadonlySet<string>) => (exclude.size === 0 ? withRoom : withRoom.filter((o) => !exclude.has(o.url)))
       const waiter = this.#queue.next((w) => free(w.exclude).length > 0)
       if (!waiter) break
       const origin = this.#pickWeighted(free(waiter.exclude))
@@ -306,7 +327,9 @@ export class OriginPool extends DurableObject<Env> {
       waiter.settle({ ok: true, origin: origin.url })
     }
     // Waiters whose every origin has since been taken out would otherwise wait for nothing.
+    if (this.#queue.size === 0 || open.size === 0) return
     for (const waiter of this.#queue.all()) {
+      if (policy.origins.some((o) => !waiter.exclude.has(o.url) && !open.has(o.url))) continue
       const refusal = this.#unservable(waiter.exclude, waiter.isFailover)
       if (refusal && this.#queue.remove(waiter.ticket)) waiter.settle(refusal)
     }

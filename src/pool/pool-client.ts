@@ -18,14 +18,16 @@ const policies = new WeakMap<AppConfig, PoolPolicy>()
  * slots. Changing ORIGINS therefore starts counting from zero; syntheses still running on the old
  * pool are not seen by the new one until they end, a minute or so.
  */
-export async function poolStub(env: Env, origins: readonly OriginConfig[]): Promise<DurableObjectStub<OriginPool>> {
+export async function poolStub(env: Env, origins: readonly OriginConfig[], locationHint?: DurableObjectLocationHint): Promise<DurableObjectStub<OriginPool>> {
   let name = names.get(origins)
   if (!name) {
     const canonical = JSON.stringify(origins.map(({ url, concurrency, weight, name }) => ({ url, concurrency, weight, name })))
     name = sha256Hex(canonical).then((hex) => `pool:${hex}`)
     names.set(origins, name)
   }
-  return env.ORIGIN_POOL.get(env.ORIGIN_POOL.idFromName(await name))
+  // The hint (ORIGIN_POOL_LOCATION) places the object near its GPUs when the first call creates it;
+  // without one it lives wherever that first call came from. It changes nothing afterwards.
+  return env.ORIGIN_POOL.get(env.ORIGIN_POOL.idFromName(await name), locationHint ? { locationHint } : undefined)
 }
 
 export function poolPolicy(config: AppConfig): PoolPolicy {
@@ -150,10 +152,25 @@ export class OriginSlot {
  * with Retry-After.
  */
 export async function acquireOriginSlot(env: Env, config: AppConfig, request: SlotRequest): Promise<OriginSlot> {
-  const stub = await poolStub(env, config.origins)
+  return (await slotFromPool(env, config, request, true))!
+}
+
+/**
+ * Like acquireOriginSlot, but null instead of waiting: the pool grants a slot only if one is free
+ * at once, and the request never joins its queue (what the Worker asks while the user's admission
+ * is still undecided: synthesis/admit-and-acquire.ts).
+ */
+export async function acquireOriginSlotNow(env: Env, config: AppConfig, request: SlotRequest): Promise<OriginSlot | null> {
+  return slotFromPool(env, config, request, false)
+}
+
+async function slotFromPool(env: Env, config: AppConfig, request: SlotRequest, wait: boolean): Promise<OriginSlot | null> {
+  const stub = await poolStub(env, config.origins, config.poolLocation)
   const ticket = crypto.randomUUID()
   const policy = poolPolicy(config)
-  const result = await untilGranted(stub, ticket, request, () => stub.acquire(policy, ticket, request.user, [...(request.exclude ?? [])]))
+  const exclude = [...(request.exclude ?? [])]
+  const result = await untilGranted(stub, ticket, request, () => (wait ? stub.acquire(policy, ticket, request.user, exclude) : stub.acquireNow(policy, ticket, request.user, exclude)))
+  if (!result.ok && result.code === 'would_wait') return null
   if (!result.ok) throw refusal(result)
   const slot = new OriginSlot(stub, ticket, request, config.origins, result.origin)
   if (request.signal.aborted) {

@@ -17,12 +17,12 @@ import { poolPolicy, poolStub } from './pool-client'
 export const poolRoutes = new Hono<AppEnv>()
   .get('/v1/queue', requireUser(), async (c) => {
     const config = getConfig(c.env)
-    const queue = await (await poolStub(c.env, config.origins)).waitingFor(poolPolicy(config), c.get('user').key)
+    const queue = await (await poolStub(c.env, config.origins, config.poolLocation)).waitingFor(poolPolicy(config), c.get('user').key)
     return c.json(queue, 200, { 'Cache-Control': 'no-store' })
   })
   .get('/admin/origins', requireUser({ scope: 'admin', roles: ['admin'] }), async (c) => {
   const config = getConfig(c.env)
-  const status = await (await poolStub(c.env, config.origins)).status(poolPolicy(config))
+  const status = await (await poolStub(c.env, config.origins, config.poolLocation)).status(poolPolicy(config))
   return c.json(
     {
       origins: status.origins.map((o, i) => ({ ...o, model: config.origins[i]!.model, speakers: config.origins[i]!.speakers })),

@@ -32,6 +32,8 @@ export type RefusalCode =
   | 'no_other_origin'
   /** The caller gave up (the client went away). */
   | 'cancelled'
+  /** `acquireNow` only: no slot is free at once, and the request did not join the queue. */
+  | 'would_wait'
 
 export type AcquireResult = { ok: true; origin: string } | { ok: false; code: RefusalCode; retryAfter: number }
 

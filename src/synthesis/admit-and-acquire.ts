@@ -4,8 +4,9 @@ import { LEASE_RENEW_MS } from '../config/leases'
 import type { Tier } from '../config/tiers'
 import type { Env } from '../env'
 import { ApiError, withHeaders } from '../http/api-error'
-import { admitSynthesis, type Admission } from '../limits/user-limits'
-import { acquireOriginSlot, type OriginSlot } from '../pool/pool-client'
+import type { ServerTiming } from '../http/server-timing'
+import { startAdmission, type Admission } from '../limits/user-limits'
+import { acquireOriginSlot, acquireOriginSlotNow, type OriginSlot } from '../pool/pool-client'
 
 export interface AdmitAndAcquireInput {
   env: Env
@@ -18,21 +19,41 @@ export interface AdmitAndAcquireInput {
   /** The client's signal: leaving the pool's queue when it goes away. */
   clientSignal: AbortSignal
   waitUntil: (promise: Promise<unknown>) => void
+  /** Records the `admission` and `pool` stages (they overlap). */
+  timing: ServerTiming
 }
 
 /**
- * The user's admission (their Durable Object), then a GPU slot (the pool's, perhaps after a fair
- * wait). In that order, not in parallel: a user over their limits must never reach the one pool
- * object all users share, nor hold a place in its queue (measured, the parallel version saved about
- * one local round trip, inside this machine's noise: bench/NOTES.md). If the slot is refused, the
- * admission is settled as a failure (nothing charged). The admission's lease is kept alive while the request waits for a slot.
+ * The user's admission (their Durable Object) and a GPU slot (the pool's), asked in parallel: one
+ * round trip before the origin call instead of two, which on Cloudflare is a round trip to wherever
+ * the pool lives (bench/NOTES.md, "latency model").
+ *
+ * Parallel without letting a user over their limits take anything from anyone:
+ * - this isolate first refuses what it already knows the user's object would refuse, without
+ *   asking either object (limits/user-limits.ts); only then are both asked;
+ * - while the admission is undecided the pool is only asked for a slot that is free at once, never
+ *   for a place in its queue (`acquireNow`). A refused admission gives such a slot straight back;
+ *   it was free, so nobody was waiting for it;
+ * - only an admitted request waits in the fair queue (a second pool round trip, when every GPU is
+ *   busy and the wait is long anyway). The admission's lease is kept alive meanwhile.
+ * If no slot is granted, the admission is settled as a failure (nothing charged).
  */
 export async function admitAndAcquire(input: AdmitAndAcquireInput): Promise<{ admission: Admission; slot: OriginSlot }> {
-  const { env, config, user, tier, requestId, waitUntil } = input
-  const admission = await admitSynthesis(env, user, tier, requestId, waitUntil)
+  const { env, config, user, tier, requestId, waitUntil, timing } = input
+  const slotRequest = { user: user.key, exclude: input.exclude, signal: input.clientSignal, waitUntil }
+  const started = await startAdmission(env, user, tier, requestId, waitUntil)
+  const [admitted, freeSlot] = await Promise.allSettled([timing.time('admission', started.admission), timing.time('pool', acquireOriginSlotNow(env, config, slotRequest))])
+  if (admitted.status === 'rejected') {
+    if (freeSlot.status === 'fulfilled') void freeSlot.value?.release()
+    throw admitted.reason
+  }
+  const admission = admitted.value
+  if (freeSlot.status === 'fulfilled' && freeSlot.value) return { admission, slot: freeSlot.value }
+
   const renewal = setInterval(() => void admission.renew().catch(() => {}), LEASE_RENEW_MS)
   try {
-    return { admission, slot: await acquireOriginSlot(env, config, { user: user.key, exclude: input.exclude, signal: input.clientSignal, waitUntil }) }
+    if (freeSlot.status === 'rejected') throw freeSlot.reason
+    return { admission, slot: await timing.time('queue', acquireOriginSlot(env, config, slotRequest)) }
   } catch (e) {
     await admission.settle({ ok: false })
     throw e instanceof ApiError ? withHeaders(e, admission.headers) : e

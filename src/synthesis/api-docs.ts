@@ -14,7 +14,13 @@ export const synthesisDocs = describeRoutes({
     200: {
       description: 'The audio, streamed',
       media: { 'audio/wav': { type: 'string', contentMediaType: 'audio/wav' }, 'audio/L16;rate=24000;channels=1': { type: 'string' } },
-      headers: { 'X-Audio-Id': 'the stored audio id', 'Content-Location': '/v1/audio/{id}', 'X-Sample-Rate': 'Hz', 'X-Channels': '1' },
+      headers: {
+        'X-Audio-Id': 'the stored audio id',
+        'Content-Location': '/v1/audio/{id}',
+        'X-Sample-Rate': 'Hz',
+        'X-Channels': '1',
+        'Server-Timing': 'ms per stage before the first byte: auth, admission, pool (queue), origin',
+      },
     },
   },
   errors: {

@@ -21,6 +21,11 @@ export interface RelayOptions {
   waitUntil: (promise: Promise<unknown>) => void
   /** Runs exactly once, before the client's stream closes or errors (settle quota, free slots). */
   onEnd: (outcome: RelayOutcome) => Promise<void>
+  /**
+   * The origin has sent its last byte, whole: its work is done (the GPU can be freed) while the
+   * recording is committed. Before `onEnd`.
+   */
+  onOriginDone?: () => void
 }
 
 /**
@@ -102,6 +107,7 @@ export function relaySynthesis(options: RelayOptions): ReadableStream<Uint8Array
             if (aligner.pending) throw ((failure = 'odd_length'), new Error('odd number of PCM bytes'))
             failure = 'storage_failed'
             finishing = true
+            options.onOriginDone?.()
             const object = await recorder.finish()
             await end({ ok: true, object })
             controller.close()

@@ -11,7 +11,8 @@ import { relaySynthesis, type RelayFailure, type RelayOutcome } from './synthesi
 import { originForm } from '../origin/cosyvoice-form'
 import { startSynthesis, suspicionOf } from './synthesize'
 import { audioKey, newId } from '../storage/keys'
-import { WavRecorder } from '../storage/wav-recorder'
+import { TimedRecorder } from './timed-recorder'
+import { serverTiming } from '../http/server-timing'
 import { voiceForSynthesis } from '../voices/voice-store'
 import { characterCount, parseTtsRequest } from './tts-request'
 import { originsWithoutSpeaker } from './speakers'
@@ -20,7 +21,9 @@ import { LEASE_RENEW_MS } from '../config/leases'
 import { refuseIfTakenDown } from '../users/takedown-check'
 
 
-export const ttsRoutes = new Hono<AppEnv>().post('/v1/tts', requireUser({ scope: 'tts', revocation: 'at-admission' }), async (c) => {
+export const ttsRoutes = new Hono<AppEnv>().post('/v1/tts', serverTiming(), requireUser({ scope: 'tts', revocation: 'at-admission' }), async (c) => {
+  const timing = c.get('timing')
+  timing.add('auth', Date.now() - timing.startedAt)
   const config = getConfig(c.env)
   const user = c.get('user')
   const requestId = c.get('requestId')
@@ -45,6 +48,7 @@ export const ttsRoutes = new Hono<AppEnv>().post('/v1/tts', requireUser({ scope:
     exclude,
     clientSignal: c.req.raw.signal,
     waitUntil: (p) => c.executionCtx.waitUntil(p),
+    timing,
   })
   // Both leases are kept alive from now on: the wait for the first byte can outlast them.
   const renewal = setInterval(() => void Promise.all([admission.renew(), slot.renew()]).catch(() => {}), LEASE_RENEW_MS)
@@ -52,16 +56,20 @@ export const ttsRoutes = new Hono<AppEnv>().post('/v1/tts', requireUser({ scope:
   let open
   try {
     // startSynthesis releases the slot itself if no origin starts sending audio.
-    open = await startSynthesis(slot, {
-      form: (origin) => originForm({ mode: request.mode, text: request.text, speaker: request.speaker, instruct: request.instruct, promptText: voice?.promptText }, origin.model),
-      openPromptWav: voice?.openPromptWav,
-      requestId,
-      userId: user.key,
-      role: user.role,
-      originSecret: config.originSecret,
-      signal: AbortSignal.any([originAbort.signal, c.req.raw.signal]),
-      firstByteTimeoutMs: config.pool.firstByteTimeoutMs,
-    })
+    open = await timing.time(
+      'origin',
+      startSynthesis(slot, {
+        form: (origin) => originForm({ mode: request.mode, text: request.text, speaker: request.speaker, instruct: request.instruct, promptText: voice?.promptText }, origin.model),
+        openPromptWav: voice?.openPromptWav,
+        requestId,
+        userId: user.key,
+        role: user.role,
+        originSecret: config.originSecret,
+        signal: AbortSignal.any([originAbort.signal, c.req.raw.signal]),
+        firstByteTimeoutMs: config.pool.firstByteTimeoutMs,
+      }),
+      'first byte',
+    )
   } catch (e) {
     clearInterval(renewal)
     await admission.settle({ ok: false })
@@ -70,7 +78,8 @@ export const ttsRoutes = new Hono<AppEnv>().post('/v1/tts', requireUser({ scope:
 
   const audioId = newId()
   const key = audioKey(user.key, audioId)
-  const recorder = new WavRecorder({ bucket: c.env.AUDIO, key, format: COSYVOICE_PCM, httpMetadata: { contentType: 'audio/wav' }, customMetadata })
+  const recorder = new TimedRecorder({ bucket: c.env.AUDIO, key, format: COSYVOICE_PCM, httpMetadata: { contentType: 'audio/wav' }, customMetadata }, timing)
+  let released: Promise<void> | undefined
   const stream = relaySynthesis({
     open,
     format: request.format,
@@ -80,14 +89,26 @@ export const ttsRoutes = new Hono<AppEnv>().post('/v1/tts', requireUser({ scope:
     abortOrigin: (reason) => originAbort.abort(new Error(reason)),
     clientSignal: c.req.raw.signal,
     waitUntil: (p) => c.executionCtx.waitUntil(p),
-    onEnd: (outcome: RelayOutcome) => {
+    // The GPU is free once the origin is done, not once R2 has the recording: released meanwhile.
+    onOriginDone: () => void (released ??= timing.time('release', slot.release())),
+    onEnd: async (outcome: RelayOutcome) => {
       clearInterval(renewal)
-      console.log(JSON.stringify({ request_id: requestId, event: 'synthesis_end', ok: outcome.ok, ...(outcome.ok ? { bytes: outcome.object.size } : { reason: outcome.reason }) }))
       // Both slots are freed the moment the synthesis ends, in parallel (each through waitUntil).
-      return Promise.all([
-        admission.settle(outcome.ok ? { ok: true, storedKey: key, bytes: outcome.object.size } : { ok: false, charge: walkedAway(outcome.reason) }),
-        slot.release({ suspected: suspicionOf(outcome) }),
-      ]).then(() => {})
+      await Promise.all([
+        timing.time('settle', admission.settle(outcome.ok ? { ok: true, storedKey: key, bytes: outcome.object.size } : { ok: false, charge: walkedAway(outcome.reason) })),
+        (released ??= timing.time('release', slot.release({ suspected: suspicionOf(outcome) }))),
+      ])
+      // The stages after the response started (r2, settle, release) can't be in its header: here,
+      // with the ones before, is where operators and the bench read them.
+      console.log(
+        JSON.stringify({
+          request_id: requestId,
+          event: 'synthesis_end',
+          ok: outcome.ok,
+          ...(outcome.ok ? { bytes: outcome.object.size } : { reason: outcome.reason }),
+          timing_ms: timing.toJSON(),
+        }),
+      )
     },
   })
   c.set('logFields', { action: 'tts', resource: audioId, mode: request.mode, characters, origin: open.origin.url })

@@ -1,0 +1,215 @@
+import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test'
+import { afterEach, describe, expect, inject, it, vi } from 'vitest'
+import { PRESET_SPEAKERS } from '../dev/origin.mjs'
+import app from '../src/index'
+import { userKey } from '../src/auth/user-key'
+import { parseTiers, tierFor } from '../src/config/tiers'
+import { errorOf } from './support/api'
+import { tokenFor, uniqueUser } from './support/tokens'
+
+const SHORT = { text: 'Hi.', mode: 'sft', speaker: '英文女' }
+/** Streams for a second or so: a synthesis that is still running while the test floods. */
+const SLOW = 'One. Two. Three. [[dev:gap=400]]'
+const origins = inject('poolOrigins')
+
+afterEach(() => {
+  vi.restoreAllMocks()
+})
+
+/**
+ * The app over the real bindings, with both Durable Object namespaces wrapped to record every call
+ * that reaches an object (`users.admit`, `pool.acquireNow`, …) and the options each stub was got with.
+ */
+function countingEdge(settings: Record<string, string> = {}) {
+  const calls: string[] = []
+  const getOptions: unknown[] = []
+  const wrap = <T extends object>(namespace: T, name: string): T =>
+    new Proxy(namespace, {
+      get(target, prop) {
+        if (prop === 'get')
+          return (id: DurableObjectId, options?: unknown) => {
+            if (name === 'pool') getOptions.push(options)
+            return stubRecording((target as unknown as DurableObjectNamespace).get(id, options as DurableObjectNamespaceGetDurableObjectOptions), name, calls)
+          }
+        const value = Reflect.get(target, prop)
+        return typeof value === 'function' ? value.bind(target) : value
+      },
+    })
+  const edgeEnv = { ...env, ...settings, USERS: wrap(env.USERS, 'users'), ORIGIN_POOL: wrap(env.ORIGIN_POOL, 'pool') }
+  const send = async (token: string, text = SHORT.text) => {
+    const ctx = createExecutionContext()
+    const res = await app.fetch(
+      new Request('https://edge.test/v1/tts', { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ ...SHORT, text }) }),
+      edgeEnv,
+      ctx,
+    )
+    return Object.assign(res, { done: () => waitOnExecutionContext(ctx) })
+  }
+  return { send, calls, getOptions, reset: () => calls.splice(0) }
+}
+
+function stubRecording<T extends object>(stub: T, name: string, calls: string[]): T {
+  return new Proxy(stub, {
+    get(target, prop) {
+      const value = Reflect.get(target, prop)
+      if (typeof prop !== 'string' || prop === 'then' || typeof value !== 'function') return value
+      return (...args: unknown[]) => {
+        calls.push(`${name}.${prop}`)
+        return (target as Record<string, (...a: unknown[]) => unknown>)[prop]!(...args)
+      }
+    },
+  })
+}
+
+async function drain(res: Response & { done: () => Promise<void> }) {
+  if (res.status === 200) await res.arrayBuffer()
+  await res.done()
+}
+
+describe('Server-Timing', () => {
+  it('names the stages before the first byte in the header, and the ones after it in the log line', async () => {
+    const log = vi.spyOn(console, 'log')
+    const edge = countingEdge()
+    const res = await edge.send(await tokenFor(uniqueUser()))
+    expect(res.status).toBe(200)
+    const header = res.headers.get('server-timing')!
+    expect(header).toMatch(/^auth;dur=\d+, admission;dur=\d+, pool;dur=\d+, origin;dur=\d+;desc="first byte"$/)
+    await drain(res)
+    const end = log.mock.calls.map(([line]) => String(line)).find((line) => line.includes('"synthesis_end"') && line.includes(res.headers.get('x-request-id')!))
+    expect(JSON.parse(end!)).toMatchObject({ ok: true, timing_ms: { auth: expect.any(Number), admission: expect.any(Number), pool: expect.any(Number), origin: expect.any(Number), r2: expect.any(Number), settle: expect.any(Number), release: expect.any(Number) } })
+  })
+
+  it('shows on refusals too: a 429 from the user object has its admission timed; one answered by the isolate has none', async () => {
+    const edge = countingEdge()
+    const token = await tokenFor(uniqueUser(), { role: 'daily3' })
+    for (let i = 0; i < 3; i++) await drain(await edge.send(token))
+    const fromObject = await edge.send(token)
+    expect(fromObject.status).toBe(429)
+    expect(fromObject.headers.get('server-timing')).toMatch(/admission;dur=\d+, pool;dur=\d+/)
+    const fromIsolate = await edge.send(token)
+    expect(fromIsolate.status).toBe(429)
+    expect(fromIsolate.headers.get('server-timing')).toMatch(/^auth;dur=\d+$/)
+  })
+})
+
+describe('admission and the GPU slot asked in parallel', () => {
+  it('asks both objects at once, with no queue place while the admission is undecided, and frees the GPU before R2 has the recording', async () => {
+    const edge = countingEdge()
+    await drain(await edge.send(await tokenFor(uniqueUser())))
+    // The user's object is settled only once the recording is committed; the GPU, as soon as the origin is done.
+    expect(edge.calls.filter((c) => c !== 'users.recordAudit')).toEqual(['users.admit', 'pool.acquireNow', 'pool.release', 'users.settle'])
+  })
+
+  it('a user refused by their object gives back the free slot it was granted, and one the isolate refuses reaches neither object', async () => {
+    const edge = countingEdge()
+    const token = await tokenFor(uniqueUser(), { role: 'daily3' })
+    for (let i = 0; i < 3; i++) await drain(await edge.send(token))
+    edge.reset()
+    const refused = await edge.send(token)
+    await refused.done()
+    expect(refused.status).toBe(429)
+    expect((await errorOf(refused)).code).toBe('daily_quota')
+    expect(edge.calls.sort()).toEqual(['pool.acquireNow', 'pool.release', 'users.admit'])
+    edge.reset()
+    const again = await edge.send(token)
+    await again.done()
+    expect(again.status).toBe(429)
+    expect(edge.calls).toEqual([])
+  })
+
+  it('while every GPU is busy, a request its user object refuses never joins the queue; an admitted one waits in it', async () => {
+    const ORIGINS = JSON.stringify([{ url: origins.single1, name: `path-${crypto.randomUUID().slice(0, 8)}`, speakers: PRESET_SPEAKERS }])
+    const edge = countingEdge({ ORIGINS })
+    const spent = await tokenFor(uniqueUser(), { role: 'daily3' })
+    const other = countingEdge()
+    for (let i = 0; i < 3; i++) await drain(await other.send(spent))
+
+    // Busy for seconds (the origin takes that long, read or not): the requests below come first.
+    const busy = await edge.send(await tokenFor(uniqueUser('heavy'), { role: 'admin' }), 'One. Two. Three. [[dev:gap=1000]][[dev:repeat=3]]')
+    expect(busy.status).toBe(200)
+    edge.reset()
+    const refused = await edge.send(spent)
+    expect(refused.status).toBe(429)
+    await refused.done()
+    expect(edge.calls.sort()).toEqual(['pool.acquireNow', 'users.admit'])
+
+    edge.reset()
+    const waiting = edge.send(await tokenFor(uniqueUser()))
+    await drain(busy)
+    const served = await waiting
+    expect(served.status).toBe(200)
+    await drain(served)
+    // Its free-slot question, then its place in the queue, the busy synthesis' release, its own.
+    expect(edge.calls.filter((c) => c.startsWith('pool.'))).toEqual(['pool.acquireNow', 'pool.acquire', 'pool.release', 'pool.release'])
+  })
+})
+
+describe('floods answered by the isolate, admission still exact', () => {
+  it('a free user flooding while their synthesis runs is refused without a Durable Object call, and admitted the moment it ends', async () => {
+    const edge = countingEdge()
+    const token = await tokenFor(uniqueUser())
+    const running = await edge.send(token, SLOW)
+    expect(running.status).toBe(200)
+    edge.reset()
+    const flood = await Promise.all(Array.from({ length: 50 }, () => edge.send(token)))
+    for (const r of flood) {
+      expect(r.status).toBe(429)
+      expect((await errorOf(r)).code).toBe('concurrency')
+      expect(Number(r.headers.get('retry-after'))).toBeGreaterThanOrEqual(1)
+      expect(r.headers.get('ratelimit')).toMatch(/^"minute";r=9;/)
+    }
+    expect(edge.calls).toEqual([])
+    await drain(running)
+    const next = await edge.send(token)
+    expect(next.status).toBe(200)
+    await drain(next)
+  })
+
+  it('N requests at once against a concurrency of 4 admit exactly 4, asking the object only 4 times', async () => {
+    const edge = countingEdge()
+    const token = await tokenFor(uniqueUser(), { role: 'premium' })
+    const results = await Promise.all(Array.from({ length: 12 }, () => edge.send(token, SLOW)))
+    expect(results.filter((r) => r.status === 200)).toHaveLength(4)
+    const refused = results.filter((r) => r.status === 429)
+    expect(refused).toHaveLength(8)
+    for (const r of refused) expect((await errorOf(r)).code).toBe('concurrency')
+    expect(edge.calls.filter((c) => c === 'users.admit')).toHaveLength(4)
+    await Promise.all(results.map(drain))
+  })
+
+  it('a concurrency refusal for a synthesis held elsewhere is kept for at most a second', async () => {
+    // Another isolate's synthesis: a lease this isolate did not take and cannot see end.
+    const sub = uniqueUser()
+    const token = await tokenFor(sub)
+    const object = env.USERS.get(env.USERS.idFromName(await userKey('cosyvoice-edge', sub)))
+    const free = tierFor(parseTiers(env.TIERS), 'free').tier
+    const elsewhere = await object.admit(free, 'elsewhere')
+    if (!elsewhere.ok || 'revoked' in elsewhere) throw new Error('the lease from elsewhere was refused')
+
+    const edge = countingEdge()
+    const first = await edge.send(token)
+    expect((await errorOf(first)).code).toBe('concurrency')
+    expect(edge.calls).toEqual(['users.admit', 'pool.acquireNow', 'pool.release'])
+    edge.reset()
+    await object.settle(elsewhere.reservation, { ok: false }, free)
+    // The slot is free, but this isolate cannot know: the refusal it keeps still answers (the cost).
+    const stale = await edge.send(token)
+    expect(stale.status).toBe(429)
+    expect(edge.calls).toEqual([])
+    await new Promise((r) => setTimeout(r, 1100))
+    const admitted = await edge.send(token)
+    expect(admitted.status).toBe(200)
+    await drain(admitted)
+  })
+})
+
+describe('ORIGIN_POOL_LOCATION', () => {
+  it('places the pool object with its location hint', async () => {
+    const hinted = countingEdge({ ORIGIN_POOL_LOCATION: 'enam' })
+    await drain(await hinted.send(await tokenFor(uniqueUser())))
+    expect(hinted.getOptions).toContainEqual({ locationHint: 'enam' })
+    const unhinted = countingEdge()
+    await drain(await unhinted.send(await tokenFor(uniqueUser())))
+    expect(unhinted.getOptions.every((o) => o === undefined)).toBe(true)
+  })
+})
