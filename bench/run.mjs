@@ -49,7 +49,8 @@ try {
       `ORIGINS='${JSON.stringify([{ url: origin.url, concurrency: SETTINGS['origin slots (ORIGINS concurrency)'] }])}'`,
       `BENCH_KEYS='${JSON.stringify(verify.keys)}'`,
       `BENCH_JWKS_URL=${jwks.url}`,
-    ].join('\n') + '\n',
+      '',
+    ].join('\n'),
   )
   console.log('bench: starting the edge and the helper Worker (wrangler dev)')
   const [edge, micro] = await Promise.all([
@@ -129,7 +130,7 @@ function microConfig(dir) {
 /** The JWKS endpoint the helper Worker's remote key set fetches (once; jose caches it). */
 function serveJson(body) {
   return new Promise((resolve) => {
-    const server = http.createServer((req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body)))
+    const server = http.createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body)))
     server.listen(0, '127.0.0.1', () =>
       resolve({ url: `http://127.0.0.1:${server.address().port}/jwks.json`, close: () => new Promise((r) => server.close(r)) }),
     )

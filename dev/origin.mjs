@@ -269,7 +269,7 @@ async function readForm(req) {
   }
   let formData;
   try {
-    formData = await new Request('http://origin.invalid' + req.url, {
+    formData = await new Request(`http://origin.invalid${req.url}`, {
       method: 'POST',
       headers: { 'content-type': contentType },
       body: Readable.toWeb(req),
@@ -429,7 +429,7 @@ function parseWavHeader(bytes) {
       };
     }
     if (id === 'data') {
-      if (!format || !format.blockAlign || !format.sampleRate) return null;
+      if (!format?.blockAlign || !format.sampleRate) return null;
       // Streaming writers (eSpeak among them) may leave a placeholder size: trust the file length.
       const dataLength = Math.min(size, bytes.length - body);
       return { ...format, dataOffset: body, dataLength, seconds: dataLength / format.blockAlign / format.sampleRate };
@@ -450,7 +450,7 @@ function parseFlacStreamInfo(bytes) {
 
 function wavToMonoSamples(bytes) {
   const wav = parseWavHeader(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-  if (!wav || wav.audioFormat !== 1 || wav.bitsPerSample !== 16) throw new Error('unexpected eSpeak WAV');
+  if (wav?.audioFormat !== 1 || wav.bitsPerSample !== 16) throw new Error('unexpected eSpeak WAV');
   const view = new DataView(bytes.buffer, bytes.byteOffset + wav.dataOffset, wav.dataLength);
   const frames = Math.floor(wav.dataLength / wav.blockAlign);
   const samples = new Int16Array(frames);
@@ -663,7 +663,8 @@ function parseCliArgs(argv) {
     const [flag, inline] = argv[i].split(/=(.*)/s);
     if (flag === '--help' || flag === '-h') return null;
     if (!numeric[flag] && !text[flag]) throw new Error(`unknown option: ${flag}`);
-    const value = inline ?? argv[(i += 1)];
+    i += inline === undefined ? 1 : 0;
+    const value = inline ?? argv[i];
     if (value === undefined) throw new Error(`missing value for ${flag}`);
     if (text[flag]) options[text[flag]] = value;
     else if (Number.isFinite(Number(value))) options[numeric[flag]] = Number(value);

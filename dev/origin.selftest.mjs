@@ -459,7 +459,7 @@ await check('concurrency: sequential is fine, overlapping requests count as viol
   assert.equal(tone.stats().violations, 0);
   const slow = { ...sftFields, tts_text: '[[dev:delay=300]]Hello there.' };
   const all = await Promise.all([1, 2, 3].map(() => raw(tone, '/inference_sft', { fields: slow })));
-  all.forEach((response) => assertAudio(response));
+  for (const response of all) assertAudio(response);
   assert.deepEqual(tone.stats(), { inFlight: 0, maxInFlight: 3, violations: 2, total: 5 });
   return JSON.stringify(tone.stats());
 });
@@ -467,7 +467,7 @@ await check('concurrency: sequential is fine, overlapping requests count as viol
 await check('client abort releases the in-flight slot', async () => {
   const controller = new AbortController();
   const form = formOf({ ...sftFields, tts_text: '[[dev:delay=5000]]Hello.' });
-  const pending = fetch(tone.url + '/inference_sft', { method: 'POST', body: form, signal: controller.signal });
+  const pending = fetch(`${tone.url}/inference_sft`, { method: 'POST', body: form, signal: controller.signal });
   await new Promise((resolve) => setTimeout(resolve, 150));
   assert.equal(tone.stats().inFlight, 1);
   controller.abort();

@@ -208,7 +208,11 @@ describe('floods stay cheap', () => {
     let objectCalls = 0
     const users = new Proxy(env.USERS, {
       get(target, prop) {
-        if (prop === 'get') return (id: DurableObjectId) => ((objectCalls += 1), target.get(id))
+        if (prop === 'get')
+          return (id: DurableObjectId) => {
+            objectCalls += 1
+            return target.get(id)
+          }
         const value = Reflect.get(target, prop)
         return typeof value === 'function' ? value.bind(target) : value
       },

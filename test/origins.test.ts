@@ -108,7 +108,7 @@ describe('admission: an origin never runs more than its concurrency', () => {
       [0, 1, 2].map(async (i) => {
         const res = await edge.tts(token, `Queue ${i}. [[dev:delay=300]]`)
         const retryAfter = res.headers.get('retry-after')
-        return { status: res.status, code: res.status === 200 ? ((await res.arrayBuffer()), 'ok') : (await errorOf(res)).code, retryAfter }
+        return { status: res.status, code: res.status === 200 ? await res.arrayBuffer().then(() => 'ok') : (await errorOf(res)).code, retryAfter }
       }),
     )
     // One running, one waiting, the third over the bound.
@@ -124,7 +124,7 @@ describe('admission: an origin never runs more than its concurrency', () => {
     const results = await Promise.all(
       users.map(async (token, i) => {
         const res = await edge.tts(token, `Queue ${i}. [[dev:delay=300]]`)
-        return { status: res.status, code: res.status === 200 ? ((await res.arrayBuffer()), 'ok') : (await errorOf(res)).code, retryAfter: res.headers.get('retry-after') }
+        return { status: res.status, code: res.status === 200 ? await res.arrayBuffer().then(() => 'ok') : (await errorOf(res)).code, retryAfter: res.headers.get('retry-after') }
       }),
     )
     // One running, one waiting, the third user over the pool's bound.
@@ -137,7 +137,11 @@ describe('admission: an origin never runs more than its concurrency', () => {
   it('is fair across users: A queues 10, then B sends 1, and B is served before A’s fourth', async () => {
     const edge = edgeWith([{ url: origins.single1 }], { ORIGIN_QUEUE_PER_USER: '20' })
     const [a, b] = await Promise.all([heavyUser(), heavyUser()])
-    const read = async (res: Response) => (expect(res.status).toBe(200), await res.arrayBuffer(), res.headers.get('x-request-id')!)
+    const read = async (res: Response) => {
+      expect(res.status).toBe(200)
+      await res.arrayBuffer()
+      return res.headers.get('x-request-id')!
+    }
     const fromA = Array.from({ length: 10 }, (_, i) => edge.tts(a, `A ${i}. [[dev:delay=250]]`).then(read))
     await until(() => edge.status(), (s) => s.queue.waiting === 9)
     const fromB = edge.tts(b, 'B. [[dev:delay=100]]').then(read)

@@ -38,7 +38,7 @@ export function printTable(sections) {
 }
 
 export function writeResults(path, { machine, settings, sections, startedAt, seconds }) {
-  writeFileSync(path, JSON.stringify({ startedAt, seconds, machine, settings, sections }, null, 2) + '\n')
+  writeFileSync(path, `${JSON.stringify({ startedAt, seconds, machine, settings, sections }, null, 2)}\n`)
 }
 
 const cell = (s) => (s ?? '').toString().replace(/\|/g, '\\|').replace(/\n/g, ' ')

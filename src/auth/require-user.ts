@@ -4,7 +4,7 @@ import { ApiError } from '../http/api-error'
 import { insufficientScope, invalidToken } from '../http/bearer-challenge'
 import { getAuthConfig } from './auth-config'
 import { accessCookie, CSRF_HEADER, csrfValid, isSafeMethod } from './cookie-session'
-import type { Scope } from './principal'
+import type { Principal, Scope } from './principal'
 import { revocations } from './revocation-check'
 import { InvalidTokenError, verifyAccessToken } from './verify-token'
 
@@ -40,7 +40,7 @@ export const requireUser = (options: RequireUserOptions = {}): MiddlewareHandler
     } else {
       throw invalidToken('missing bearer token')
     }
-    let user
+    let user: Principal
     try {
       user = await verifyAccessToken(token, auth)
     } catch (e) {

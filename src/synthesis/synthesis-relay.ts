@@ -99,7 +99,10 @@ export function relaySynthesis(options: RelayOptions): ReadableStream<Uint8Array
           if (ended) return
           if (result.done) {
             // An odd byte count means the origin stopped inside a sample: a failed synthesis.
-            if (aligner.pending) throw ((failure = 'odd_length'), new Error('odd number of PCM bytes'))
+            if (aligner.pending) {
+              failure = 'odd_length'
+              throw new Error('odd number of PCM bytes')
+            }
             failure = 'storage_failed'
             finishing = true
             const object = await recorder.finish()

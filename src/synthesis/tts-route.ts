@@ -9,6 +9,7 @@ import { readJson } from '../http/read-json'
 import { COSYVOICE_PCM } from '../codecs/wav-header'
 import { relaySynthesis, type RelayFailure, type RelayOutcome } from './synthesis-relay'
 import { originForm } from '../origin/cosyvoice-form'
+import type { OpenOriginStream } from '../origin/origin-call'
 import { originFailureOf, startSynthesis } from './synthesize'
 import { audioKey, newId } from '../storage/keys'
 import { WavRecorder } from '../storage/wav-recorder'
@@ -44,7 +45,7 @@ export const ttsRoutes = new Hono<AppEnv>().post('/v1/tts', requireUser({ scope:
   // Both leases are kept alive from now on: the wait for the first byte can outlast them.
   const renewal = setInterval(() => void Promise.all([admission.renew(), slot.renew()]).catch(() => {}), LEASE_RENEW_MS)
   const originAbort = new AbortController()
-  let open
+  let open: OpenOriginStream
   try {
     // startSynthesis releases the slot itself if no origin starts sending audio.
     open = await startSynthesis(slot, {

@@ -86,7 +86,9 @@ async function checkFields(form: FormData): Promise<VoiceUpload> {
 }
 
 /** Control characters refused in a name, and in a transcript (which may have line breaks and tabs). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
 const SINGLE_LINE = /[\u0000-\u001f\u007f]/
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
 const MULTI_LINE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/
 
 /** A text field: trimmed, not empty, bounded in characters (code points), no stray control characters. */
