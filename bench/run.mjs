@@ -78,7 +78,7 @@ try {
     } catch (e) {
       failed = true
       console.error(`bench: ${title} failed:`, e)
-      sections.push({ title, rows: [], error: String(e?.message ?? e) })
+      sections.push({ title, rows: [], error: String(/** @type {Error} */ (e)?.message ?? e) })
     }
   }
 
@@ -132,7 +132,7 @@ function serveJson(body) {
   return new Promise((resolve) => {
     const server = http.createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body)))
     server.listen(0, '127.0.0.1', () =>
-      resolve({ url: `http://127.0.0.1:${server.address().port}/jwks.json`, close: () => new Promise((r) => server.close(r)) }),
+      resolve({ url: `http://127.0.0.1:${/** @type {import('node:net').AddressInfo} */ (server.address()).port}/jwks.json`, close: () => new Promise((r) => server.close(r)) }),
     )
   })
 }

@@ -45,11 +45,39 @@ const FAULTS = new Set(['empty', 'cut', 'odd', 'refuse', 'error500']);
 const DIRECTIVE = /\[\[dev:([a-z0-9_]+)(?:=(\d+))?\]\]/gi;
 const RECORDED_HEADERS = ['x-request-id', 'x-user-id', 'x-user-role', 'x-edge-timestamp', 'x-edge-signature'];
 
+/**
+ * @typedef {object} DevOriginOptions
+ * @property {number} [port]  0 (default) picks a free port
+ * @property {string} [host]  default 127.0.0.1
+ * @property {string} [secret]  when set, every /inference_* call must carry a valid edge proof (dev/origin-proof.mjs)
+ * @property {'espeak' | 'tone'} [engine]  default DEV_ORIGIN_ENGINE, else espeak
+ * @property {number} [maxConcurrent]  calls beyond this many at once are served but counted as violations
+ * @property {number} [sampleRate]  default 24000
+ * @property {'empty' | 'cut' | 'odd' | 'refuse' | 'error500'} [fault]
+ * @property {number} [delayMs]
+ * @property {boolean | ((line: string) => void)} [log]
+ *
+ * @typedef {{ inFlight: number, maxInFlight: number, violations: number, total: number }} DevOriginStats
+ *
+ * @typedef {object} DevOrigin
+ * @property {string} url
+ * @property {number} port
+ * @property {() => Promise<void>} close
+ * @property {() => DevOriginStats} stats
+ * @property {(requestId?: string) => unknown[]} requests
+ * @property {() => void} reset
+ */
+
+/**
+ * Starts a dev origin; resolves once it listens.
+ * @param {DevOriginOptions} [options]
+ * @returns {Promise<DevOrigin>}
+ */
 export async function startOrigin({
   port = 0,
   host = '127.0.0.1',
   secret,
-  engine = process.env.DEV_ORIGIN_ENGINE || 'espeak',
+  engine = /** @type {'espeak' | 'tone'} */ (process.env.DEV_ORIGIN_ENGINE || 'espeak'),
   maxConcurrent = Infinity,
   sampleRate = 24000,
   fault,
@@ -74,10 +102,10 @@ export async function startOrigin({
   });
   await new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, host, resolve);
+    server.listen(port, host, () => resolve(undefined));
   });
 
-  const address = server.address();
+  const address = /** @type {import('node:net').AddressInfo} */ (server.address());
   const urlHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return {
     url: `http://${urlHost}:${address.port}`,
@@ -91,7 +119,7 @@ export async function startOrigin({
 
 function closeServer(server) {
   return new Promise((resolve) => {
-    server.close(() => resolve());
+    server.close(() => resolve(undefined));
     server.closeAllConnections();
   });
 }
@@ -193,14 +221,14 @@ async function handleInference(origin, route, req, res, url) {
   const synthesis = plan.fault === 'empty'
     ? { empty: 'fault:empty' }
     : planSynthesis(route.mode, { ...form, fields: { ...form.fields, tts_text: text } });
-  if (synthesis.empty) {
+  if (synthesis.empty !== undefined) {
     record.outcome = synthesis.empty;
     return res.end();
   }
   return streamAudio(origin, res, record, synthesis, plan);
 }
 
-async function streamAudio(origin, res, record, { segments, style }, plan) {
+async function streamAudio(origin, res, record, /** @type {{ segments: any[], style: any }} */ { segments, style }, plan) {
   record.outcome = 'streaming';
   let first = true;
   for (let round = 0; round < plan.repeat; round += 1) {
@@ -214,7 +242,7 @@ async function streamAudio(origin, res, record, { segments, style }, plan) {
         pcm = await origin.synthesize(segment, style);
       } catch (error) {
         // The real server dies mid-stream too: uvicorn closes the connection after the 200.
-        record.outcome = `synthesis-error:${error.message}`;
+        record.outcome = `synthesis-error:${/** @type {Error} */ (error).message}`;
         return res.destroy();
       }
       if (!(await writeChunk(res, pcm))) return abandon(record);
@@ -269,12 +297,9 @@ async function readForm(req) {
   }
   let formData;
   try {
-    formData = await new Request(`http://origin.invalid${req.url}`, {
-      method: 'POST',
-      headers: { 'content-type': contentType },
-      body: Readable.toWeb(req),
-      duplex: 'half',
-    }).formData();
+    // duplex: a streamed request body (Node's fetch requires it; the DOM typings do not know it yet).
+    const init = /** @type {RequestInit} */ ({ method: 'POST', headers: { 'content-type': contentType }, body: Readable.toWeb(req), duplex: 'half' });
+    formData = await new Request(`http://origin.invalid${req.url}`, init).formData();
   } catch {
     return null;
   }
@@ -497,7 +522,7 @@ async function loadEspeak() {
   try {
     return (await import('espeak-ng')).default;
   } catch (error) {
-    throw new Error(`espeak-ng is not installed (npm install, or use the tone engine): ${error.message}`);
+    throw new Error(`espeak-ng is not installed (npm install, or use the tone engine): ${/** @type {Error} */ (error).message}`);
   }
 }
 
@@ -679,7 +704,7 @@ async function main() {
   try {
     options = parseCliArgs(process.argv.slice(2));
   } catch (error) {
-    console.error(`${error.message}\n${USAGE}`);
+    console.error(`${/** @type {Error} */ (error).message}\n${USAGE}`);
     process.exit(2);
   }
   if (!options) return console.log(USAGE);

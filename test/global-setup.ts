@@ -2,19 +2,7 @@ import type { TestProject } from 'vitest/node'
 import { startOrigin } from '../dev/origin.mjs'
 import { TEST_SECRETS } from './support/test-secrets'
 import { startJwksServer } from './support/jwks-server.mjs'
-import { makeTestSigningKeys, type TestSigningKeys } from './support/signing-keys'
-
-declare module 'vitest' {
-  export interface ProvidedContext {
-    originUrls: string[]
-    /** Loopback identity provider: /<tenant>/jwks.json, /sign, /rotate, /stats. */
-    jwksUrl: string
-    /** Origins for the pool tests (test/origins.test.ts): each counts its own concurrency. */
-    poolOrigins: { single1: string; single2: string; empty: string; refused: string }
-    /** The edge's signing keys of this run (private JWKs). */
-    signingKeys: TestSigningKeys
-  }
-}
+import { makeTestSigningKeys } from './support/signing-keys'
 
 /**
  * Real CosyVoice-protocol servers on loopback (the dev origin), started once for the whole run.

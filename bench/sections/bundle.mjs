@@ -20,7 +20,7 @@ export async function bundle(ctx) {
     let output = ''
     child.stdout.on('data', (d) => (output += d))
     child.stderr.on('data', (d) => (output += d))
-    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`wrangler deploy --dry-run failed:\n${output}`))))
+    child.on('exit', (code) => (code === 0 ? resolve(undefined) : reject(new Error(`wrangler deploy --dry-run failed:\n${output}`))))
   })
   const files = readdirSync(outdir, { recursive: true })
     .map(String)

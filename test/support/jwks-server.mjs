@@ -33,7 +33,7 @@ export async function startJwksServer({ port = 0, host = '127.0.0.1' } = {}) {
       res.end(JSON.stringify(body))
     }
     try {
-      const m = /^\/([a-z0-9-]+)\/(jwks\.json|sign|rotate|stats)$/.exec(new URL(req.url, 'http://x').pathname)
+      const m = /^\/([a-z0-9-]+)\/(jwks\.json|sign|rotate|stats)$/.exec(new URL(req.url ?? '/', 'http://x').pathname)
       if (!m) return send(404, { error: 'no such route' })
       const t = await tenant(m[1])
       if (m[2] === 'jwks.json' && req.method === 'GET') {
@@ -57,8 +57,8 @@ export async function startJwksServer({ port = 0, host = '127.0.0.1' } = {}) {
       send(500, { error: String(e) })
     }
   })
-  await new Promise((resolve) => server.listen(port, host, resolve))
-  const { port: bound } = server.address()
+  await /** @type {Promise<void>} */ (new Promise((resolve) => server.listen(port, host, resolve)))
+  const { port: bound } = /** @type {import('node:net').AddressInfo} */ (server.address())
   return {
     url: `http://${host}:${bound}`,
     close: () => new Promise((resolve) => server.close(resolve)),

@@ -1,0 +1,14 @@
+import type { TestSigningKeys } from './support/signing-keys'
+
+/** What test/global-setup.ts provides to every test file (`inject('…')`). */
+declare module 'vitest' {
+  export interface ProvidedContext {
+    originUrls: string[]
+    /** Loopback identity provider: /<tenant>/jwks.json, /sign, /rotate, /stats. */
+    jwksUrl: string
+    /** Origins for the pool tests (test/origins.test.ts): each counts its own concurrency. */
+    poolOrigins: { single1: string; single2: string; empty: string; refused: string }
+    /** The edge's signing keys of this run (private JWKs). */
+    signingKeys: TestSigningKeys
+  }
+}
