@@ -1,4 +1,5 @@
 import type { BreakerState } from './pool-types'
+import { migrate } from '../sql/migrations'
 
 export interface BreakerRow {
   state: BreakerState
@@ -34,11 +35,17 @@ export class CircuitBreaker {
 
   constructor(sql: SqlStorage) {
     this.#sql = sql
-    sql.exec(`CREATE TABLE IF NOT EXISTS breakers (
+    migrate(sql, 'breakers', [
+      `CREATE TABLE IF NOT EXISTS breakers (
       origin TEXT PRIMARY KEY, state TEXT NOT NULL, failures INTEGER NOT NULL,
-      opened_at INTEGER, probe_at INTEGER)`)
-    const columns = sql.exec<{ name: string }>('PRAGMA table_info(breakers)').toArray()
-    if (!columns.some((c) => c.name === 'users')) sql.exec("ALTER TABLE breakers ADD COLUMN users TEXT NOT NULL DEFAULT '[]'")
+      opened_at INTEGER, probe_at INTEGER)`,
+      // The users behind the current run of failures. Objects from before versioning may have the
+      // column already: it was added by a check at construction.
+      (sql) => {
+        const columns = sql.exec<{ name: string }>('PRAGMA table_info(breakers)').toArray()
+        if (!columns.some((c) => c.name === 'users')) sql.exec("ALTER TABLE breakers ADD COLUMN users TEXT NOT NULL DEFAULT '[]'")
+      },
+    ])
   }
 
   get(origin: string): BreakerRow {

@@ -6,6 +6,7 @@ import { OriginStats } from './origin-stats'
 import type { AcquireResult, BreakerState, PoolPolicy, PoolStatus, RefusalCode, SlotReport } from './pool-types'
 import { probeOrigin } from './probe'
 import { SlotLedger } from './slot-ledger'
+import { migrate } from '../sql/migrations'
 
 /** Until the pool has seen syntheses finish, a refusal assumes one takes this long. */
 const ASSUMED_DURATION_MS = 5_000
@@ -54,7 +55,7 @@ export class OriginPool extends DurableObject<Env> {
     this.#breaker = new CircuitBreaker(sql)
     this.#stats = new OriginStats(sql)
     // The alarm needs the origins after a restart, before any Worker has called.
-    sql.exec('CREATE TABLE IF NOT EXISTS policy (id INTEGER PRIMARY KEY CHECK (id = 1), json TEXT NOT NULL)')
+    migrate(sql, 'pool_policy', ['CREATE TABLE IF NOT EXISTS policy (id INTEGER PRIMARY KEY CHECK (id = 1), json TEXT NOT NULL)'])
     const stored = sql.exec<{ json: string }>('SELECT json FROM policy').toArray()[0]
     if (stored) this.#adopt(JSON.parse(stored.json) as PoolPolicy)
   }

@@ -1,4 +1,5 @@
 import { LEASE_MS } from '../config/leases'
+import { migrate } from '../sql/migrations'
 
 export interface Lease {
   ticket: string
@@ -18,9 +19,11 @@ export class SlotLedger {
 
   constructor(sql: SqlStorage) {
     this.#sql = sql
-    sql.exec(`CREATE TABLE IF NOT EXISTS leases (
+    migrate(sql, 'slots', [
+      `CREATE TABLE IF NOT EXISTS leases (
       ticket TEXT PRIMARY KEY, origin TEXT NOT NULL, user TEXT NOT NULL, trial INTEGER NOT NULL,
-      granted_at INTEGER NOT NULL, expires_at INTEGER NOT NULL)`)
+      granted_at INTEGER NOT NULL, expires_at INTEGER NOT NULL)`,
+    ])
   }
 
   grant(lease: Lease, now: number): void {

@@ -1,3 +1,5 @@
+import { migrate } from '../sql/migrations'
+
 /** How many failed logins a window allows before answering 429. */
 export interface ThrottlePolicy {
   maxFailures: number
@@ -22,7 +24,7 @@ export class LoginThrottle {
 
   constructor(sql: SqlStorage) {
     this.#sql = sql
-    sql.exec('CREATE TABLE IF NOT EXISTS login_attempts (id TEXT PRIMARY KEY, at INTEGER NOT NULL)')
+    migrate(sql, 'login_throttle', ['CREATE TABLE IF NOT EXISTS login_attempts (id TEXT PRIMARY KEY, at INTEGER NOT NULL)'])
   }
 
   begin(policy: ThrottlePolicy, now: number): ThrottleResult {

@@ -1,4 +1,5 @@
 import type { RevocationLedger } from './revocation-ledger'
+import { migrate } from '../sql/migrations'
 
 export interface NewSession {
   id: string
@@ -37,15 +38,21 @@ export class SessionLedger {
   constructor(sql: SqlStorage, revocations: RevocationLedger) {
     this.#sql = sql
     this.#revocations = revocations
-    sql.exec(`
+    migrate(sql, 'sessions', [
+      `
       CREATE TABLE IF NOT EXISTS sessions (id TEXT PRIMARY KEY, sub TEXT NOT NULL, auth_time INTEGER NOT NULL, expires_at INTEGER NOT NULL, revoked INTEGER NOT NULL DEFAULT 0);
       CREATE TABLE IF NOT EXISTS refresh_tokens (hash TEXT PRIMARY KEY, session TEXT NOT NULL, spent INTEGER NOT NULL DEFAULT 0);
       CREATE INDEX IF NOT EXISTS refresh_tokens_session ON refresh_tokens (session);
       CREATE TABLE IF NOT EXISTS session_access (jti TEXT PRIMARY KEY, session TEXT NOT NULL, expires_at INTEGER NOT NULL);
       CREATE INDEX IF NOT EXISTS session_access_session ON session_access (session);
-    `)
-    const columns = sql.exec<{ name: string }>('PRAGMA table_info(refresh_tokens)').toArray()
-    if (!columns.some((c) => c.name === 'spent_at')) sql.exec('ALTER TABLE refresh_tokens ADD COLUMN spent_at INTEGER')
+    `,
+      // When a refresh token was spent (for the cookie grace period). Objects from before versioning
+      // may have the column already: it was added by a check at construction.
+      (sql) => {
+        const columns = sql.exec<{ name: string }>('PRAGMA table_info(refresh_tokens)').toArray()
+        if (!columns.some((c) => c.name === 'spent_at')) sql.exec('ALTER TABLE refresh_tokens ADD COLUMN spent_at INTEGER')
+      },
+    ])
   }
 
   start(s: NewSession, now: number): void {
