@@ -249,7 +249,7 @@ async function streamAudio(origin, res, record, /** @type {{ segments: any[], st
       record.bytes += pcm.length;
       record.chunks += 1;
 
-      if (plan.fault === 'cut') {
+      if (plan.fault === 'cut' && record.chunks >= plan.cutAfter) {
         record.outcome = 'fault:cut';
         return res.destroy();
       }
@@ -353,7 +353,8 @@ function extractDirectives(ttsText) {
 }
 
 function faultPlan(headers, directives, defaults) {
-  const directiveFault = [...FAULTS].find((name) => directives[name] === true);
+  // `cut` may say after how many chunks: [[dev:cut=40]] (default 1).
+  const directiveFault = [...FAULTS].find((name) => directives[name] === true || (name === 'cut' && typeof directives.cut === 'number'));
   const requested = String(headers['x-dev-fault'] ?? '').trim().toLowerCase();
   const headerFault = FAULTS.has(requested) ? requested : undefined;
   return {
@@ -361,6 +362,7 @@ function faultPlan(headers, directives, defaults) {
     delayMs: clampCount(headers['x-dev-delay-ms'] ?? directives.delay ?? defaults.delayMs, MAX_WAIT_MS),
     gapMs: clampCount(headers['x-dev-gap-ms'] ?? directives.gap ?? 0, MAX_WAIT_MS),
     repeat: Math.max(1, clampCount(headers['x-dev-repeat'] ?? directives.repeat ?? 1, MAX_REPEAT)),
+    cutAfter: Math.max(1, clampCount(typeof directives.cut === 'number' ? directives.cut : 1, MAX_REPEAT * 100)),
   };
 }
 

@@ -258,6 +258,13 @@ await check('fault cut -> first chunk, then a broken stream; fetch body read rej
   await assert.rejects(fetched.arrayBuffer());
 });
 
+await check('fault cut=N -> N chunks, then a broken stream', async () => {
+  const response = await sft('[[dev:cut=3]][[dev:repeat=5]]One. Two.', '英文女');
+  assert.equal(response.status, 200);
+  assert.equal(response.chunks.length, 3);
+  assert.equal(response.complete, false, 'no terminating chunk');
+});
+
 await check('fault odd -> complete stream with odd length', async () => {
   const response = await sft('Hello there.', '英文女', { 'x-dev-fault': 'odd' });
   assert.equal(response.status, 200);

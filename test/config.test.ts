@@ -1,13 +1,14 @@
-import { env } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
-import app from '../src/index'
+import { appWith } from './support/app'
 import { tokenFor, uniqueUser } from './support/tokens'
 
 /** The app over the test bindings with some settings changed or removed. */
 async function callWith(overrides: Record<string, unknown>, path = '/v1/audio') {
   const token = await tokenFor(uniqueUser())
-  const ctx = { waitUntil() {}, passThroughOnException() {}, props: {} } as unknown as ExecutionContext
-  return app.fetch(new Request(`https://edge.test${path}`, { headers: { authorization: `Bearer ${token}` } }), { ...env, ...overrides }, ctx)
+  const edge = appWith(overrides)
+  const res = await edge.fetch(new Request(`https://edge.test${path}`, { headers: { authorization: `Bearer ${token}` } }))
+  await edge.settled()
+  return res
 }
 
 describe('configuration fails closed', () => {

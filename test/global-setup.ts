@@ -6,11 +6,17 @@ import { makeTestSigningKeys } from './support/signing-keys'
 
 /**
  * Real CosyVoice-protocol servers on loopback (the dev origin), started once for the whole run.
- * The primary one checks the edge proof with the test ORIGIN_SECRET.
+ * Each checks the edge proof with the test ORIGIN_SECRET.
+ *
+ * The primary one, every test's ORIGINS, makes tones: fast and deterministic, for the many tests
+ * about what the edge does with audio rather than what the audio says. The speech origin (eSpeak,
+ * one synthesis at a time) serves the tests where real speech is the point.
  */
 export default async function setup(project: TestProject) {
-  const primary = await startOrigin({ port: 0, secret: TEST_SECRETS.ORIGIN_SECRET, engine: 'espeak' })
+  const primary = await startOrigin({ port: 0, secret: TEST_SECRETS.ORIGIN_SECRET, engine: 'tone' })
   project.provide('originUrls', [primary.url])
+  const speech = await startOrigin({ port: 0, secret: TEST_SECRETS.ORIGIN_SECRET, engine: 'espeak' })
+  project.provide('speechOriginUrl', speech.url)
   project.provide('signingKeys', await makeTestSigningKeys())
   const idp = await startJwksServer()
   project.provide('jwksUrl', idp.url)
@@ -25,6 +31,7 @@ export default async function setup(project: TestProject) {
     await Promise.all(Object.values(pool).map((o) => o.close()))
     await idp.close()
     await primary.close()
+    await speech.close()
   }
 }
 

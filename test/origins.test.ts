@@ -1,20 +1,25 @@
-import { env, runDurableObjectAlarm } from 'cloudflare:test'
-import { describe, expect, inject, it } from 'vitest'
-import app from '../src/index'
+import { runDurableObjectAlarm } from 'cloudflare:test'
+import { afterEach, describe, expect, inject, it } from 'vitest'
 import { parseOrigins } from '../src/config/origins'
 import { edgeProofHeaders } from '../src/origin/edge-proof'
 import { poolStub } from '../src/pool/pool-client'
 import type { PoolStatus } from '../src/pool/pool-types'
 import { call, errorOf } from './support/api'
+import { appWith } from './support/app'
 import { originRecords } from './support/origin'
 import { TEST_SECRETS } from './support/test-secrets'
 import { tokenFor, uniqueUser } from './support/tokens'
 
 const origins = inject('poolOrigins')
 const SHORT = 'Hi there.'
-const ctx = { waitUntil() {}, passThroughOnException() {}, props: {} } as unknown as ExecutionContext
 
 type OriginEntry = { url: string; concurrency?: number; weight?: number }
+
+/** Every test's edges: their waitUntil work (freeing slots, settling quota) is awaited after the test. */
+const edges: ReturnType<typeof appWith>[] = []
+afterEach(async () => {
+  await Promise.all(edges.splice(0).map((edge) => edge.settled()))
+})
 
 /**
  * The app over the real bindings with its own ORIGINS (and pool settings): every edge gets a pool
@@ -24,8 +29,10 @@ type OriginEntry = { url: string; concurrency?: number; weight?: number }
 function edgeWith(entries: OriginEntry[], settings: Record<string, string> = {}) {
   const label = crypto.randomUUID().slice(0, 8)
   const ORIGINS = JSON.stringify(entries.map((e, i) => ({ ...e, name: `test-${label}-${i}` })))
-  const edgeEnv = { ...env, ...settings, ORIGINS }
-  const send = (path: string, init: RequestInit) => app.fetch(new Request(`https://edge.test${path}`, init), edgeEnv, ctx)
+  const app = appWith({ ...settings, ORIGINS })
+  edges.push(app)
+  const edgeEnv = app.env
+  const send = (path: string, init: RequestInit) => app.fetch(new Request(`https://edge.test${path}`, init))
   return {
     tts: async (token: string, text = SHORT, signal?: AbortSignal, speaker = '英文女') =>
       send('/v1/tts', { method: 'POST', signal, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ text, mode: 'sft', speaker }) }),
@@ -60,13 +67,16 @@ async function devStats(url: string): Promise<{ inFlight: number; maxInFlight: n
   return (await fetch(`${url}/__dev/stats`)).json()
 }
 
-/** Polls briefly for something that happens in another request or in waitUntil. */
+/** Polls for something that happens in another request or in waitUntil; returns what it saw last. */
 async function until<T>(probe: () => Promise<T>, ok: (value: T) => boolean): Promise<T> {
-  for (let i = 0; ; i++) {
-    const value = await probe()
-    if (ok(value) || i >= 200) return value
-    await new Promise((r) => setTimeout(r, 25))
-  }
+  let value!: T
+  await expect
+    .poll(async () => {
+      value = await probe()
+      return ok(value)
+    }, { interval: 25, timeout: 5000 })
+    .toBe(true)
+  return value
 }
 
 describe('admission: an origin never runs more than its concurrency', () => {

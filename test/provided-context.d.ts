@@ -4,6 +4,8 @@ import type { TestSigningKeys } from './support/signing-keys'
 declare module 'vitest' {
   export interface ProvidedContext {
     originUrls: string[]
+    /** A dev origin speaking with eSpeak-NG (slow, serialized): for tests where the speech matters. */
+    speechOriginUrl: string
     /** Loopback identity provider: /<tenant>/jwks.json, /sign, /rotate, /stats. */
     jwksUrl: string
     /** Origins for the pool tests (test/origins.test.ts): each counts its own concurrency. */

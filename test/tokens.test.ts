@@ -4,9 +4,9 @@ import { userKey } from '../src/auth/user-key'
 import { decodeJwt } from 'jose'
 import { describe, expect, it } from 'vitest'
 import { call, errorOf } from './support/api'
+import { appWith } from './support/app'
 import { originRecords } from './support/origin'
 import { loggedIn, login, tokenFor, uniqueIp, uniqueUser } from './support/tokens'
-import app from '../src/index'
 
 const sft = { text: '你好', mode: 'sft', speaker: '中文女' }
 
@@ -76,16 +76,15 @@ describe('refresh tokens', () => {
 
   it('a user removed from AUTH_USERS since login cannot refresh, and the session ends', async () => {
     const { access_token, refresh_token } = await loggedIn('login-removed')
-    const ctx = { waitUntil() {}, passThroughOnException() {}, props: {} } as unknown as ExecutionContext
     const users = JSON.parse(env.AUTH_USERS!) as Record<string, unknown>
     delete users['login-removed']
+    const edge = appWith({ AUTH_USERS: JSON.stringify(users) })
     const refresh = () =>
-      app.fetch(
+      edge.fetch(
         new Request('https://edge.test/auth/refresh', { method: 'POST', headers: { 'content-type': 'application/json', 'cf-connecting-ip': uniqueIp() }, body: JSON.stringify({ refresh_token }) }),
-        { ...env, AUTH_USERS: JSON.stringify(users) },
-        ctx,
       )
     await expectInvalid(await refresh(), 'invalid_grant')
+    await edge.settled()
     // The session is over: the refresh token is spent for good and its access token revoked.
     await expectInvalid(await call('POST', '/auth/refresh', { json: { refresh_token } }), 'invalid_grant')
     await expectInvalid(await call('GET', '/v1/audio', { token: access_token }))
