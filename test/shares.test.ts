@@ -315,7 +315,7 @@ describe('the share page', () => {
     const html = await res.text()
     expect(html).toMatch(/^<!doctype html>\n<html lang="en">/)
     expect(html).not.toMatch(/<script|https?:\/\//) // no scripts, no external assets
-    expect(html).toContain('&#60;script&#62;alert(1)&#60;/script&#62; for &#34;you&#34;')
+    expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt; for &quot;you&quot;')
     expect(html).toContain(`<time datetime="${made.expires_at}">`)
     const src = /<audio controls preload="none" src="([^"]+)"/.exec(html)![1]!
     expect(src).toBe(`/s/${made.share_id}/audio`)

@@ -1,11 +1,13 @@
+import { html, raw } from 'hono/html'
+import type { HtmlEscapedString } from 'hono/utils/html'
 import { base64 } from '../codecs/base64'
 import type { Share } from '../users/share-ledger'
 
 /**
  * The page a browser gets for `/s/<id>`: an audio player, the expiry and a download link, in one
  * small self-contained document. No scripts, no external assets; the CSP allows only the audio
- * from this origin and the one inline style (by hash), so the owner's note (escaped) can never
- * become markup that runs or loads anything.
+ * from this origin and the one inline style (by hash), so the owner's note (escaped by hono's `html`
+ * template, like every value put into the page) can never become markup that runs or loads anything.
  */
 const STYLE = [
   'body{font:16px/1.5 system-ui,sans-serif;margin:0;padding:2rem 1rem;color:#1a1a1a;background:#fafafa}',
@@ -37,21 +39,23 @@ async function headers(): Promise<Record<string, string>> {
 }
 
 export async function sharePage(share: Share): Promise<Response> {
-  const audio = `/s/${escapeHtml(share.shareId)}/audio`
+  const audio = `/s/${share.shareId}/audio`
   const expires = new Date(share.expiresAt)
-  const body = `
+  const body = html`
 <h1>Shared audio</h1>
-${share.note ? `<p class="note">${escapeHtml(share.note)}</p>` : ''}
+${share.note ? html`<p class="note">${share.note}</p>` : ''}
 <audio controls preload="none" src="${audio}" aria-label="Shared audio">Your browser cannot play this audio here; use the download link below.</audio>
 <p><a class="button" href="${audio}?download=1" download>Download the audio (WAV)</a></p>
 <p class="meta">Available until <time datetime="${expires.toISOString()}">${expires.toISOString().slice(0, 16).replace('T', ' ')} UTC</time>.${downloadsNote(share)}</p>`
-  return new Response(document('Shared audio', body), { status: 200, headers: await headers() })
+  return new Response(await document('Shared audio', body), { status: 200, headers: await headers() })
 }
 
 /** A refusal (gone, expired, used up, unknown) as a page, for a person in a browser. */
 export async function shareErrorPage(status: 404 | 410, message: string): Promise<Response> {
-  const body = `\n<h1>${status === 404 ? 'Share not found' : 'This share is no longer available'}</h1>\n<p>${escapeHtml(message)}</p>`
-  return new Response(document('Shared audio', body), { status, headers: await headers() })
+  const body = html`
+<h1>${status === 404 ? 'Share not found' : 'This share is no longer available'}</h1>
+<p>${message}</p>`
+  return new Response(await document('Shared audio', body), { status, headers: await headers() })
 }
 
 /** True when the client prefers a page (a browser navigating), not the audio (curl, a player). */
@@ -69,15 +73,16 @@ function downloadsNote(share: Share): string {
   return ` ${left} of ${share.maxDownloads} downloads left; playing or downloading counts as one.`
 }
 
-function document(title: string, body: string): string {
-  return `<!doctype html>
+async function document(title: string, body: HtmlEscapedString | Promise<HtmlEscapedString>): Promise<string> {
+  // STYLE is ours and must reach the page byte for byte: the CSP allows it by its hash.
+  const page = await html`<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex, nofollow">
-<title>${escapeHtml(title)}</title>
-<style>${STYLE}</style>
+<title>${title}</title>
+<style>${raw(STYLE)}</style>
 </head>
 <body>
 <main>${body}
@@ -85,8 +90,5 @@ function document(title: string, body: string): string {
 </body>
 </html>
 `
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`)
+  return page.toString()
 }
