@@ -1,4 +1,6 @@
+import * as v from 'valibot'
 import { ConfigError } from './config-error'
+import { readSetting } from './setting'
 
 export interface OriginConfig {
   /** Base URL of a CosyVoice FastAPI server, e.g. http://gpu-1:50000 */
@@ -13,6 +15,42 @@ export interface OriginConfig {
   name: string | null
 }
 
+const positiveInteger = 'must be a positive integer'
+const positiveNumber = 'must be a positive number'
+const shortName = 'must be a string of at most 64 characters'
+
+/** One entry of `ORIGINS`: a URL, or `{url, concurrency?, weight?, model?, name?}`. */
+const OriginSchema = v.pipe(
+  v.unknown(),
+  v.transform((entry) => (typeof entry === 'string' ? { url: entry } : entry)),
+  v.object(
+    {
+      url: v.pipe(
+        v.unknown(),
+        v.transform(toUrl),
+        v.custom<URL>((url) => url !== null, 'is not a URL'),
+        v.check((url) => url.protocol === 'http:' || url.protocol === 'https:', 'must be http(s)'),
+        v.transform((url) => url.href.replace(/\/$/, '')),
+      ),
+      concurrency: v.optional(v.pipe(v.number(positiveInteger), v.integer(positiveInteger), v.minValue(1, positiveInteger)), 1),
+      weight: v.optional(v.pipe(v.number(positiveNumber), v.gtValue(0, positiveNumber)), 1),
+      model: v.optional(v.picklist(['cosyvoice3', 'cosyvoice2'], 'must be "cosyvoice3" or "cosyvoice2"'), 'cosyvoice3'),
+      name: v.optional(v.nullable(v.pipe(v.string(shortName), v.maxLength(64, shortName))), null),
+    },
+    'must be a URL or an object with "url"',
+  ),
+)
+
+const OriginsSchema = v.pipe(v.array(OriginSchema, 'must be a non-empty list'), v.minLength(1, 'must be a non-empty list'))
+
+function toUrl(value: unknown): URL | null {
+  try {
+    return new URL(String(value))
+  } catch {
+    return null
+  }
+}
+
 /** Parses `ORIGINS`: a JSON list of `{url, concurrency?, weight?, model?, name?}` or of plain URLs. */
 export function parseOrigins(raw: string | undefined): OriginConfig[] {
   if (!raw?.trim()) throw new ConfigError('ORIGINS is not set: list the CosyVoice servers to forward to')
@@ -22,24 +60,7 @@ export function parseOrigins(raw: string | undefined): OriginConfig[] {
   } catch {
     throw new ConfigError('ORIGINS is not valid JSON')
   }
-  if (!Array.isArray(parsed) || parsed.length === 0) throw new ConfigError('ORIGINS must be a non-empty list')
-  const origins = parsed.map((entry, i): OriginConfig => {
-    const o = typeof entry === 'string' ? { url: entry } : entry
-    if (typeof o !== 'object' || o === null) throw new ConfigError(`ORIGINS[${i}] must be a URL or an object with "url"`)
-    const { url, concurrency = 1, weight = 1, model = 'cosyvoice3', name = null } = o as Record<string, unknown>
-    let parsedUrl: URL
-    try {
-      parsedUrl = new URL(String(url))
-    } catch {
-      throw new ConfigError(`ORIGINS[${i}].url is not a URL`)
-    }
-    if (parsedUrl.protocol !== 'http:' && parsedUrl.protocol !== 'https:') throw new ConfigError(`ORIGINS[${i}].url must be http(s)`)
-    if (!Number.isInteger(concurrency) || (concurrency as number) < 1) throw new ConfigError(`ORIGINS[${i}].concurrency must be a positive integer`)
-    if (typeof weight !== 'number' || !(weight > 0)) throw new ConfigError(`ORIGINS[${i}].weight must be a positive number`)
-    if (model !== 'cosyvoice3' && model !== 'cosyvoice2') throw new ConfigError(`ORIGINS[${i}].model must be "cosyvoice3" or "cosyvoice2"`)
-    if (name !== null && (typeof name !== 'string' || name.length > 64)) throw new ConfigError(`ORIGINS[${i}].name must be a string of at most 64 characters`)
-    return { url: parsedUrl.href.replace(/\/$/, ''), concurrency: concurrency as number, weight, model, name }
-  })
+  const origins: OriginConfig[] = readSetting('ORIGINS', OriginsSchema, parsed)
   // The pool counts slots per URL: two entries for one machine would let it run twice its concurrency.
   const seen = new Set<string>()
   origins.forEach((o, i) => {
