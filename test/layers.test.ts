@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest'
  * still a dependency a reader has to follow. README.md ("Where things are") describes each folder.
  */
 const LAYERS: readonly (readonly string[])[] = [
-  ['codecs', 'sql'], // pure byte and SQL helpers: import nothing of ours
+  ['codecs', 'sql', 'log'], // pure byte and SQL helpers, the structured log: import nothing of ours
   ['config'], // settings, validated once
   ['http'], // errors, bodies, Range/ETag, bearer challenges, serving R2 objects
   ['storage', 'origin'], // R2 keys, recorder, listings · calling one GPU machine

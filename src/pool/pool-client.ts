@@ -6,6 +6,7 @@ import { ApiError } from '../http/api-error'
 import type { OriginPool } from './origin-pool'
 import type { AcquireResult, AttemptFailure, PoolPolicy, SlotReport } from './pool-types'
 import { sha256Hex } from '../codecs/hex'
+import { log } from '../log/log'
 
 const names = new WeakMap<readonly OriginConfig[], Promise<string>>()
 const policies = new WeakMap<AppConfig, PoolPolicy>()
@@ -120,7 +121,7 @@ export class OriginSlot {
         : this.#ttfbMs === undefined
           ? {}
           : { ttfbMs: this.#ttfbMs, ...(this.#suspect ? { blame: this.#suspect } : {}) }
-    const released = this.#stub.release(this.#ticket, report).catch((e: unknown) => console.error(JSON.stringify({ level: 'error', pool_release_error: String(e) })))
+    const released = this.#stub.release(this.#ticket, report).catch((e: unknown) => log.error({ pool_release_error: String(e) }))
     this.#request.waitUntil(released)
     return released
   }

@@ -17,6 +17,7 @@ import { voiceForSynthesis } from '../voices/voice-store'
 import { characterCount, parseTtsRequest } from './tts-request'
 import { audioMetadata } from '../audio/audio-metadata'
 import { LEASE_RENEW_MS } from '../config/leases'
+import { log } from '../log/log'
 
 
 export const ttsRoutes = new Hono<AppEnv>().post('/v1/tts', requireUser({ scope: 'tts', revocation: 'at-admission' }), async (c) => {
@@ -78,7 +79,7 @@ export const ttsRoutes = new Hono<AppEnv>().post('/v1/tts', requireUser({ scope:
     waitUntil: (p) => c.executionCtx.waitUntil(p),
     onEnd: (outcome: RelayOutcome) => {
       clearInterval(renewal)
-      console.log(JSON.stringify({ request_id: requestId, event: 'synthesis_end', ok: outcome.ok, ...(outcome.ok ? { bytes: outcome.object.size } : { reason: outcome.reason }) }))
+      log.info({ request_id: requestId, event: 'synthesis_end', ok: outcome.ok, ...(outcome.ok ? { bytes: outcome.object.size } : { reason: outcome.reason }) })
       // Both slots are freed the moment the synthesis ends, in parallel (each through waitUntil).
       return Promise.all([
         admission.settle(outcome.ok ? { ok: true, storedKey: key, bytes: outcome.object.size } : { ok: false, charge: walkedAway(outcome.reason) }),
