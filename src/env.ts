@@ -42,7 +42,7 @@ declare global {
       SIGNING_JWK?: string
       /** The key SIGNING_JWK replaced, still accepted during a rotation. Secret. */
       SIGNING_JWK_PREVIOUS?: string
-      /** JSON list of external identity providers, see auth/trusted-issuers.ts. */
+      /** JSON list of external identity providers, see auth/trusted-issuers.ts (entries: auth/issuer-entry.ts). */
       TRUSTED_ISSUERS?: string
     }
   }

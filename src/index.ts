@@ -14,9 +14,15 @@ import { linkRoutes } from './links/link-routes'
 import { shareRoutes } from './links/share-routes'
 import { voiceRoutes } from './voices/voice-routes'
 import { sharedVoiceRoutes } from './voices/shared-voice-routes'
+import { takedownRoutes } from './moderation/takedown-routes'
+import { reportRoutes } from './moderation/report-routes'
+import { reportQueueRoutes } from './moderation/report-queue-routes'
+import { apiKeyRoutes } from './apikeys/api-key-routes'
+import { adminApiKeyRoutes } from './apikeys/admin-api-key-routes'
 
 export { UserObject } from './users/user-object'
 export { OriginPool } from './pool/origin-pool'
+export { ModerationQueue } from './moderation/moderation-queue'
 
 const app = new Hono<AppEnv>()
   .use(requestContext())
@@ -33,6 +39,11 @@ const app = new Hono<AppEnv>()
   .route('/', shareRoutes)
   .route('/', voiceRoutes)
   .route('/', sharedVoiceRoutes)
+  .route('/', takedownRoutes)
+  .route('/', reportRoutes)
+  .route('/', reportQueueRoutes)
+  .route('/', apiKeyRoutes)
+  .route('/', adminApiKeyRoutes)
 
 app.onError(onError)
 app.notFound(onNotFound)

@@ -2,6 +2,7 @@ import type { TestProject } from 'vitest/node'
 import { startOrigin } from '../dev/origin.mjs'
 import { TEST_SECRETS } from './support/test-secrets'
 import { startJwksServer } from './support/jwks-server.mjs'
+import { TENANTS } from './support/auth-fixtures'
 import { makeTestSigningKeys } from './support/signing-keys'
 
 /**
@@ -18,7 +19,7 @@ export default async function setup(project: TestProject) {
   const speech = await startOrigin({ port: 0, secret: TEST_SECRETS.ORIGIN_SECRET, engine: 'espeak' })
   project.provide('speechOriginUrl', speech.url)
   project.provide('signingKeys', await makeTestSigningKeys())
-  const idp = await startJwksServer()
+  const idp = await startJwksServer({ tenants: TENANTS })
   project.provide('jwksUrl', idp.url)
   // Tone engine: fast and deterministic, the pool tests are about who gets a GPU, not the speech.
   const pool = {

@@ -13,9 +13,10 @@ const LAYERS: readonly (readonly string[])[] = [
   ['storage', 'origin'], // R2 keys, recorder, listings · calling one GPU machine
   ['users'], // the user's Durable Object and the ledgers (SQLite tables) it runs
   ['auth'], // verifying tokens, cookie sessions, revocation checks, issuers
-  ['tokens', 'limits', 'audit', 'pool', 'voices', 'audio'], // capabilities, each on its own
+  ['tokens', 'limits', 'audit', 'pool', 'voices', 'audio', 'apikeys'], // capabilities, each on its own
   ['accounts', 'links'], // login and shares: use limits (anonymous limit) and tokens
-  ['synthesis'], // the tts route: admission, origins, relay, recording
+  ['synthesis', 'preflight'], // the tts route: admission, origins, relay, recording · config:check's use of every validator
+  ['moderation'], // takedowns, reports and their queue: reach audio, voices and shares
 ]
 
 /** Files directly in src/: `index.ts` only wires; `env.ts` and `app-env.ts` are types everyone uses. */

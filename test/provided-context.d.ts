@@ -6,7 +6,7 @@ declare module 'vitest' {
     originUrls: string[]
     /** A dev origin speaking with eSpeak-NG (slow, serialized): for tests where the speech matters. */
     speechOriginUrl: string
-    /** Loopback identity provider: /<tenant>/jwks.json, /sign, /rotate, /stats. */
+    /** Loopback OpenID provider (test/support/jwks-server.mjs): discovery, JWKS, /sign, /rotate, /stats per tenant. */
     jwksUrl: string
     /** Origins for the pool tests (test/origins.test.ts): each counts its own concurrency. */
     poolOrigins: { single1: string; single2: string; empty: string; refused: string }

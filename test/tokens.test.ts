@@ -130,7 +130,7 @@ describe('logout and revocation', () => {
     const sub = uniqueUser()
     const iat = Math.floor(Date.now() / 1000) - 5
     const tokens = [await tokenFor(sub, { iat }), await tokenFor(sub, { iat, scope: 'tts' })]
-    expect((await call('POST', '/admin/revoke', { token: admin, json: { sub } })).status).toBe(200)
+    expect((await call('POST', '/admin/revoke', { token: admin, json: { sub, issuer: 'cosyvoice-edge' } })).status).toBe(200)
     await expectInvalid(await call('GET', '/v1/audio', { token: tokens[0] }))
     await expectInvalid(await call('POST', '/v1/tts', { token: tokens[1], json: sft }))
     // Someone else with the same name at another issuer is another user.
@@ -154,8 +154,8 @@ describe('logout and revocation', () => {
     const admin = await tokenFor(uniqueUser('admin'), { role: 'admin' })
     expect((await call('POST', '/admin/revoke', { token: admin, json: {} })).status).toBe(400)
     expect((await call('POST', '/admin/revoke', { token: admin, json: { jti: 'not-routable' } })).status).toBe(400)
-    expect((await call('POST', '/admin/revoke', { token: admin, json: { jti: 'not-routable', sub: uniqueUser() } })).status).toBe(200)
-    expect((await call('POST', '/admin/revoke', { token: admin, json: { jti: 'not-routable', sub: uniqueUser(), exp: 'soon' } })).status).toBe(400)
+    expect((await call('POST', '/admin/revoke', { token: admin, json: { jti: 'not-routable', sub: uniqueUser(), issuer: 'cosyvoice-edge' } })).status).toBe(200)
+    expect((await call('POST', '/admin/revoke', { token: admin, json: { jti: 'not-routable', sub: uniqueUser(), issuer: 'cosyvoice-edge', exp: 'soon' } })).status).toBe(400)
   })
 
   it('a long-lived token revoked with its exp stays revoked', async () => {
@@ -165,7 +165,7 @@ describe('logout and revocation', () => {
     const token = await tokenFor(sub, { jti: `long-${crypto.randomUUID()}`, exp })
     expect((await call('GET', '/v1/audio', { token })).status).toBe(200)
     const jti = JSON.parse(atob(token.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/'))).jti as string
-    expect((await call('POST', '/admin/revoke', { token: admin, json: { jti, sub, exp } })).status).toBe(200)
+    expect((await call('POST', '/admin/revoke', { token: admin, json: { jti, sub, issuer: 'cosyvoice-edge', exp } })).status).toBe(200)
     expect((await call('GET', '/v1/audio', { token })).status).toBe(401)
   })
 

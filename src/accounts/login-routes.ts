@@ -150,6 +150,7 @@ export const authRoutes = new Hono<AppEnv>()
         scopes: [...u.scopes],
         jti: u.jti ?? null,
         session: u.sessionId ?? null,
+        api_key: u.apiKey ?? null,
         issued_at: u.issuedAt !== undefined ? iso(u.issuedAt) : null,
         auth_time: u.authTime !== undefined ? iso(u.authTime) : null,
         expires_at: iso(u.expiresAt),

@@ -7,8 +7,8 @@ import { audioKey, audioPrefix, isValidId } from '../storage/keys'
 import { listWithMetadata } from '../storage/list-with-metadata'
 import { audioView } from './audio-metadata'
 import { userObject } from '../users/user-stub'
+import { announceOwnerDelete, refuseIfTakenDown, takedownViews } from '../users/takedown-check'
 import { listingQuery, R2_PAGE_MAX } from '../http/listing-query'
-
 
 const withAudioScope = requireUser({ scope: 'audio' })
 
@@ -22,18 +22,23 @@ export const audioRoutes = new Hono<AppEnv>()
     const { limit, cursor } = listingQuery(c, R2_PAGE_MAX)
     const prefix = audioPrefix(user.key)
     const listing = await listWithMetadata(c.env.AUDIO, { prefix, limit, cursor })
-    const items = listing.objects.map((o) => audioView(o.key.slice(prefix.length, -'.wav'.length), o))
+    const ids = listing.objects.map((o) => o.key.slice(prefix.length, -'.wav'.length))
+    // Audio an administrator took down stays listed, marked, so its owner sees what happened to it.
+    const takenDown = await takedownViews(c.env, user.key, 'audio', ids)
+    const items = listing.objects.map((o, i) => ({ ...audioView(ids[i]!, o), taken_down: takenDown(ids[i]!) }))
     return c.json({ items, cursor: listing.truncated ? listing.cursor : null })
   })
   .get('/v1/audio/:id', withAudioScope, async (c) => {
     const id = c.req.param('id')
     const object = isValidId(id) ? await c.env.AUDIO.head(audioKey(c.get('user').key, id)) : null
     if (!object) throw notFound('audio')
+    await refuseIfTakenDown(c.env, { ownerKey: c.get('user').key, kind: 'audio', objectId: id, viewer: 'owner' })
     return c.json(audioView(id, object), 200, { 'Cache-Control': 'private, no-store' })
   })
   .get('/v1/audio/:id/content', withAudioScope, async (c) => {
     const id = c.req.param('id')
     c.set('logFields', { action: 'audio.download', resource: id })
+    if (isValidId(id)) await refuseIfTakenDown(c.env, { ownerKey: c.get('user').key, kind: 'audio', objectId: id, viewer: 'owner' })
     const response = isValidId(id)
       ? await serveObject(c.env.AUDIO, audioKey(c.get('user').key, id), c.req.raw, { filename: `${id}.wav`, cacheControl: 'private, max-age=0, must-revalidate' })
       : null
@@ -45,6 +50,8 @@ export const audioRoutes = new Hono<AppEnv>()
     const key = audioKey(c.get('user').key, id)
     const object = isValidId(id) ? await c.env.AUDIO.head(key) : null
     if (!object) throw notFound('audio')
+    // Held as evidence: refused. Otherwise announced first, so a takedown cannot race the delete.
+    await announceOwnerDelete(c.env, c.get('user').key, 'audio', id)
     await c.env.AUDIO.delete(key)
     // Its share links die with it (410 share_revoked); its signed links 404, the object being gone.
     await userObject(c.env, c.get('user')).forgetAudio(key, id)

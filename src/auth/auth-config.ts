@@ -2,9 +2,10 @@ import type { Env } from '../env'
 import { getConfig } from '../config/app-config'
 import { ConfigError } from '../config/config-error'
 import { integerSetting, readSetting } from '../config/setting'
+import { log } from '../log/log'
 import { parsePasswordHash, type PasswordHash } from './password-hash'
 import { parseSigningKeys, type SigningKeys } from './signing-keys'
-import { parseTrustedIssuers, type TrustedIssuer } from './trusted-issuers'
+import { parseTrustedIssuers, type TrustedIssuers } from './trusted-issuers'
 
 /** A user who may log in at /auth/login (from `AUTH_USERS`). */
 export interface LoginUser {
@@ -19,7 +20,8 @@ export interface AuthConfig {
    * call (measured at twice the cost of the HMAC itself, docs/BENCHMARKS.md).
    */
   edge: { issuer: string; audience: string; hmacKey: CryptoKey; signing: SigningKeys | undefined }
-  trustedIssuers: TrustedIssuer[]
+  /** TRUSTED_ISSUERS: usable entries and broken ones (refused alone, see trusted-issuers.ts). */
+  trustedIssuers: TrustedIssuers
   users: ReadonlyMap<string, LoginUser>
   /** ACCESS_TTL: life of access tokens from login and refresh, seconds. Default 3600. */
   accessTtl: number
@@ -49,7 +51,10 @@ export function getAuthConfig(env: Env): Promise<AuthConfig> {
 }
 
 async function build(env: Env): Promise<AuthConfig> {
-  const { jwt } = getConfig(env)
+  const { jwt, tiers } = getConfig(env)
+  const trustedIssuers = parseTrustedIssuers(env.TRUSTED_ISSUERS, { edgeIssuer: jwt.issuer, tiers })
+  // Loudly, once per isolate: each of the entry's refused tokens logs the reason again.
+  for (const p of trustedIssuers.problems) log.error({ config_error: p.message, issuer: p.issuer })
   return {
     edge: {
       issuer: jwt.issuer,
@@ -57,7 +62,7 @@ async function build(env: Env): Promise<AuthConfig> {
       hmacKey: await crypto.subtle.importKey('raw', jwt.secret, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']),
       signing: await parseSigningKeys(env.SIGNING_JWK, env.SIGNING_JWK_PREVIOUS),
     },
-    trustedIssuers: parseTrustedIssuers(env.TRUSTED_ISSUERS, jwt.issuer),
+    trustedIssuers,
     users: parseUsers(env.AUTH_USERS),
     accessTtl: readSetting('ACCESS_TTL', seconds(3600, 60, 86400), env.ACCESS_TTL),
     refreshTtl: readSetting('REFRESH_TTL', seconds(30 * 86400, 300, 365 * 86400), env.REFRESH_TTL),

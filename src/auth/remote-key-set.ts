@@ -1,4 +1,5 @@
 import { createRemoteJWKSet, customFetch, type JWTVerifyGetKey } from 'jose'
+import { type Fetched, GatedFetchError, gatedFetch } from './gated-fetch'
 
 /** The IdP's keys could not be had (down, slow, non-200, or a refetch refused by the gate). */
 export class JwksUnavailableError extends Error {
@@ -19,51 +20,27 @@ export interface RemoteKeySetOptions {
   timeoutMs: number
 }
 
-interface Fetched {
-  status: number
-  body: string
-}
-
 /**
- * jose's remote JWKS (kid lookup, cache, cooldown) behind a gate that bounds how often this isolate
- * fetches the IdP's JWKS: at most one fetch starts per cooldown, whatever arrives.
- *
- * Why a gate on top of jose: on Workers jose does not share an in-flight fetch between requests and
- * does not remember a failed one, so a burst of tokens with random `kid`s arriving just after the
- * cooldown, or steady traffic while the IdP is down, would each start a fetch. Here a request that
- * finds a fetch in flight waits for that fetch's body (re-wrapped in a fresh Response, so no I/O
- * object crosses requests); one that comes within the cooldown of the last start is refused, and
- * the token is refused with it (fail closed: never admit without keys).
+ * jose's remote JWKS (kid lookup, cache, cooldown) whose fetches go through a gate (gated-fetch.ts):
+ * at most one fetch of the JWKS starts per cooldown in this isolate, whatever arrives.
  */
 export function remoteKeySet(url: URL, options: RemoteKeySetOptions): JWTVerifyGetKey {
-  let inflight: Promise<Fetched> | undefined
-  let lastStart = Number.NEGATIVE_INFINITY
-
-  const gatedFetch = async (input: string, init: RequestInit): Promise<Response> => {
-    if (!inflight) {
-      const now = Date.now()
-      if (now - lastStart < options.cooldownMs) throw new JwksUnavailableError('refetch refused within the cooldown')
-      lastStart = now
-      inflight = fetch(input, init)
-        .then(async (res) => ({ status: res.status, body: await res.text() }))
-        .finally(() => {
-          inflight = undefined
-        })
-    }
+  const fetchGated = gatedFetch(options.cooldownMs, options.timeoutMs)
+  const jwksFetch = async (input: string, init: RequestInit): Promise<Response> => {
     let fetched: Fetched
     try {
-      fetched = await inflight
+      fetched = await fetchGated(input, init)
     } catch (e) {
-      throw new JwksUnavailableError(e instanceof Error && e.name === 'TimeoutError' ? 'timed out' : 'fetch failed', { cause: e })
+      if (e instanceof GatedFetchError) throw new JwksUnavailableError(e.detail, { cause: e.cause })
+      throw e
     }
     if (fetched.status !== 200) throw new JwksUnavailableError(`HTTP ${fetched.status}`)
     return new Response(fetched.body, { status: 200, headers: { 'content-type': 'application/json' } })
   }
-
   return createRemoteJWKSet(url, {
     cooldownDuration: options.cooldownMs,
     cacheMaxAge: options.cacheMaxAgeMs,
     timeoutDuration: options.timeoutMs,
-    [customFetch]: gatedFetch,
+    [customFetch]: jwksFetch,
   })
 }

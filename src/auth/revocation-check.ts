@@ -44,6 +44,11 @@ class RevocationCache {
     return !isRevoked(entry, user)
   }
 
+  /** Keeps a state just read from the user's object (an API key's lookup brings it: api-key-verify.ts). */
+  prime(userKey: string, state: RevocationState, ttlMs: number, now = Date.now()): void {
+    this.#remember(userKey, state, now + ttlMs)
+  }
+
   /** Applies a revocation this isolate just made, so the very next request here sees it. */
   noteRevoked(userKey: string, change: { jti?: string; revokedBefore?: number }): void {
     const entry = this.#entries.get(userKey)

@@ -1,87 +1,103 @@
-import type { JWTVerifyGetKey } from 'jose'
 import { ConfigError } from '../config/config-error'
-import { remoteKeySet } from './remote-key-set'
+import { issuerOfBrokenEntry, parseIssuerEntry, type TrustedIssuer } from './issuer-entry'
 
-/** Algorithms an external issuer may be allowed. No HMAC (a JWKS is public) and never `none`. */
-const EXTERNAL_ALGS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const
+export type { TrustedIssuer } from './issuer-entry'
 
-export interface TrustedIssuer {
-  issuer: string
-  audience: string
-  /** Dotted path of the claim holding the role (default `role`); no such claim → `free`. */
-  roleClaim: string
-  algorithms: string[]
-  keys: JWTVerifyGetKey
+/** An entry that cannot be used, and why (naming the field). `issuer` when it could be read. */
+export interface IssuerProblem {
+  at: string
+  issuer: string | undefined
+  message: string
+  /** It was meant as a Cloudflare Access entry: Access's header is still read, to refuse its tokens with this reason. */
+  cloudflareAccess: boolean
 }
-
-/** Key sets live as long as the isolate, across config objects, so their caches are shared. */
-const keySets = new Map<string, JWTVerifyGetKey>()
 
 /**
- * Parses `TRUSTED_ISSUERS`: a JSON list of external identity providers whose tokens the edge
- * accepts, e.g. `[{"issuer":"https://idp.example","jwks_uri":"https://idp.example/jwks",
- * "audience":"cosyvoice","role_claim":"app.role","algorithms":["RS256"]}]`.
+ * The external identity providers of `TRUSTED_ISSUERS` (a JSON list of entries, issuer-entry.ts).
  *
- * - `jwks_uri` must be https (http only on loopback, for development and tests);
- * - `algorithms` defaults to `["RS256","ES256"]`, asymmetric only;
- * - `cooldown_seconds` (default 30): after a JWKS fetch, unknown `kid`s trigger no new fetch for
- *   this long (see remote-key-set.ts for how floods and outages are bounded);
- * - `cache_max_age_seconds` (default 600): keys are refetched when older than this.
+ * A broken entry fails alone: it is kept as a problem, its tokens are refused with its reason in
+ * the log, and every other entry and the edge's own tokens keep working. Nothing about one issuer
+ * can take authentication down for the rest (a global 500 would turn one typo into an outage).
+ * `npm run config:check` reports the same problems before a deploy.
  */
-export function parseTrustedIssuers(raw: string | undefined, edgeIssuer: string): TrustedIssuer[] {
-  if (!raw?.trim()) return []
-  let parsed: unknown
-  try {
-    parsed = JSON.parse(raw)
-  } catch {
-    throw new ConfigError('TRUSTED_ISSUERS is not valid JSON')
+export class TrustedIssuers {
+  readonly #byIssuer = new Map<string, TrustedIssuer | IssuerProblem>()
+
+  constructor(
+    readonly entries: readonly TrustedIssuer[],
+    readonly problems: readonly IssuerProblem[],
+  ) {
+    for (const e of entries) this.#byIssuer.set(e.issuer, e)
+    for (const p of problems) if (p.issuer !== undefined) this.#byIssuer.set(p.issuer, p)
   }
-  if (!Array.isArray(parsed)) throw new ConfigError('TRUSTED_ISSUERS must be a JSON list')
-  const seen = new Set<string>([edgeIssuer])
-  return parsed.map((entry: unknown, i): TrustedIssuer => {
-    const at = `TRUSTED_ISSUERS[${i}]`
-    if (typeof entry !== 'object' || entry === null) throw new ConfigError(`${at} must be an object`)
-    const e = entry as Record<string, unknown>
-    const issuer = requireString(e.issuer, `${at}.issuer`)
-    if (seen.has(issuer)) throw new ConfigError(`${at}.issuer "${issuer}" is listed twice or is the edge's own JWT_ISSUER`)
-    seen.add(issuer)
-    const audience = requireString(e.audience, `${at}.audience`)
-    const jwksUri = parseJwksUri(requireString(e.jwks_uri, `${at}.jwks_uri`), `${at}.jwks_uri`)
-    const roleClaim = e.role_claim === undefined ? 'role' : requireString(e.role_claim, `${at}.role_claim`)
-    const algorithms = e.algorithms === undefined ? ['RS256', 'ES256'] : e.algorithms
-    if (!Array.isArray(algorithms) || algorithms.length === 0 || !algorithms.every((a) => EXTERNAL_ALGS.includes(a)))
-      throw new ConfigError(`${at}.algorithms must be a non-empty list of ${EXTERNAL_ALGS.join(', ')}`)
-    const cooldownMs = seconds(e.cooldown_seconds, 30, `${at}.cooldown_seconds`) * 1000
-    const cacheMaxAgeMs = seconds(e.cache_max_age_seconds, 600, `${at}.cache_max_age_seconds`) * 1000
-    const cacheKey = JSON.stringify([jwksUri.href, cooldownMs, cacheMaxAgeMs])
-    let keys = keySets.get(cacheKey)
-    if (!keys) {
-      keys = remoteKeySet(jwksUri, { cooldownMs, cacheMaxAgeMs, timeoutMs: 5000 })
-      keySets.set(cacheKey, keys)
+
+  /** The entry for a token's `iss`, its problem if the entry is broken, or undefined if none is listed. */
+  find(issuer: string): TrustedIssuer | IssuerProblem | undefined {
+    return this.#byIssuer.get(issuer)
+  }
+
+  /** Every issuer configured, usable or not: the ones an admin may name (admin-reach.ts). */
+  get issuers(): string[] {
+    return [...this.#byIssuer.keys()]
+  }
+
+  /** Whether any entry, usable or not, is Cloudflare Access: only then are its header and cookie read. */
+  get cloudflareAccess(): boolean {
+    return [...this.entries, ...this.problems].some((e) => e.cloudflareAccess)
+  }
+
+  /** A problem with the setting as a whole (not JSON, not a list), which no issuer can be told from. */
+  get settingProblem(): IssuerProblem | undefined {
+    return this.problems.find((p) => p.at === 'TRUSTED_ISSUERS')
+  }
+}
+
+export function isProblem(found: TrustedIssuer | IssuerProblem): found is IssuerProblem {
+  return 'message' in found
+}
+
+/**
+ * Parses TRUSTED_ISSUERS. Never throws: each problem is kept with the entry it belongs to.
+ * `tiers` are the configured TIERS (role_map and default_role must name one).
+ */
+export function parseTrustedIssuers(raw: unknown, options: { edgeIssuer: string; tiers: Readonly<Record<string, unknown>> }): TrustedIssuers {
+  if (raw === undefined || raw === null || (typeof raw === 'string' && !raw.trim())) return new TrustedIssuers([], [])
+  let parsed: unknown = raw
+  // A string from the dashboard, `.dev.vars` or wrangler.toml; or a list wrangler.toml wrote as TOML, which arrives parsed.
+  if (typeof raw === 'string') {
+    try {
+      parsed = JSON.parse(raw)
+    } catch {
+      return new TrustedIssuers([], [{ at: 'TRUSTED_ISSUERS', issuer: undefined, message: 'TRUSTED_ISSUERS is not valid JSON', cloudflareAccess: false }])
     }
-    return { issuer, audience, roleClaim, algorithms: algorithms as string[], keys }
-  })
-}
-
-function requireString(value: unknown, name: string): string {
-  if (typeof value !== 'string' || !value.trim()) throw new ConfigError(`${name} must be a non-empty string`)
-  return value
-}
-
-function seconds(value: unknown, fallback: number, name: string): number {
-  if (value === undefined) return fallback
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > 86400) throw new ConfigError(`${name} must be a number of seconds from 0 to 86400`)
-  return value
-}
-
-function parseJwksUri(text: string, name: string): URL {
-  let url: URL
-  try {
-    url = new URL(text)
-  } catch {
-    throw new ConfigError(`${name} is not a URL`)
   }
-  const loopback = url.hostname === '127.0.0.1' || url.hostname === 'localhost' || url.hostname === '[::1]'
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) throw new ConfigError(`${name} must be https (http only on loopback)`)
-  return url
+  if (!Array.isArray(parsed)) return new TrustedIssuers([], [{ at: 'TRUSTED_ISSUERS', issuer: undefined, message: 'TRUSTED_ISSUERS must be a JSON list of entries', cloudflareAccess: false }])
+
+  const results = parsed.map((entry: unknown, i): TrustedIssuer | IssuerProblem => {
+    const at = `TRUSTED_ISSUERS[${i}]`
+    try {
+      return parseIssuerEntry(entry, at, options.tiers)
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e
+      const cloudflareAccess = typeof entry === 'object' && entry !== null && (entry as Record<string, unknown>).type === 'cloudflare_access'
+      return { at, issuer: issuerOfBrokenEntry(entry), message: e.message, cloudflareAccess }
+    }
+  })
+
+  // An issuer listed twice is refused in both places: which of the two was meant is the operator's call.
+  const places = new Map<string, string[]>()
+  for (const r of results) if (r.issuer !== undefined) places.set(r.issuer, [...(places.get(r.issuer) ?? []), r.at])
+  const checked = results.map((r): TrustedIssuer | IssuerProblem => {
+    if (r.issuer === undefined) return r
+    const { cloudflareAccess } = r
+    if (r.issuer === options.edgeIssuer) return { at: r.at, issuer: r.issuer, message: `${r.at}.issuer "${r.issuer}" is the edge's own JWT_ISSUER`, cloudflareAccess }
+    const at = places.get(r.issuer)!
+    if (at.length > 1)
+      return { at: r.at, issuer: r.issuer, message: `${r.at}.issuer "${r.issuer}" is listed more than once (${at.join(', ')}): its tokens are refused until one entry remains`, cloudflareAccess }
+    return r
+  })
+  return new TrustedIssuers(
+    checked.filter((r): r is TrustedIssuer => !isProblem(r)),
+    checked.filter(isProblem),
+  )
 }

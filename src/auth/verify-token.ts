@@ -1,8 +1,11 @@
 import { decodeJwt, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose'
 import type { AuthConfig } from './auth-config'
-import { SCOPES, type Principal, type Scope } from './principal'
+import { externalRole, externalScopes } from './external-claims'
+import { issuerKeys } from './issuer-keys'
+import { DiscoveryError } from './oidc-discovery'
+import { scopesOfRole, type AdminReach, type Principal, type Role, type Scope } from './principal'
 import { JwksUnavailableError } from './remote-key-set'
-import type { TrustedIssuer } from './trusted-issuers'
+import { isProblem, type TrustedIssuer } from './trusted-issuers'
 import { userKey } from './user-key'
 
 /** Tokens longer than this are refused before any crypto runs. */
@@ -10,16 +13,27 @@ const MAX_TOKEN_BYTES = 8 * 1024
 /** Allowed disagreement between our clock and the issuer's, for exp, nbf and iat. */
 const CLOCK_SKEW_SECONDS = 30
 
-/** A token that must be refused. `reason` is for the client; `code` (jose's, or ours) is for the log. */
+/**
+ * A token that must be refused. `reason` is for the client; `code` (jose's, or ours) and `detail`
+ * (e.g. which TRUSTED_ISSUERS entry is broken, and how) are for the log.
+ */
 export class InvalidTokenError extends Error {
+  readonly detail: string | undefined
+
   constructor(
     readonly reason: string,
     readonly code: string,
-    options?: { cause?: unknown },
+    options: { cause?: unknown; detail?: string } = {},
   ) {
-    super(reason, options)
+    super(reason, { cause: options.cause })
     this.name = 'InvalidTokenError'
+    this.detail = options.detail
   }
+}
+
+export interface VerifyOptions {
+  /** The token came where only Cloudflare Access puts one (cloudflare-access.ts): it must be an Access entry's. */
+  cloudflareAccessOnly?: boolean
 }
 
 /**
@@ -28,10 +42,12 @@ export class InvalidTokenError extends Error {
  * algorithm allow-list:
  * - the edge's own tokens: HS256 with JWT_SECRET, or ES256/EdDSA with SIGNING_JWK and
  *   SIGNING_JWK_PREVIOUS (chosen by `kid`); an HS256 header never reaches a public key;
- * - a TRUSTED_ISSUERS provider: its remote JWKS and its listed asymmetric algorithms.
- * Anything else (unknown issuer, `none`, a JWKS that cannot be fetched) is refused: fail closed.
+ * - a TRUSTED_ISSUERS provider: its remote JWKS and its listed asymmetric algorithms, its audience
+ *   list; role and scopes only as its entry maps them (external-claims.ts).
+ * Anything else (unknown issuer, `none`, a JWKS that cannot be fetched, a broken entry) is refused:
+ * fail closed.
  */
-export async function verifyAccessToken(token: string, auth: AuthConfig, now = Date.now()): Promise<Principal> {
+export async function verifyAccessToken(token: string, auth: AuthConfig, now = Date.now(), options: VerifyOptions = {}): Promise<Principal> {
   if (token.length > MAX_TOKEN_BYTES) throw new InvalidTokenError('token too large', 'ERR_TOKEN_TOO_LARGE')
   let issuer: unknown
   try {
@@ -40,9 +56,12 @@ export async function verifyAccessToken(token: string, auth: AuthConfig, now = D
     throw joseFailure(e)
   }
   if (issuer === undefined) throw new InvalidTokenError('missing "iss" claim', 'ERR_JWT_CLAIM_VALIDATION_FAILED')
+  const trusted = typeof issuer === 'string' && issuer !== auth.edge.issuer ? auth.trustedIssuers.find(issuer) : undefined
+  if (options.cloudflareAccessOnly && !trusted?.cloudflareAccess)
+    throw new InvalidTokenError('not a Cloudflare Access token', 'ERR_NOT_ACCESS_TOKEN')
   if (issuer === auth.edge.issuer) return verifyEdgeToken(token, auth, now)
-  const trusted = auth.trustedIssuers.find((t) => t.issuer === issuer)
-  if (!trusted) throw new InvalidTokenError('invalid "iss" claim', 'ERR_ISSUER_NOT_TRUSTED')
+  if (!trusted) throw new InvalidTokenError('invalid "iss" claim', 'ERR_ISSUER_NOT_TRUSTED', { detail: auth.trustedIssuers.settingProblem?.message })
+  if (isProblem(trusted)) throw new InvalidTokenError("the token's issuer is not available", 'ERR_ISSUER_MISCONFIGURED', { detail: trusted.message })
   return verifyExternalToken(token, trusted, now)
 }
 
@@ -62,14 +81,15 @@ async function verifyEdgeToken(token: string, auth: AuthConfig, now: number): Pr
   } catch (e) {
     throw joseFailure(e)
   }
-  const principal = await principalFromClaims(payload, issuer, payload.role, now)
+  const role = roleOf(payload.role)
+  const principal = await principalFromClaims(payload, issuer, { role, scopes: parseScopes(payload.scope, role), adminReach: 'all' }, now)
   return { ...principal, sessionId: typeof payload.sid === 'string' ? payload.sid : undefined }
 }
 
 async function verifyExternalToken(token: string, trusted: TrustedIssuer, now: number): Promise<Principal> {
   let payload: JWTPayload
   try {
-    ;({ payload } = await jwtVerify(token, trusted.keys, {
+    ;({ payload } = await jwtVerify(token, await issuerKeys(trusted), {
       algorithms: trusted.algorithms,
       issuer: trusted.issuer,
       audience: trusted.audience,
@@ -78,25 +98,33 @@ async function verifyExternalToken(token: string, trusted: TrustedIssuer, now: n
       currentDate: new Date(now),
     }))
   } catch (e) {
-    if (e instanceof JwksUnavailableError) throw new InvalidTokenError("the issuer's signing keys are unavailable", 'ERR_JWKS_UNAVAILABLE', { cause: e })
+    if (e instanceof JwksUnavailableError) throw new InvalidTokenError("the issuer's signing keys are unavailable", 'ERR_JWKS_UNAVAILABLE', { cause: e, detail: `${trusted.at}: ${e.message}` })
+    if (e instanceof DiscoveryError)
+      throw new InvalidTokenError("the token's issuer is not available", e.mismatch ? 'ERR_ISSUER_MISCONFIGURED' : 'ERR_DISCOVERY_FAILED', { cause: e, detail: `${trusted.at}: ${e.message}` })
     throw joseFailure(e)
   }
-  return principalFromClaims(payload, trusted.issuer, claimAt(payload, trusted.roleClaim), now)
+  const role = externalRole(payload, trusted.roles)
+  return principalFromClaims(payload, trusted.issuer, { role, scopes: externalScopes(payload, trusted.scopes, role), adminReach: trusted.adminReach }, now)
 }
 
-async function principalFromClaims(payload: JWTPayload, issuer: string, roleClaim: unknown, now: number): Promise<Principal> {
+/** What the issuer's rules (the edge's, or a TRUSTED_ISSUERS entry's) make of the token's claims. */
+interface Grant {
+  role: Role
+  scopes: ReadonlySet<Scope>
+  adminReach: AdminReach
+}
+
+async function principalFromClaims(payload: JWTPayload, issuer: string, grant: Grant, now: number): Promise<Principal> {
   const sub = payload.sub
   if (typeof sub !== 'string' || sub.length === 0 || sub.length > 512) throw new InvalidTokenError('invalid "sub" claim', 'ERR_SUB')
   if (typeof payload.iat === 'number' && payload.iat > now / 1000 + CLOCK_SKEW_SECONDS)
     throw new InvalidTokenError('token issued in the future', 'ERR_IAT_FUTURE')
-  const role = roleOf(roleClaim)
   const issuedAt = typeof payload.iat === 'number' ? payload.iat : undefined
   return {
     sub,
     key: await userKey(issuer, sub),
     issuer,
-    role,
-    scopes: parseScopes(payload.scope, role),
+    ...grant,
     jti: typeof payload.jti === 'string' ? payload.jti : undefined,
     issuedAt,
     expiresAt: payload.exp!,
@@ -110,23 +138,17 @@ async function principalFromClaims(payload: JWTPayload, issuer: string, roleClai
  * its role. `admin` is only ever granted to the admin role, whatever the token says.
  */
 export function parseScopes(claim: unknown, role: string): ReadonlySet<Scope> {
-  const all = SCOPES.filter((s) => s !== 'admin' || role === 'admin')
+  const all = scopesOfRole(role)
   if (claim === undefined) return new Set(all)
   const asked = typeof claim === 'string' ? claim.split(' ') : Array.isArray(claim) ? claim : []
   return new Set(all.filter((s) => asked.includes(s)))
 }
 
-/** A role claim: a name, or (as many IdPs send) a list from which the highest known role wins. */
+/** An edge token's role claim: a name, or a list from which the highest known role wins. */
 function roleOf(claim: unknown): string {
   if (typeof claim === 'string' && claim) return claim
   if (Array.isArray(claim)) return (['admin', 'premium'] as const).find((r) => claim.includes(r)) ?? 'free'
   return 'free'
-}
-
-function claimAt(payload: JWTPayload, path: string): unknown {
-  let value: unknown = payload
-  for (const part of path.split('.')) value = typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[part] : undefined
-  return value
 }
 
 /** jose failures by class and `code`; anything else is not a token problem and propagates (500). */
@@ -144,6 +166,7 @@ function describeJoseError(e: errors.JOSEError): string {
   if (e instanceof errors.JWSSignatureVerificationFailed) return 'signature verification failed'
   if (e instanceof errors.JOSEAlgNotAllowed) return 'algorithm not allowed'
   if (e instanceof errors.JWKSNoMatchingKey || e instanceof errors.JWKSMultipleMatchingKeys) return 'unknown signing key'
-  if (e instanceof errors.JWKSTimeout) return "the issuer's signing keys are unavailable"
+  if (e instanceof errors.JWKSTimeout || e instanceof errors.JWKSInvalid) return "the issuer's signing keys are unavailable"
+  if (e instanceof errors.JOSENotSupported) return 'unsupported algorithm or header'
   return 'malformed token'
 }

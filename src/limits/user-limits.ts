@@ -38,8 +38,8 @@ export async function admitSynthesis(env: Env, user: Principal, tier: Tier, requ
   const now = Date.now()
   refuseIfKnownOverLimit(user, now)
   const stub = userObject(env, user)
-  // The token's revocation check rides on this same call (auth/revocation-check.ts).
-  const result = await stub.admit(tier, requestId, { jti: user.jti, issuedAt: user.issuedAt })
+  // The token's (or API key's) revocation check rides on this same call (auth/revocation-check.ts).
+  const result = await stub.admit(tier, requestId, { jti: user.jti, issuedAt: user.issuedAt, apiKey: user.apiKey })
   if ('revoked' in result) throw invalidToken('token revoked', { internal: 'revoked at admission' })
   const headers = rateLimitHeaders(result.limits)
   if (!result.ok) {

@@ -15,7 +15,10 @@ import { linkTtl } from './link-ttl'
 import { parseBody, readOptionalJson } from '../http/request-body'
 import { newShareId, shareOwner } from './share-id'
 import { shareRef } from '../users/share-ref'
-import type { Claim, Share, ShareRefusal } from '../users/share-ledger'
+import type { Share, ShareRefusal } from '../users/share-ledger'
+import type { ShareClaim } from '../users/user-object'
+import type { HeldRefusal, TakedownNotice } from '../users/takedown-ledger'
+import { takenDownError } from '../users/takedown-check'
 import { shareErrorPage, sharePage, wantsHtml } from './share-page'
 import { getLinkConfig } from './link-config'
 import { listingQuery, rowCursor, TABLE_PAGE_MAX } from '../http/listing-query'
@@ -35,11 +38,15 @@ const ShareBody = v.strictObject({
   ),
 })
 
-const REFUSALS: Record<ShareRefusal, { status: 404 | 410; message: string }> = {
-  not_found: { status: 404, message: 'share not found' },
-  share_revoked: { status: 410, message: 'this share was revoked by its owner' },
-  share_expired: { status: 410, message: 'this share has expired' },
-  share_exhausted: { status: 410, message: 'this share has no downloads left' },
+/** How a visitor is refused; `reportable` refusals still show the report form (the share exists). */
+const REFUSALS: Record<ShareRefusal | HeldRefusal, { status: 404 | 410 | 451; message: string; reportable: boolean }> = {
+  not_found: { status: 404, message: 'share not found', reportable: false },
+  share_revoked: { status: 410, message: 'this share was revoked', reportable: true },
+  share_expired: { status: 410, message: 'this share has expired', reportable: true },
+  share_exhausted: { status: 410, message: 'this share has no downloads left', reportable: true },
+  // Removed by an admin (users/takedown-check.ts); a suspended owner's shares say nothing of why.
+  taken_down: { status: 451, message: 'this audio was removed by an administrator', reportable: false },
+  not_available: { status: 410, message: 'this audio is not available', reportable: false },
 }
 
 /**
@@ -57,7 +64,7 @@ export const shareRoutes = new Hono<AppEnv>()
     const key = audioKey(user.key, id)
     const object = isValidId(id) ? await c.env.AUDIO.head(key) : null
     if (!object) throw notFound('audio')
-    const share = await userObject(c.env, user).createShare({
+    const created = await userObject(c.env, user).createShare({
       shareId: newShareId(c.env, user.key),
       audioId: id,
       audioKey: key,
@@ -66,8 +73,10 @@ export const shareRoutes = new Hono<AppEnv>()
       expiresAt: Date.now() + ttl * 1000,
       maxDownloads: body.max_downloads,
       note: body.note || null,
-    })
-    if (!share) throw new ApiError(409, 'too_many_shares', 'you have too many live shares: revoke some first')
+    }, { issuer: user.issuer, sub: user.sub })
+    if (!created.ok && created.code === 'taken_down') throw takenDownError(created.takedown, 'owner')
+    if (!created.ok) throw new ApiError(409, 'too_many_shares', 'you have too many live shares: revoke some first')
+    const { share } = created
     const ref = await shareRef(share.shareId)
     c.set('logFields', { action: 'share.create', resource: ref })
     return c.json(shareView(share, ref, c.req.url), 201, { 'Cache-Control': 'no-store' })
@@ -90,7 +99,10 @@ export const shareRoutes = new Hono<AppEnv>()
   .get('/s/:id', anonymousRateLimit(), async (c) => {
     if (wantsHtml(c.req.header('accept'))) {
       const claim = await claimShare(c, false)
-      if (!claim.ok) return shareErrorPage(REFUSALS[claim.code].status, REFUSALS[claim.code].message)
+      if (!claim.ok) {
+        const refusal = REFUSALS[claim.code]
+        return shareErrorPage(refusal.status, refusal.message, refusal.reportable ? c.req.param('id') : null)
+      }
       return sharePage(claim.share)
     }
     return serveShare(c, 'attachment')
@@ -114,7 +126,7 @@ async function serveShare(c: Context<AppEnv>, disposition: 'inline' | 'attachmen
 }
 
 /** Asks the owner's Durable Object, which checks (and for a download, counts) the request. */
-async function claimShare(c: Context<AppEnv>, body: boolean): Promise<Claim> {
+async function claimShare(c: Context<AppEnv>, body: boolean): Promise<ShareClaim> {
   const id = c.req.param('id')!
   const owner = shareOwner(c.env, id)
   if (!owner) return { ok: false, code: 'not_found' }
@@ -138,9 +150,9 @@ async function clientOf(env: Env, shareId: string, ip: string | undefined): Prom
 }
 
 /** A share for its owner; `ref` is how logs and the audit trail name it (share-ref.ts). */
-function shareView(s: Share, ref: string, requestUrl: string) {
+function shareView(s: Share & { takedown?: TakedownNotice | null }, ref: string, requestUrl: string) {
   const now = Date.now()
-  const status = s.revokedAt !== null ? 'revoked' : now >= s.expiresAt ? 'expired' : s.maxDownloads !== null && s.downloads >= s.maxDownloads ? 'exhausted' : 'active'
+  const status = s.takedown ? 'taken_down' : s.revokedAt !== null ? 'revoked' : now >= s.expiresAt ? 'expired' : s.maxDownloads !== null && s.downloads >= s.maxDownloads ? 'exhausted' : 'active'
   return {
     share_id: s.shareId,
     ref,
@@ -153,5 +165,7 @@ function shareView(s: Share, ref: string, requestUrl: string) {
     downloads: s.downloads,
     revoked_at: s.revokedAt === null ? null : new Date(s.revokedAt).toISOString(),
     note: s.note,
+    // When an administrator took it (or its audio) down, and why (moderation/).
+    taken_down: s.takedown ? { kind: s.takedown.kind, reason: s.takedown.reason, taken_at: new Date(s.takedown.takenAt).toISOString() } : null,
   }
 }

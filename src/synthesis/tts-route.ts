@@ -18,6 +18,7 @@ import { characterCount, parseTtsRequest } from './tts-request'
 import { audioMetadata } from '../audio/audio-metadata'
 import { LEASE_RENEW_MS } from '../config/leases'
 import { log } from '../log/log'
+import { refuseIfTakenDown } from '../users/takedown-check'
 
 
 export const ttsRoutes = new Hono<AppEnv>().post('/v1/tts', requireUser({ scope: 'tts', revocation: 'at-admission' }), async (c) => {
@@ -33,6 +34,7 @@ export const ttsRoutes = new Hono<AppEnv>().post('/v1/tts', requireUser({ scope:
   // Before anything is reserved: a missing voice costs the user nothing, and no await between
   // the reservation and the stream can leave it held.
   const voice = request.voice_id ? await voiceForSynthesis(c.env.AUDIO, user.key, request.voice_id) : undefined
+  if (voice) await refuseIfTakenDown(c.env, { ownerKey: voice.ownerKey, kind: 'voice', objectId: voice.voiceId, viewer: voice.ownerKey === user.key ? 'owner' : 'visitor' })
   const customMetadata = await audioMetadata({ request, characters, requestId, sampleRate: COSYVOICE_PCM.sampleRate })
   const { admission, slot } = await admitAndAcquire({
     env: c.env,

@@ -1,5 +1,6 @@
 import { Hono } from 'hono'
 import type { AppEnv } from '../app-env'
+import { adminTargetIssuer } from '../auth/admin-reach'
 import { getAuthConfig } from '../auth/auth-config'
 import { requireUser } from '../auth/require-user'
 import { insufficientScope } from '../http/bearer-challenge'
@@ -17,7 +18,9 @@ const MIN_TTL_SECONDS = 60
 
 /**
  * Operators act for others (the MiroTalk P2P token API: a host mints time-boxed guest tokens).
- * Both routes need the admin role and the `admin` scope.
+ * Both routes need the admin role and the `admin` scope. An identity provider's admin (mapped to
+ * admin by its TRUSTED_ISSUERS entry) revokes only its own issuer's users and mints nothing: edge
+ * tokens make edge users, which are the edge operator's (admin-reach.ts).
  */
 export const adminTokenRoutes = new Hono<AppEnv>()
   /**
@@ -26,7 +29,7 @@ export const adminTokenRoutes = new Hono<AppEnv>()
    * minter's own token (and TOKEN_MINT_MAX_TTL), and it carries the minter's `auth_time`, so it is
    * no "fresher" than the human behind it.
    */
-  .post('/admin/tokens', requireUser({ roles: ['admin'], scope: 'admin' }), async (c) => {
+  .post('/admin/tokens', requireUser({ roles: ['admin'], scope: 'admin', reach: 'all' }), async (c) => {
     const auth = await getAuthConfig(c.env)
     const minter = c.get('user')
     const body = (await readJson(c, 4096)) as Record<string, unknown> | null
@@ -53,23 +56,27 @@ export const adminTokenRoutes = new Hono<AppEnv>()
   })
 
   /**
-   * `{jti}` revokes one token (and, for a login's token, its session and refresh tokens): an edge-issued `jti` names its owner (token-ids.ts); for another
-   * issuer's token send `sub` (and `issuer`) with it, and its `exp` if it lives longer than 31 days. `{sub, issuer?}` alone revokes every token
-   * and session of that user issued up to now. Takes effect at once on this isolate and within
-   * REVOCATION_CACHE_SECONDS everywhere (exactly, for synthesis).
+   * `{jti}` revokes one token (and, for a login's token, its session and refresh tokens): an
+   * edge-issued `jti` names its owner (token-ids.ts); for another issuer's token send `sub` and
+   * `issuer` with it, and its `exp` if it lives longer than 31 days. `{sub, issuer}` alone revokes
+   * every token and session of that user issued up to now. `issuer` must be one the edge knows
+   * (400 otherwise) and may be left out only when the edge trusts no other issuer. Takes effect at
+   * once on this isolate and within REVOCATION_CACHE_SECONDS everywhere (exactly, for synthesis).
    */
   .post('/admin/revoke', requireUser({ roles: ['admin'], scope: 'admin' }), async (c) => {
     const auth = await getAuthConfig(c.env)
+    const admin = c.get('user')
     const body = (await readJson(c, 4096)) as Record<string, unknown> | null
     const { jti, sub, exp } = body ?? {}
-    const issuer = body?.issuer ?? auth.edge.issuer
     if (jti !== undefined && (typeof jti !== 'string' || !jti || jti.length > 256)) throw badRequest('"jti" must be a token id')
     if (sub !== undefined && (typeof sub !== 'string' || !sub || sub.length > 512)) throw badRequest('"sub" must be a user id')
-    if (typeof issuer !== 'string') throw badRequest('"issuer" must be a string')
     if (exp !== undefined && (typeof exp !== 'number' || !Number.isInteger(exp) || exp <= 0)) throw badRequest('"exp" must be the token\'s expiry in seconds since the epoch')
-    if (jti === undefined && sub === undefined) throw badRequest('send {"jti": "..."} or {"sub": "..."}')
+    if (jti === undefined && sub === undefined) throw badRequest('send {"jti": "..."} or {"sub": "...", "issuer": "..."}')
+    if (sub === undefined && body?.issuer !== undefined) throw badRequest('"issuer" names whose "sub": send the "sub" too')
+    // A bare edge jti belongs to an edge user (only the edge mints them, for its own users).
+    const issuer = sub !== undefined ? adminTargetIssuer(auth, admin, body?.issuer, { field: 'issuer', required: true }) : adminTargetIssuer(auth, admin, auth.edge.issuer, { field: 'issuer' })
     const key = sub !== undefined ? await userKey(issuer, sub) : ownerOf(jti as string)
-    if (!key) throw badRequest('this jti was not issued by the edge: send its "sub" (and "issuer") too')
+    if (!key) throw badRequest('this jti was not issued by the edge: send its "sub" and "issuer" too')
     const stub = userObjectByKey(c.env, key)
     if (typeof jti === 'string') {
       // A revoked jti is remembered until the token would expire anyway: give `exp` for a token

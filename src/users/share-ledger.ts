@@ -145,6 +145,11 @@ export class ShareLedger {
     return this.#sql.exec('UPDATE shares SET revoked_at = ? WHERE audio_id = ? AND revoked_at IS NULL', now, audioId).rowsWritten
   }
 
+  /** A share in any state (live, revoked, expired, used up), or null when there is none. */
+  get(shareId: string): Share | null {
+    return this.#get(shareId)?.share ?? null
+  }
+
   /** Decides one anonymous request against a share, counting it if it is a download (see above). */
   claim(shareId: string, request: ShareRequest, now: number): Claim {
     this.#sql.exec('DELETE FROM download_sessions WHERE started_at <= ?', now - SESSION_MS)

@@ -9,9 +9,20 @@ import { SessionLedger, type IssuedAccess, type NewSession, type RotateResult } 
 import { LoginThrottle, type ThrottlePolicy, type ThrottleResult } from './login-throttle'
 import { ShareLedger, type Claim, type NewShare, type Share, type ShareRequest } from './share-ledger'
 import { shareRef } from './share-ref'
+import { noticeOf, TakedownLedger, type AdminAct, type HeldRefusal, type HoldResult, type Takedown, type TakedownKind, type TakedownNotice, type TakedownRequest } from './takedown-ledger'
+import { OwnerIdentityLedger, type OwnerIdentity } from './owner-identity'
+import { ApiKeyLedger, apiKeyUsable, type ApiKey, type NewApiKey } from './api-key-ledger'
+
+/** A share claim as routes see it: the ledger's answer, or a refusal because an admin holds it. */
+export type ShareClaim = Claim | { ok: false; code: HeldRefusal }
+
+export type CreateShareResult = { ok: true; share: Share } | { ok: false; code: 'too_many_shares' } | { ok: false; code: 'taken_down'; takedown: TakedownNotice }
 
 /** Live (unexpired, unrevoked) shares one user may have at once: keeps each object's table small. */
 const MAX_ACTIVE_SHARES = 1000
+
+/** Live (unexpired, unrevoked) API keys one user may have at once. */
+const MAX_LIVE_API_KEYS = 50
 
 /** How long a `jti` revoked without a known expiry stays revoked: longer than any token the edge mints. */
 const MAX_REVOKED_JTI_MS = 31 * 86_400_000
@@ -31,6 +42,9 @@ export class UserObject extends DurableObject<Env> {
   readonly #sessions: SessionLedger
   readonly #logins: LoginThrottle
   readonly #shares: ShareLedger
+  readonly #holds: TakedownLedger
+  readonly #identity: OwnerIdentityLedger
+  readonly #apiKeys: ApiKeyLedger
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
@@ -40,6 +54,9 @@ export class UserObject extends DurableObject<Env> {
     this.#sessions = new SessionLedger(ctx.storage.sql, this.#revocations)
     this.#logins = new LoginThrottle(ctx.storage.sql)
     this.#shares = new ShareLedger(ctx.storage.sql)
+    this.#holds = new TakedownLedger(ctx.storage.sql)
+    this.#identity = new OwnerIdentityLedger(ctx.storage.sql)
+    this.#apiKeys = new ApiKeyLedger(ctx.storage.sql)
   }
 
   // --- tokens: revocations, login sessions, login throttling (auth/, tokens/) ---
@@ -62,6 +79,7 @@ export class UserObject extends DurableObject<Env> {
     if (change.allBefore !== undefined) {
       this.#revocations.revokeAllBefore(change.allBefore)
       this.#sessions.endAll()
+      this.#apiKeys.revokeAll(now)
     }
     return alsoRevoked
   }
@@ -92,6 +110,37 @@ export class UserObject extends DurableObject<Env> {
     this.#logins.succeeded(attempt, forgetAll)
   }
 
+  // --- personal API keys (users/api-key-ledger.ts, auth/api-key-verify.ts) ---
+
+  /** Null when the user already has MAX_LIVE_API_KEYS live keys. */
+  createApiKey(key: NewApiKey): ApiKey | null {
+    return this.#apiKeys.create(key, Date.now(), MAX_LIVE_API_KEYS)
+  }
+
+  listApiKeys(): ApiKey[] {
+    return this.#apiKeys.list()
+  }
+
+  /** Null when there is no such key or it was already revoked. */
+  revokeApiKey(id: string): ApiKey | null {
+    return this.#apiKeys.revoke(id, Date.now())
+  }
+
+  /**
+   * A key's one lookup, when the isolate has not seen it lately: the key if it may be used now
+   * (recording the use, coarsely), and the user's revocations, so the same call refreshes the
+   * isolate's copy of both (auth/api-key-verify.ts). Through revocationState(), so whatever closes
+   * the user's tokens closes their keys.
+   */
+  verifyApiKey(id: string, hash: string): { key: ApiKey | null; revocations: RevocationState } {
+    const now = Date.now()
+    const revocations = this.revocationState()
+    const key = this.#apiKeys.find(id, hash)
+    if (!key || !apiKeyUsable(key, revocations.revokedBefore, now)) return { key: null, revocations }
+    this.#apiKeys.touch(key, now)
+    return { key, revocations }
+  }
+
   // --- audit trail ---
 
   recordAudit(entry: AuditEntry): void {
@@ -104,15 +153,21 @@ export class UserObject extends DurableObject<Env> {
 
   // --- share links (users/share-ledger.ts) ---
 
-  /** Null when the user already has MAX_ACTIVE_SHARES live shares. */
-  createShare(share: NewShare): Share | null {
+  /** Refused when the audio is taken down, or the user already has MAX_ACTIVE_SHARES live shares. */
+  createShare(share: NewShare, owner: OwnerIdentity): CreateShareResult {
     const now = Date.now()
-    if (this.#shares.activeCount(now) >= MAX_ACTIVE_SHARES) return null
-    return this.#shares.create(share, now)
+    const held = this.#holds.find('audio', share.audioId)
+    if (held) return { ok: false, code: 'taken_down', takedown: noticeOf(held) }
+    if (this.#shares.activeCount(now) >= MAX_ACTIVE_SHARES) return { ok: false, code: 'too_many_shares' }
+    // A visitor's report of this share names its owner to the admin queue (owner-identity.ts).
+    this.#identity.record(owner)
+    return { ok: true, share: this.#shares.create(share, now) }
   }
 
-  listShares(limit: number, before?: number) {
-    return this.#shares.list(limit, before)
+  /** Newest first, each with the takedown that stops it (of the share itself, or of its audio). */
+  listShares(limit: number, before?: number): { shares: (Share & { takedown: TakedownNotice | null })[]; next: number | null } {
+    const { shares, next } = this.#shares.list(limit, before)
+    return { shares: shares.map((s) => ({ ...s, takedown: this.#heldNotice(s) })), next }
   }
 
   revokeShare(shareId: string): Share | null {
@@ -126,10 +181,15 @@ export class UserObject extends DurableObject<Env> {
   }
 
   /** One anonymous request for a share: checked, counted, and each counted download audited, atomically. */
-  async claimShare(shareId: string, request: ShareRequest, requestId: string): Promise<Claim> {
+  async claimShare(shareId: string, request: ShareRequest, requestId: string): Promise<ShareClaim> {
     // Hashed before the claim, so that check, count and audit entry stay one synchronous step.
     const ref = await shareRef(shareId)
     const now = Date.now()
+    // Held shares (or shares of held audio) and a suspended account's shares are refused before
+    // anything is counted: a takedown never costs the owner a download.
+    const known = this.#shares.get(shareId)
+    if (known && this.#holds.suspended()) return { ok: false, code: 'not_available' }
+    if (known && this.#heldNotice(known)) return { ok: false, code: 'taken_down' }
     const claim = this.#shares.claim(shareId, request, now)
     if (claim.ok && claim.counted) {
       const { share } = claim
@@ -141,12 +201,114 @@ export class UserObject extends DurableObject<Env> {
     return claim
   }
 
+  // --- takedowns and suspension (users/takedown-ledger.ts; the routes are in moderation/) ---
+
+  /**
+   * An admin takes one object down: held, its bytes lifted off the quota, the owner's identity
+   * noted and the owner's audit trail written, in one step. A share must exist here (its
+   * existence is this object's to say); an audio or voice the route has already found in R2.
+   */
+  takeDown(t: TakedownRequest): HoldResult | { ok: false; code: 'not_found' } {
+    const now = Date.now()
+    let detail = t.detail
+    if (t.kind === 'share') {
+      const share = this.#shares.get(t.objectId)
+      if (!share) return { ok: false, code: 'not_found' }
+      // The share row is dropped 30 days after it ends; the takedown keeps what it was.
+      detail = { ...detail, audio_id: share.audioId, created_at: share.createdAt, expires_at: share.expiresAt, max_downloads: share.maxDownloads, downloads: share.downloads, revoked_at: share.revokedAt, note: share.note }
+    }
+    const { owner, resource, requestId, ...held } = t
+    const result = this.#holds.hold({ ...held, detail }, now, () => (t.objectKey ? this.#usage.removeStored(t.objectKey) : 0))
+    if (!result.ok) return result
+    this.#identity.record(owner)
+    this.#audit.record({ at: now, action: 'takedown.create', resource, status: 201, requestId, actor: t.takenBy, detail: { kind: t.kind, reason: t.reason } })
+    return result
+  }
+
+  /** An admin restores a held object: it is reachable again and counts against the quota again. */
+  releaseTakedown(kind: TakedownKind, objectId: string, act: AdminAct): Takedown | null {
+    const released = this.#holds.remove(kind, objectId)
+    if (!released) return null
+    if (released.objectKey && released.heldBytes > 0) this.#usage.addStored(released.objectKey, released.heldBytes)
+    this.#audit.record({ at: Date.now(), action: 'takedown.release', resource: act.resource, status: 200, requestId: act.requestId, actor: act.by, detail: { kind, reason: released.reason } })
+    return released
+  }
+
+  /**
+   * An admin ends a hold for good, once the object is gone from R2 (audio, voice) or to kill a
+   * share: its shares die with it, and its bytes stay off the quota (also when a release raced
+   * this purge and had given them back: the object is gone either way). Null when nothing was held.
+   */
+  purgeTakedown(kind: TakedownKind, objectId: string, objectKey: string | null, act: AdminAct): Takedown | null {
+    const now = Date.now()
+    const purged = this.#holds.remove(kind, objectId)
+    if (objectKey) this.#usage.removeStored(objectKey)
+    if (kind === 'audio') this.#shares.revokeAudio(objectId, now)
+    if (kind === 'share') this.#shares.revoke(objectId, now)
+    this.#audit.record({ at: now, action: 'takedown.purge', resource: act.resource, status: 200, requestId: act.requestId, actor: act.by, detail: { kind, reason: purged?.reason ?? null } })
+    return purged
+  }
+
+  takedown(kind: TakedownKind, objectId: string): Takedown | null {
+    return this.#holds.find(kind, objectId)
+  }
+
+  listTakedowns(limit: number, before?: number) {
+    return this.#holds.list(limit, before)
+  }
+
+  /** The hold on an object, if any (owner routes, signed links, synthesis with a voice). */
+  takedownNotice(kind: TakedownKind, objectId: string): { takedown: TakedownNotice | null; suspended: boolean } {
+    const held = this.#holds.find(kind, objectId)
+    return { takedown: held ? noticeOf(held) : null, suspended: this.#holds.suspended() }
+  }
+
+  /** Which of these objects are held: one call for a listing page. */
+  takedownsAmong(kind: TakedownKind, objectIds: string[]): TakedownNotice[] {
+    return this.#holds.among(kind, objectIds)
+  }
+
+  /** Before an owner deletes an object: the hold that forbids it, or null (and the delete is announced). */
+  announceDelete(kind: TakedownKind, objectId: string): TakedownNotice | null {
+    const held = this.#holds.announceDelete(kind, objectId, Date.now())
+    return held ? noticeOf(held) : null
+  }
+
+  /**
+   * Hook for the accounts work (disabling a user): while suspended, every share and signed link of
+   * the user answers its visitors a neutral "not available", and nothing is deleted. Idempotent.
+   */
+  setSuspended(suspended: boolean, by: string): void {
+    if (suspended) this.#holds.suspend(by, Date.now())
+    else this.#holds.unsuspend()
+  }
+
+  /** Hook for whatever deletes a user's data: these R2 keys are held as evidence and must stay. */
+  heldKeys(): string[] {
+    return this.#holds.heldKeys()
+  }
+
+  /** What an anonymous report of a share may tell the admin queue: the audio and the owner. */
+  shareForReport(shareId: string): { audioId: string; owner: OwnerIdentity | null } | null {
+    const share = this.#shares.get(shareId)
+    return share ? { audioId: share.audioId, owner: this.#identity.get() } : null
+  }
+
+  #heldNotice(share: Share): TakedownNotice | null {
+    const held = this.#holds.firstHeld([
+      { kind: 'share', objectId: share.shareId },
+      { kind: 'audio', objectId: share.audioId },
+    ])
+    return held ? noticeOf(held) : null
+  }
+
   // --- limits ---
 
   /** Hot path, one round trip: check every limit and reserve a slot for one synthesis. */
-  async admit(tier: Tier, requestId: string, token?: TokenRef): Promise<AdmitResult | { ok: false; revoked: true }> {
+  async admit(tier: Tier, requestId: string, token?: TokenRef & { apiKey?: string }): Promise<AdmitResult | { ok: false; revoked: true }> {
     // The revocation check rides on this call (auth/revocation-check.ts): exact, no extra round trip.
     if (token && this.#revocations.isRevoked(token, Date.now())) return { ok: false, revoked: true }
+    if (token?.apiKey !== undefined && !this.#useApiKey(token.apiKey)) return { ok: false, revoked: true }
     const result = this.#usage.admit(tier, requestId, Date.now())
     if (result.ok) await this.#scheduleExpiry()
     return result
@@ -183,6 +345,18 @@ export class UserObject extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     this.#usage.expire(Date.now())
     await this.#scheduleExpiry()
+  }
+
+  /**
+   * A synthesis with an API key: exact, like a token's revocation at admission. The "revoke
+   * everything" cut-off was checked just before, on the key's TokenRef (auth/api-key-verify.ts).
+   */
+  #useApiKey(id: string): boolean {
+    const now = Date.now()
+    const key = this.#apiKeys.find(id)
+    if (!key || !apiKeyUsable(key, null, now)) return false
+    this.#apiKeys.touch(key, now)
+    return true
   }
 
   async #scheduleExpiry(): Promise<void> {

@@ -1,14 +1,16 @@
 import { Hono, type Context } from 'hono'
 import type { AppEnv } from '../app-env'
+import { adminTargetIssuer } from '../auth/admin-reach'
+import { getAuthConfig } from '../auth/auth-config'
+import { actorOf } from '../auth/principal'
 import { requireUser } from '../auth/require-user'
 import { userKey } from '../auth/user-key'
-import { getConfig } from '../config/app-config'
 import { badRequest, notFound } from '../http/api-error'
 import { isValidId, voiceKey } from '../storage/keys'
 import { listSharedVoices, publishVoice, unpublishVoice } from './shared-voices'
 import { userObjectByKey } from '../users/user-stub'
 import { listingQuery, R2_PAGE_MAX } from '../http/listing-query'
-
+import { refuseIfTakenDown } from '../users/takedown-check'
 
 /**
  * Publishing: `POST /admin/voices/<id>/publish?sub=<owner>[&iss=<issuer>]` lets every user
@@ -23,6 +25,7 @@ export const sharedVoiceRoutes = new Hono<AppEnv>()
     const owner = await ownerKeyOf(c)
     const object = isValidId(id) ? await c.env.AUDIO.head(voiceKey(owner, id)) : null
     if (!object) throw notFound('voice')
+    await refuseIfTakenDown(c.env, { ownerKey: owner, kind: 'voice', objectId: id, viewer: 'owner' })
     const shared = await publishVoice(c.env.AUDIO, { voiceId: id, ownerKey: owner, name: object.customMetadata?.name ?? null, publishedBy: c.get('user').sub })
     await auditForOwner(c, owner, 'voice.publish', id, 200)
     c.set('logFields', { action: 'voice.publish', resource: id })
@@ -46,17 +49,17 @@ export const sharedVoiceRoutes = new Hono<AppEnv>()
     )
   })
 
-/** The voice owner named by `?sub=` (and `?iss=`, default the edge's issuer), else the admin. */
+/** The voice owner named by `?sub=` (and `?iss=`, default the admin's own issuer: admin-reach.ts), else the admin. */
 async function ownerKeyOf(c: Context<AppEnv>): Promise<string> {
   const sub = c.req.query('sub')
   if (sub === undefined) return c.get('user').key
   if (!sub) throw badRequest('sub must not be empty')
-  return userKey(c.req.query('iss') ?? getConfig(c.env).jwt.issuer, sub)
+  return userKey(adminTargetIssuer(await getAuthConfig(c.env), c.get('user'), c.req.query('iss'), { field: 'iss' }), sub)
 }
 
 /** The owner's own trail records what an admin did to their voice, and who. */
 async function auditForOwner(c: Context<AppEnv>, ownerKey: string, action: string, voiceId: string, status: number): Promise<void> {
   const admin = c.get('user')
   if (ownerKey === admin.key) return
-  await userObjectByKey(c.env, ownerKey).recordAudit({ at: Date.now(), action, resource: voiceId, status, requestId: c.get('requestId'), actor: admin.sub })
+  await userObjectByKey(c.env, ownerKey).recordAudit({ at: Date.now(), action, resource: voiceId, status, requestId: c.get('requestId'), actor: actorOf(admin) })
 }

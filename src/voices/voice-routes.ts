@@ -14,7 +14,7 @@ import { sharedVoice, unpublishVoice } from './shared-voices'
 import { PROMPT_CONTENT_TYPES, promptFilename, voiceMetadata, voiceView } from './voice-metadata'
 import { readVoiceUpload, voiceUploadLimit } from './voice-upload'
 import { listingQuery, R2_PAGE_MAX } from '../http/listing-query'
-
+import { announceOwnerDelete, refuseIfTakenDown, takedownViews } from '../users/takedown-check'
 
 /**
  * A caller's own cloned voices: create, list, metadata, prompt audio, delete. Everything is looked
@@ -64,7 +64,9 @@ export const voiceRoutes = new Hono<AppEnv>()
     const { limit, cursor } = listingQuery(c, R2_PAGE_MAX)
     const prefix = voicePrefix(user.key)
     const listing = await listWithMetadata(c.env.AUDIO, { prefix, limit, cursor })
-    const items = listing.objects.map((o) => voiceView(o.key.slice(prefix.length), o))
+    const ids = listing.objects.map((o) => o.key.slice(prefix.length))
+    const takenDown = await takedownViews(c.env, user.key, 'voice', ids)
+    const items = listing.objects.map((o, i) => ({ ...voiceView(ids[i]!, o), taken_down: takenDown(ids[i]!) }))
     return c.json({ items, cursor: listing.truncated ? listing.cursor : null }, 200, { 'Cache-Control': 'private, no-store' })
   })
   .get('/v1/voices/:id', async (c) => {
@@ -72,6 +74,7 @@ export const voiceRoutes = new Hono<AppEnv>()
     const user = c.get('user')
     const object = isValidId(id) ? await c.env.AUDIO.head(voiceKey(user.key, id)) : null
     if (!object) throw notFound('voice')
+    await refuseIfTakenDown(c.env, { ownerKey: user.key, kind: 'voice', objectId: id, viewer: 'owner' })
     const shared = await sharedVoice(c.env.AUDIO, id)
     return c.json({ ...voiceView(id, object), shared: shared?.ownerKey === user.key }, 200, { 'Cache-Control': 'private, no-store' })
   })
@@ -79,6 +82,7 @@ export const voiceRoutes = new Hono<AppEnv>()
     const id = c.req.param('id')
     const key = voiceKey(c.get('user').key, id)
     const head = isValidId(id) ? await c.env.AUDIO.head(key) : null
+    if (head) await refuseIfTakenDown(c.env, { ownerKey: c.get('user').key, kind: 'voice', objectId: id, viewer: 'owner' })
     const response = head ? await serveObject(c.env.AUDIO, key, c.req.raw, { filename: promptFilename(id, head), cacheControl: 'private, max-age=0, must-revalidate' }) : null
     if (!response) throw notFound('voice')
     return response
@@ -92,6 +96,7 @@ export const voiceRoutes = new Hono<AppEnv>()
     const key = voiceKey(user.key, id)
     const object = isValidId(id) ? await c.env.AUDIO.head(key) : null
     if (!object) throw notFound('voice')
+    await announceOwnerDelete(c.env, user.key, 'voice', id)
     // The pointer first: a published voice must never point at nothing for long.
     await unpublishVoice(c.env.AUDIO, id, user.key)
     await c.env.AUDIO.delete(key)

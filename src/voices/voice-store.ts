@@ -5,6 +5,8 @@ import { sharedVoice } from './shared-voices'
 
 export interface VoiceForSynthesis {
   voiceId: string
+  /** Whose voice it is: the caller, or the owner of a published voice. */
+  ownerKey: string
   promptText: string
   /** Opens the prompt audio for one origin attempt; the body streams from R2. */
   openPromptWav: () => Promise<StreamedFile>
@@ -17,12 +19,14 @@ export interface VoiceForSynthesis {
  */
 export async function voiceForSynthesis(bucket: R2Bucket, callerKey: string, voiceId: string): Promise<VoiceForSynthesis> {
   if (!isValidId(voiceId)) throw notFound('voice')
+  let ownerKey = callerKey
   let key = voiceKey(callerKey, voiceId)
   let head = await bucket.head(key)
   if (!head) {
     const shared = await sharedVoice(bucket, voiceId)
     if (!shared) throw notFound('voice')
-    key = voiceKey(shared.ownerKey, voiceId)
+    ownerKey = shared.ownerKey
+    key = voiceKey(ownerKey, voiceId)
     head = await bucket.head(key)
   }
   if (!head) throw notFound('voice')
@@ -30,6 +34,7 @@ export async function voiceForSynthesis(bucket: R2Bucket, callerKey: string, voi
   const contentType = head.httpMetadata?.contentType ?? 'audio/wav'
   return {
     voiceId,
+    ownerKey,
     promptText,
     openPromptWav: async () => {
       const object = await bucket.get(key)

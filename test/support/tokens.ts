@@ -88,14 +88,14 @@ export async function es256TokenFor(key: JWK, sub: string, o: { role?: string; t
 
 export const jwksUrl = () => inject('jwksUrl')
 
-/** A token signed by a loopback IdP tenant's current key (or with `kid` in its header instead). */
-export async function idpToken(tenant: string, claims: Record<string, unknown>, kid?: string): Promise<string> {
-  const res = await fetch(`${jwksUrl()}/${tenant}/sign`, { method: 'POST', body: JSON.stringify({ claims, kid }) })
+/** A token signed by a loopback IdP tenant's current key (or with `kid`, or `alg`, in its header instead). */
+export async function idpToken(tenant: string, claims: Record<string, unknown>, kid?: string, alg?: string): Promise<string> {
+  const res = await fetch(`${jwksUrl()}/${tenant}/sign`, { method: 'POST', body: JSON.stringify({ claims, kid, alg }) })
   return ((await res.json()) as { token: string }).token
 }
 
-export async function idpStats(tenant: string): Promise<{ fetches: number; kid: string }> {
-  return (await (await fetch(`${jwksUrl()}/${tenant}/stats`)).json()) as { fetches: number; kid: string }
+export async function idpStats(tenant: string): Promise<{ fetches: number; discoveryFetches: number; kid: string; issuer: string }> {
+  return (await (await fetch(`${jwksUrl()}/${tenant}/stats`)).json()) as { fetches: number; discoveryFetches: number; kid: string; issuer: string }
 }
 
 export async function rotateIdp(tenant: string): Promise<string> {
