@@ -1,12 +1,13 @@
-import { cloudflareTest } from '@cloudflare/vitest-pool-workers'
+import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-pool-workers'
 import { defineConfig } from 'vitest/config'
+import { PRESET_SPEAKERS } from './dev/origin.mjs'
 import { TEST_SECRETS } from './test/support/test-secrets'
 import { authBindings, trustedIssuers } from './test/support/auth-fixtures'
 import type { TestSigningKeys } from './test/support/signing-keys'
 
 export default defineConfig({
   plugins: [
-    cloudflareTest(({ inject }) => {
+    cloudflareTest(async ({ inject }) => {
       const origins = inject<string[]>('originUrls')
       const jwksUrl = inject<string>('jwksUrl')
       return {
@@ -18,8 +19,15 @@ export default defineConfig({
             ...authBindings(inject<TestSigningKeys>('signingKeys')),
             TRUSTED_ISSUERS: trustedIssuers(jwksUrl),
             ORIGINS: JSON.stringify([
-              { url: origins[0], concurrency: 4 },
+              { url: origins[0], concurrency: 4, speakers: PRESET_SPEAKERS },
             ]),
+            // One front end on another origin may call the API with credentials (test/cors.test.ts).
+            CORS_ORIGINS: 'https://app.example.com',
+            // The account directory's schema, applied to the test D1 by test/apply-migrations.ts.
+            TEST_MIGRATIONS: await readD1Migrations('./migrations'),
+            // Cases per fuzz property (test/fuzz.test.ts); `npm run fuzz` sets many more.
+            FUZZ_RUNS: process.env.FUZZ_RUNS ?? '',
+            FUZZ_SEED: process.env.FUZZ_SEED ?? '',
             // Failure tests run one after another against the one primary origin: its breaker must
             // not take it out for every other test (test/origins.test.ts tests the breaker).
             ORIGIN_BREAKER_FAILURES: '1000',
@@ -32,6 +40,7 @@ export default defineConfig({
   ],
   test: {
     globalSetup: ['./test/global-setup.ts'],
+    setupFiles: ['./test/apply-migrations.ts'],
     include: ['test/**/*.test.ts', 'src/**/*.unit.test.ts'],
     // Two test files at a time (vitest's default on a 2-core machine is one): most of a file's time
     // is spent waiting on loopback origins and Durable Objects, not on the CPU.

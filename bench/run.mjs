@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import http from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { PRESET_SPEAKERS } from '../dev/origin.mjs'
 import { ROOT, startOriginProcess, startWrangler } from './lib/processes.mjs'
 import { machine as describeMachine, printTable, writeMarkdown, writeResults } from './lib/report.mjs'
 import { accessToken, randomSecret, verificationKeys } from './lib/tokens.mjs'
@@ -46,7 +47,7 @@ try {
     envFile,
     [
       ...Object.entries(secrets).map(([k, v]) => `${k}=${v}`),
-      `ORIGINS='${JSON.stringify([{ url: origin.url, concurrency: SETTINGS['origin slots (ORIGINS concurrency)'] }])}'`,
+      `ORIGINS='${JSON.stringify([{ url: origin.url, concurrency: SETTINGS['origin slots (ORIGINS concurrency)'], speakers: PRESET_SPEAKERS }])}'`,
       `BENCH_KEYS='${JSON.stringify(verify.keys)}'`,
       `BENCH_JWKS_URL=${jwks.url}`,
       '',

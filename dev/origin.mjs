@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// Dev origin: a stand-in for CosyVoice3's FastAPI server (runtime/python/fastapi/server.py), speaking
-// its protocol exactly (see /work/shared/COSYVOICE.md) with eSpeak-NG or a tone melody as the "model",
-// plus what tests need: fault injection, concurrency accounting, request recording, edge-proof checks.
+// Dev origin: a stand-in for CosyVoice's FastAPI server (runtime/python/fastapi/server.py), speaking
+// its protocol and failing the way it fails (see docs/ORIGIN-PROTOCOL.md), with eSpeak-NG or a
+// tone melody as the "model". Faithful by default; what tests need on top (fault directives,
+// concurrency accounting, request recording under /__dev/) is explicit.
 import http from 'node:http';
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
@@ -18,6 +19,9 @@ const TONE_SECONDS_PER_CHAR = 0.1;
 const TONE_MAX_CHARS = 200;
 const PROMPT_MIN_RATE = 16000;
 const PROMPT_MAX_SECONDS = 30;
+/** Peak below which a prompt holds nothing to clone (digital silence, or nearly). */
+const PROMPT_SILENCE_PEAK = 64;
+const MODELS = new Set(['cosyvoice3', 'cosyvoice2']);
 
 // Field order matters: FastAPI lists missing fields in declaration order.
 const ROUTES = {
@@ -29,8 +33,10 @@ const ROUTES = {
 };
 const FILE_FIELDS = new Set(['prompt_wav']);
 
-// eSpeak variant and pitch (0-99) per preset speaker, so each one sounds different.
-const SPEAKERS = {
+// eSpeak variant and pitch (0-99) for the speakers the README uses, so each one sounds different.
+// Which of them (or which other names) an origin knows is its `speakers` option: none by default,
+// like the CosyVoice2/3 downloads.
+const SPEAKER_STYLES = {
   中文女: { variant: 'f3', pitch: 65, speed: 165 },
   中文男: { variant: 'm3', pitch: 38, speed: 165 },
   英文女: { variant: 'f2', pitch: 58, speed: 175 },
@@ -39,21 +45,31 @@ const SPEAKERS = {
   粤语女: { variant: 'f4', pitch: 62, speed: 165, hanVoice: 'yue' },
   韩语女: { variant: 'f1', pitch: 70, speed: 170 },
 };
+export const PRESET_SPEAKERS = Object.keys(SPEAKER_STYLES);
 const CLONE_VARIANTS = ['f1', 'f2', 'f3', 'f4', 'm1', 'm2', 'm3', 'm4'];
 
-const FAULTS = new Set(['empty', 'cut', 'odd', 'refuse', 'error500']);
+// empty: a complete 200 with no audio (the model yielded nothing). error: the model raises before
+// any audio (200, then the connection closes without the last chunk). cut: the same after the
+// first chunk. odd: a complete body of odd length. refuse: the connection closes before any
+// response. error500: a 500 before the stream (an exception in the endpoint itself).
+const FAULTS = new Set(['empty', 'error', 'cut', 'odd', 'refuse', 'error500']);
 const DIRECTIVE = /\[\[dev:([a-z0-9_]+)(?:=(\d+))?\]\]/gi;
 const RECORDED_HEADERS = ['x-request-id', 'x-user-id', 'x-user-role', 'x-edge-timestamp', 'x-edge-signature'];
 
 /**
+ * @typedef {'empty' | 'error' | 'cut' | 'odd' | 'refuse' | 'error500'} DevOriginFault
+ *
  * @typedef {object} DevOriginOptions
  * @property {number} [port]  0 (default) picks a free port
  * @property {string} [host]  default 127.0.0.1
  * @property {string} [secret]  when set, every /inference_* call must carry a valid edge proof (dev/origin-proof.mjs)
  * @property {'espeak' | 'tone'} [engine]  default DEV_ORIGIN_ENGINE, else espeak
+ * @property {'cosyvoice3' | 'cosyvoice2'} [model]  cosyvoice3 (default) asserts `<|endofprompt|>` in prompt text + text in every mode
+ * @property {readonly string[]} [speakers]  preset speakers the model ships (default none, like the CosyVoice2/3 downloads)
+ * @property {boolean} [directives]  honour `[[dev:…]]` directives in tts_text and `X-Dev-*` headers (default off: faithful)
  * @property {number} [maxConcurrent]  calls beyond this many at once are served but counted as violations
  * @property {number} [sampleRate]  default 24000
- * @property {'empty' | 'cut' | 'odd' | 'refuse' | 'error500'} [fault]
+ * @property {DevOriginFault} [fault]  applies to every call until changed (`setFault`, or POST /__dev/fault)
  * @property {number} [delayMs]
  * @property {boolean | ((line: string) => void)} [log]
  *
@@ -64,7 +80,8 @@ const RECORDED_HEADERS = ['x-request-id', 'x-user-id', 'x-user-role', 'x-edge-ti
  * @property {number} port
  * @property {() => Promise<void>} close
  * @property {() => DevOriginStats} stats
- * @property {(requestId?: string) => unknown[]} requests
+ * @property {(requestId?: string) => any[]} requests  what it received, with the outcome of each call
+ * @property {(fault: DevOriginFault | null) => void} setFault
  * @property {() => void} reset
  */
 
@@ -78,6 +95,9 @@ export async function startOrigin({
   host = '127.0.0.1',
   secret,
   engine = /** @type {'espeak' | 'tone'} */ (process.env.DEV_ORIGIN_ENGINE || 'espeak'),
+  model = 'cosyvoice3',
+  speakers = [],
+  directives = false,
   maxConcurrent = Infinity,
   sampleRate = 24000,
   fault,
@@ -85,14 +105,22 @@ export async function startOrigin({
   log = false,
 } = {}) {
   if (engine !== 'espeak' && engine !== 'tone') throw new Error(`unknown engine: ${engine}`);
+  if (!MODELS.has(model)) throw new Error(`unknown model: ${model}`);
+  if (fault !== undefined && !FAULTS.has(fault)) throw new Error(`unknown fault: ${fault}`);
   if (engine === 'espeak') await loadEspeak();
   const origin = {
     secret,
+    model,
+    speakers: new Map(speakers.map((name) => [name, SPEAKER_STYLES[name] ?? styleFromName(name)])),
+    directives,
     maxConcurrent,
     defaults: { fault, delayMs },
     synthesize: createSynthesizer({ engine, sampleRate }),
     log: typeof log === 'function' ? log : log ? (line) => console.log(line) : () => {},
     seen: new Map(),
+    // SHA-256 (hex) of prompt audio this "model" fails on, as a real one fails on some prompts an
+    // edge cannot judge from the file (POST /__dev/reject-prompt).
+    rejectedPrompts: new Set(),
     records: [],
     stats: { inFlight: 0, maxInFlight: 0, violations: 0, total: 0 },
   };
@@ -112,6 +140,7 @@ export async function startOrigin({
     port: address.port,
     stats: () => ({ ...origin.stats }),
     requests: (requestId) => findRecords(origin, requestId),
+    setFault: (next) => setFault(origin, next),
     reset: () => resetOrigin(origin),
     close: () => closeServer(server),
   };
@@ -124,6 +153,11 @@ function closeServer(server) {
   });
 }
 
+function setFault(origin, fault) {
+  if (fault !== undefined && fault !== null && !FAULTS.has(fault)) throw new Error(`unknown fault: ${fault}`);
+  origin.defaults.fault = fault ?? undefined;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Routing
 
@@ -132,8 +166,10 @@ async function handleRequest(origin, req, res) {
   const startedAt = Date.now();
   res.once('close', () => origin.log(accessLine(req, res, url, startedAt)));
 
-  if (url.pathname === '/health') return sendJson(res, 200, { ok: true });
   if (url.pathname.startsWith('/__dev/')) return handleDevRoute(origin, req, res, url);
+  // FastAPI's own pages; there is no health route (GET /health is a 404).
+  if (url.pathname === '/docs' && req.method === 'GET') return sendHtml(res, DOCS_PAGE);
+  if (url.pathname === '/openapi.json' && req.method === 'GET') return sendJson(res, 200, openApi());
 
   const route = ROUTES[url.pathname];
   if (!route) return sendJson(res, 404, { detail: 'Not Found' });
@@ -144,7 +180,14 @@ async function handleRequest(origin, req, res) {
   return handleInference(origin, route, req, res, url);
 }
 
-function handleDevRoute(origin, req, res, url) {
+const DOCS_PAGE = '<!DOCTYPE html><html><head><title>FastAPI - Swagger UI</title></head><body><div id="swagger-ui"></div></body></html>';
+
+function openApi() {
+  const paths = Object.fromEntries(Object.keys(ROUTES).map((path) => [path, { get: {}, post: {} }]));
+  return { openapi: '3.1.0', info: { title: 'FastAPI', version: '0.1.0' }, paths };
+}
+
+async function handleDevRoute(origin, req, res, url) {
   if (url.pathname === '/__dev/requests' && req.method === 'GET') {
     return sendJson(res, 200, findRecords(origin, url.searchParams.get('request_id')));
   }
@@ -155,7 +198,33 @@ function handleDevRoute(origin, req, res, url) {
     resetOrigin(origin);
     return sendJson(res, 200, { ok: true });
   }
+  if (url.pathname === '/__dev/reject-prompt' && req.method === 'POST') {
+    const body = await readJsonBody(req);
+    if (!/^[0-9a-f]{64}$/.test(body?.sha256 ?? '')) return sendJson(res, 400, { detail: 'sha256 must be 64 hex digits' });
+    origin.rejectedPrompts.add(body.sha256);
+    return sendJson(res, 200, { rejected: origin.rejectedPrompts.size });
+  }
+  // The origin's default fault, for tests of a machine that breaks and recovers: {"fault": "error"}
+  // or {"fault": null}.
+  if (url.pathname === '/__dev/fault' && req.method === 'POST') {
+    const body = await readJsonBody(req);
+    if (!body || !('fault' in body)) return sendJson(res, 400, { detail: 'send {"fault": <fault or null>}' });
+    try {
+      setFault(origin, body.fault);
+    } catch (error) {
+      return sendJson(res, 400, { detail: /** @type {Error} */ (error).message });
+    }
+    return sendJson(res, 200, { fault: origin.defaults.fault ?? null });
+  }
   return sendJson(res, 404, { detail: 'Not Found' });
+}
+
+async function readJsonBody(req) {
+  try {
+    return JSON.parse(await new Response(/** @type {ReadableStream} */ (Readable.toWeb(req))).text());
+  } catch {
+    return undefined;
+  }
 }
 
 function accessLine(req, res, url, startedAt) {
@@ -201,8 +270,10 @@ async function handleInference(origin, route, req, res, url) {
     return sendJson(res, 422, { detail: errors });
   }
 
-  const { text, directives } = extractDirectives(form.fields.tts_text);
-  const plan = faultPlan(req.headers, directives, origin.defaults);
+  const { text, directives } = origin.directives
+    ? extractDirectives(form.fields.tts_text)
+    : { text: form.fields.tts_text, directives: {} };
+  const plan = faultPlan(origin.directives ? req.headers : {}, directives, origin.defaults);
   if (plan.fault === 'refuse') {
     record.outcome = 'fault:refuse';
     return req.socket.destroy();
@@ -213,19 +284,27 @@ async function handleInference(origin, route, req, res, url) {
     return sendJson(res, 500, { detail: 'Internal Server Error' });
   }
 
-  // From here on the real server has already sent 200: every model failure is an empty body.
+  // From here on the real server has already sent 200 (StreamingResponse, before the model runs):
+  // a model that raises closes the connection without the terminating chunk.
   res.writeHead(200);
   res.flushHeaders();
   await wait(res, plan.delayMs);
 
-  const synthesis = plan.fault === 'empty'
-    ? { empty: 'fault:empty' }
-    : planSynthesis(route.mode, { ...form, fields: { ...form.fields, tts_text: text } });
+  const synthesis = plan.fault === 'empty' ? { empty: 'fault:empty' }
+    : plan.fault === 'error' ? { error: 'fault:error' }
+      : planSynthesis(origin, route.mode, { ...form, fields: { ...form.fields, tts_text: text } });
+  if (synthesis.error !== undefined) return modelError(res, record, synthesis.error);
   if (synthesis.empty !== undefined) {
     record.outcome = synthesis.empty;
     return res.end();
   }
   return streamAudio(origin, res, record, synthesis, plan);
+}
+
+/** The model raised after the 200: uvicorn closes the connection, the chunked body has no end. */
+function modelError(res, record, reason) {
+  record.outcome = record.bytes > 0 ? `model-error-after-audio:${reason}` : `model-error:${reason}`;
+  res.destroy();
 }
 
 async function streamAudio(origin, res, record, /** @type {{ segments: any[], style: any }} */ { segments, style }, plan) {
@@ -241,18 +320,13 @@ async function streamAudio(origin, res, record, /** @type {{ segments: any[], st
       try {
         pcm = await origin.synthesize(segment, style);
       } catch (error) {
-        // The real server dies mid-stream too: uvicorn closes the connection after the 200.
-        record.outcome = `synthesis-error:${/** @type {Error} */ (error).message}`;
-        return res.destroy();
+        return modelError(res, record, `synthesis:${/** @type {Error} */ (error).message}`);
       }
       if (!(await writeChunk(res, pcm))) return abandon(record);
       record.bytes += pcm.length;
       record.chunks += 1;
 
-      if (plan.fault === 'cut' && record.chunks >= plan.cutAfter) {
-        record.outcome = 'fault:cut';
-        return res.destroy();
-      }
+      if (plan.fault === 'cut' && record.chunks >= plan.cutAfter) return modelError(res, record, 'fault:cut');
     }
   }
   if (plan.fault === 'odd') {
@@ -341,7 +415,8 @@ function validateForm(route, { fields, files }) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Faults: header > [[dev:...]] directive in tts_text > server default
+// Faults (explicit extras): header > [[dev:...]] directive in tts_text > origin default. Headers and
+// directives are read only when the origin was started with `directives: true`.
 
 function extractDirectives(ttsText) {
   const directives = {};
@@ -372,36 +447,58 @@ function clampCount(value, max) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The "model": decides what gets spoken, or which empty body the real server would send.
+// The "model": decides what gets spoken, or how it fails. `error` is a model exception (the
+// connection is cut after the 200); `empty` is a model that yields nothing (a complete empty 200).
 
-function planSynthesis(mode, { fields, files }) {
-  if (mode === 'instruct') return { empty: 'empty:instruct-unsupported' };
+function planSynthesis(origin, mode, { fields, files }) {
+  // CosyVoice2/3's inference_instruct asserts: only CosyVoice1 has that mode.
+  if (mode === 'instruct') return { error: 'instruct-unsupported' };
+
+  // CosyVoice3's LLM asserts the marker is in prompt text + text, in every mode (llm.py).
+  const promptText = { zero_shot: fields.prompt_text, instruct2: fields.instruct_text }[mode] ?? '';
+  if (origin.model === 'cosyvoice3' && !`${promptText}${fields.tts_text}`.includes(MARKER)) {
+    return { error: 'no-endofprompt' };
+  }
 
   let style;
   if (mode === 'sft') {
-    style = SPEAKERS[fields.spk_id];
-    if (!style) return { empty: 'empty:unknown-speaker' };
+    style = origin.speakers.get(fields.spk_id);
+    if (!style) return { error: 'unknown-speaker' }; // KeyError in the speaker table
   } else {
     const prompt = files.prompt_wav.bytes;
     const problem = promptAudioProblem(prompt);
-    if (problem) return { empty: `empty:${problem}` };
-    // CosyVoice3 asserts the marker is in the text or in the prompt text (instruct2's instruct_text).
-    const promptText = { zero_shot: fields.prompt_text, instruct2: fields.instruct_text }[mode] ?? '';
-    if (!fields.tts_text.includes(MARKER) && !promptText.includes(MARKER)) {
-      return { empty: 'empty:no-endofprompt' };
-    }
+    if (problem) return { error: problem };
+    if (origin.rejectedPrompts.has(createHash('sha256').update(prompt).digest('hex'))) return { error: 'prompt-rejected' };
     style = styleFromPrompt(prompt);
     if (mode === 'instruct2') style = applyInstruction(style, fields.instruct_text);
   }
 
-  const segments = splitSentences(speakableText(fields.tts_text));
+  const segments = segmentText(fields.tts_text);
   if (segments.length === 0) return { empty: 'empty:no-text' };
   return { segments, style };
 }
 
-// Different prompt audio gives a different (but stable) voice.
+// Text holding both `<|` and `|>` skips upstream's text normalisation, sentence splitting included:
+// it is synthesized as one chunk.
+function segmentText(ttsText) {
+  const spoken = speakableText(ttsText);
+  if (ttsText.includes('<|') && ttsText.includes('|>')) {
+    return /[\p{L}\p{N}]/u.test(spoken) ? [spoken.trim()] : [];
+  }
+  return splitSentences(spoken);
+}
+
+// Different prompt audio gives a different (but stable) voice; so does a speaker name without a style.
 function styleFromPrompt(prompt) {
-  const n = createHash('sha256').update(prompt).digest().readUInt32BE(0);
+  return styleFromHash(createHash('sha256').update(prompt).digest());
+}
+
+function styleFromName(name) {
+  return styleFromHash(createHash('sha256').update(`speaker:${name}`).digest());
+}
+
+function styleFromHash(digest) {
+  const n = digest.readUInt32BE(0);
   return { variant: CLONE_VARIANTS[n % CLONE_VARIANTS.length], pitch: 30 + ((n >>> 8) % 41), speed: 170 };
 }
 
@@ -425,13 +522,25 @@ function splitSentences(text) {
   return pieces.map((piece) => piece.trim()).filter((piece) => /[\p{L}\p{N}]/u.test(piece));
 }
 
-// soundfile accepts WAV and FLAC; CosyVoice then wants >= 16 kHz and <= 30 s.
+// soundfile accepts WAV and FLAC; CosyVoice then wants >= 16 kHz and <= 30 s. A silent prompt has
+// no speech to take tokens from: this stand-in model rejects it, the way the real one rejects
+// prompts an edge cannot judge from the header (a valid file the model still fails on).
 function promptAudioProblem(bytes) {
-  const info = parseWavHeader(bytes) ?? parseFlacStreamInfo(bytes);
+  const wav = parseWavHeader(bytes);
+  const info = wav ?? parseFlacStreamInfo(bytes);
   if (!info) return 'prompt-not-wav-or-flac';
   if (info.sampleRate < PROMPT_MIN_RATE) return 'prompt-rate-below-16k';
   if (info.seconds > PROMPT_MAX_SECONDS) return 'prompt-longer-than-30s';
+  if (wav && isSilentPcm16(bytes, wav)) return 'prompt-has-no-speech';
   return null;
+}
+
+function isSilentPcm16(bytes, wav) {
+  if (wav.audioFormat !== 1 || wav.bitsPerSample !== 16) return false;
+  for (let offset = wav.dataOffset; offset + 1 < wav.dataOffset + wav.dataLength; offset += 2) {
+    if (Math.abs(bytes.readInt16LE(offset)) > PROMPT_SILENCE_PEAK) return false;
+  }
+  return true;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -645,6 +754,11 @@ function sendJson(res, status, body) {
   res.end(json);
 }
 
+function sendHtml(res, html) {
+  res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': Buffer.byteLength(html) });
+  res.end(html);
+}
+
 function writeChunk(res, chunk) {
   if (res.destroyed) return Promise.resolve(false);
   return new Promise((resolve) => {
@@ -678,17 +792,24 @@ function failResponse(origin, res, error) {
 // CLI
 
 const USAGE = `usage: node dev/origin.mjs [--port 50000] [--host 127.0.0.1] [--engine espeak|tone]
-                          [--max-concurrent N] [--sample-rate 24000] [--fault empty|cut|odd|refuse|error500]
-                          [--delay-ms N]
+                          [--model cosyvoice3|cosyvoice2] [--speakers 中文女,英文女|presets]
+                          [--dev-directives] [--max-concurrent N] [--sample-rate 24000]
+                          [--fault empty|error|cut|odd|refuse|error500] [--delay-ms N]
+Faithful to the stock server by default: no preset speakers, no [[dev:…]] directives.
+--speakers presets = ${PRESET_SPEAKERS.join(',')}
 env: ORIGIN_SECRET (enables the edge proof check), DEV_ORIGIN_ENGINE`;
 
 function parseCliArgs(argv) {
   const options = { port: 50000, log: true, secret: process.env.ORIGIN_SECRET || undefined };
   const numeric = { '--port': 'port', '--max-concurrent': 'maxConcurrent', '--sample-rate': 'sampleRate', '--delay-ms': 'delayMs' };
-  const text = { '--host': 'host', '--engine': 'engine', '--fault': 'fault' };
+  const text = { '--host': 'host', '--engine': 'engine', '--fault': 'fault', '--model': 'model', '--speakers': 'speakers' };
   for (let i = 0; i < argv.length; i += 1) {
     const [flag, inline] = argv[i].split(/=(.*)/s);
     if (flag === '--help' || flag === '-h') return null;
+    if (flag === '--dev-directives') {
+      options.directives = true;
+      continue;
+    }
     if (!numeric[flag] && !text[flag]) throw new Error(`unknown option: ${flag}`);
     i += inline === undefined ? 1 : 0;
     const value = inline ?? argv[i];
@@ -698,7 +819,14 @@ function parseCliArgs(argv) {
     else throw new Error(`${flag} needs a number, got ${value}`);
   }
   if (options.fault && !FAULTS.has(options.fault)) throw new Error(`unknown fault: ${options.fault}`);
+  if (options.model && !MODELS.has(options.model)) throw new Error(`unknown model: ${options.model}`);
+  if (options.speakers !== undefined) options.speakers = parseSpeakers(options.speakers);
   return options;
+}
+
+function parseSpeakers(value) {
+  if (value === 'presets') return PRESET_SPEAKERS;
+  return value.split(',').map((name) => name.trim()).filter(Boolean);
 }
 
 async function main() {
@@ -715,6 +843,9 @@ async function main() {
   const engine = options.engine ?? process.env.DEV_ORIGIN_ENGINE ?? 'espeak';
   const details = [
     `engine ${engine}`,
+    options.model ?? 'cosyvoice3',
+    `speakers ${options.speakers?.length ? options.speakers.join(',') : 'none'}`,
+    options.directives ? 'dev directives on' : null,
     `edge proof ${options.secret ? 'required' : 'off'}`,
     `max-concurrent ${options.maxConcurrent ?? 'unlimited'}`,
     `${options.sampleRate ?? 24000} Hz`,

@@ -5,7 +5,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import net from 'node:net';
-import { startOrigin } from './origin.mjs';
+import { PRESET_SPEAKERS, startOrigin } from './origin.mjs';
 import { signEdgeProof, verifyEdgeProof } from './origin-proof.mjs';
 
 const RATE = 24000;
@@ -151,6 +151,16 @@ function assertAudio(response, { minSeconds = 0.3 } = {}) {
   assert.ok(response.body.length > RATE * 2 * minSeconds, `more than ${minSeconds}s (${response.body.length} bytes)`);
 }
 
+/** A model exception after the 200: chunked, then the connection closes without the last chunk. */
+function assertModelError(response, { audioBytes = 0 } = {}) {
+  assert.equal(response.status, 200);
+  assert.equal(response.headers['content-type'], undefined);
+  assert.equal(response.headers['transfer-encoding'], 'chunked');
+  assert.equal(response.complete, false, 'no terminating chunk');
+  if (audioBytes === 0) assert.equal(response.body.length, 0, 'no audio');
+  else assert.ok(response.body.length >= audioBytes, 'some audio before the cut');
+}
+
 function assertEmpty(response) {
   assert.equal(response.status, 200);
   assert.equal(response.headers['content-type'], undefined);
@@ -185,21 +195,57 @@ function proofHeaders(secret, { path, method = 'POST', requestId = randomUUID(),
 }
 
 // ---------------------------------------------------------------------------------------------
-// espeak origin
+// Faithful by default
 
-const origin = await startOrigin();
+const stock = await startOrigin({ engine: 'tone' });
+
+await check('default origin is the stock server: no speakers, no directives, no /health, /docs 200', async () => {
+  assert.deepEqual(await json(stock, '/health'), { status: 404, body: { detail: 'Not Found' } });
+  const docs = await fetch(`${stock.url}/docs`);
+  assert.equal(docs.status, 200);
+  assert.match(await docs.text(), /swagger/i);
+  assertModelError(await raw(stock, '/inference_sft', { fields: { tts_text: `${SYSTEM}Hello.`, spk_id: '中文女' } }));
+  // A directive is just text to the real model: spoken, not obeyed.
+  const spoken = await raw(stock, '/inference_cross_lingual', { fields: { tts_text: `${SYSTEM}Hi.[[dev:empty]]`, prompt_wav: makeWav() } });
+  assertAudio(spoken);
+  assert.equal(stock.requests().at(-1).outcome, 'audio');
+});
+
+await check('a model error is 200 + chunked + a cut connection; fetch sees a failed body read', async () => {
+  const response = await post(stock, '/inference_sft', { tts_text: 'no marker here.', spk_id: 'x' });
+  assert.equal(response.status, 200);
+  await assert.rejects(response.arrayBuffer());
+  assert.equal(stock.requests().at(-1).outcome, 'model-error:no-endofprompt');
+});
+
+await check('POST /__dev/fault sets the default fault until cleared', async () => {
+  const fields = { tts_text: `${SYSTEM}Hi.`, prompt_wav: makeWav() };
+  assert.deepEqual(await json(stock, '/__dev/fault', { method: 'POST', body: JSON.stringify({ fault: 'error' }) }), { status: 200, body: { fault: 'error' } });
+  assertModelError(await raw(stock, '/inference_cross_lingual', { fields }));
+  assert.deepEqual(await json(stock, '/__dev/fault', { method: 'POST', body: JSON.stringify({ fault: null }) }), { status: 200, body: { fault: null } });
+  assertAudio(await raw(stock, '/inference_cross_lingual', { fields }), { minSeconds: 0.2 });
+  assert.equal((await json(stock, '/__dev/fault', { method: 'POST', body: '{"fault":"melt"}' })).status, 400);
+  assert.equal((await json(stock, '/__dev/fault', { method: 'POST', body: 'nope' })).status, 400);
+});
+
+await stock.close();
+
+// ---------------------------------------------------------------------------------------------
+// espeak origin (CosyVoice3, the presets, directives on)
+
+const origin = await startOrigin({ speakers: PRESET_SPEAKERS, directives: true });
 const prompt = makeWav();
-const sft = (text, spk = '中文女', headers) => raw(origin, '/inference_sft', { fields: { tts_text: text, spk_id: spk }, headers });
+const sft = (text, spk = '中文女', headers) => raw(origin, '/inference_sft', { fields: { tts_text: `${SYSTEM}${text}`, spk_id: spk }, headers });
 
 let reference;
-await check('sft 中文女: 200, chunked, no content-type/length, 2 sentence chunks, audible', async () => {
+await check('sft 中文女: 200, chunked, no content-type/length, one chunk (the marker skips normalisation), audible', async () => {
   const response = await sft('你好，世界。Hello there.');
   assertAudio(response, { minSeconds: 0.5 });
-  assert.equal(response.chunks.length, 2, 'one chunk per sentence');
+  assert.equal(response.chunks.length, 1, 'text with <|…|> is one segment upstream');
   assert.ok(rms(response.body) > 0.02, `rms ${rms(response.body).toFixed(3)}`);
   writeFileSync(RAW_OUT, response.body);
   reference = response.body;
-  return `${response.body.length} bytes = ${(response.body.length / 2 / RATE).toFixed(2)}s, chunks ${response.chunks.map((c) => c.length).join('+')}`;
+  return `${response.body.length} bytes = ${(response.body.length / 2 / RATE).toFixed(2)}s`;
 });
 
 await check('audio differs by speaker and by text; repeats are cached and identical', async () => {
@@ -215,15 +261,23 @@ await check('audio differs by speaker and by text; repeats are cached and identi
 });
 
 await check('GET is accepted like POST', async () => {
-  const response = await raw(origin, '/inference_sft', { method: 'GET', fields: { tts_text: 'Hello there.', spk_id: '英文男' } });
+  const response = await raw(origin, '/inference_sft', { method: 'GET', fields: { tts_text: `${SYSTEM}Hello there.`, spk_id: '英文男' } });
   assertAudio(response);
 });
 
-await check('unknown speaker -> 200 empty; /inference_instruct -> 200 empty', async () => {
-  assertEmpty(await sft('你好。', '不存在'));
-  assertEmpty(await raw(origin, '/inference_instruct', {
-    fields: { tts_text: '你好。', spk_id: '中文女', instruct_text: '开心' },
+await check('model errors (cut after the 200): unknown speaker, sft without marker, /inference_instruct', async () => {
+  assertModelError(await sft('你好。', '不存在'));
+  assertModelError(await raw(origin, '/inference_sft', { fields: { tts_text: '你好。', spk_id: '中文女' } }));
+  assertModelError(await raw(origin, '/inference_instruct', {
+    fields: { tts_text: `${SYSTEM}你好。`, spk_id: '中文女', instruct_text: '开心' },
   }));
+  assert.deepEqual(origin.requests().slice(-3).map((r) => r.outcome), [
+    'model-error:unknown-speaker', 'model-error:no-endofprompt', 'model-error:instruct-unsupported',
+  ]);
+});
+
+await check('text of punctuation only: a complete, empty 200', async () => {
+  assertEmpty(await sft('。。！'));
 });
 
 await check('missing fields -> 422 FastAPI shape (empty string counts as missing); unknown path -> 404', async () => {
@@ -234,7 +288,7 @@ await check('missing fields -> 422 FastAPI shape (empty string counts as missing
   const noBody = await json(origin, '/inference_zero_shot', { method: 'POST' });
   assert.deepEqual(noBody, { status: 422, body: missing('tts_text', 'prompt_text', 'prompt_wav') });
   assert.deepEqual(await json(origin, '/nope'), { status: 404, body: { detail: 'Not Found' } });
-  assert.deepEqual(await json(origin, '/health'), { status: 200, body: { ok: true } });
+  assert.deepEqual(await json(origin, '/health'), { status: 404, body: { detail: 'Not Found' } });
 });
 
 function formOf(fields) {
@@ -243,26 +297,20 @@ function formOf(fields) {
   return form;
 }
 
-await check('fault empty (header and directive) -> 200 empty', async () => {
+await check('fault empty (header and directive) -> 200 empty; fault error -> model error', async () => {
   assertEmpty(await sft('Hello there.', '英文女', { 'x-dev-fault': 'empty' }));
   assertEmpty(await sft('[[dev:empty]]Hello there.', '英文女'));
+  assertModelError(await sft('Hello there.', '英文女', { 'x-dev-fault': 'error' }));
+  assertModelError(await sft('[[dev:error]]Hello there.', '英文女'));
 });
 
 await check('fault cut -> first chunk, then a broken stream; fetch body read rejects', async () => {
-  const response = await sft('你好，世界。Hello there.', '中文女', { 'x-dev-fault': 'cut' });
-  assert.equal(response.status, 200);
+  const response = await sft('[[dev:repeat=3]]Hello there.', '英文女', { 'x-dev-fault': 'cut' });
+  assertModelError(response, { audioBytes: 2 });
   assert.equal(response.chunks.length, 1);
-  assert.equal(response.complete, false, 'no terminating chunk');
-  const fetched = await post(origin, '/inference_sft', { tts_text: '[[dev:cut]]你好，世界。Hello there.', spk_id: '中文女' });
+  const fetched = await post(origin, '/inference_sft', { tts_text: `${SYSTEM}[[dev:cut]]你好，世界。Hello there.`, spk_id: '中文女' });
   assert.equal(fetched.status, 200);
   await assert.rejects(fetched.arrayBuffer());
-});
-
-await check('fault cut=N -> N chunks, then a broken stream', async () => {
-  const response = await sft('[[dev:cut=3]][[dev:repeat=5]]One. Two.', '英文女');
-  assert.equal(response.status, 200);
-  assert.equal(response.chunks.length, 3);
-  assert.equal(response.complete, false, 'no terminating chunk');
 });
 
 await check('fault odd -> complete stream with odd length', async () => {
@@ -277,14 +325,14 @@ await check('fault odd -> complete stream with odd length', async () => {
 await check('fault refuse -> connection closed without a response', async () => {
   const response = await sft('Hello there.', '英文女', { 'x-dev-fault': 'refuse' });
   assert.equal(response.status, 0);
-  await assert.rejects(post(origin, '/inference_sft', { tts_text: '[[dev:refuse]]Hello.', spk_id: '英文女' }));
+  await assert.rejects(post(origin, '/inference_sft', { tts_text: `${SYSTEM}[[dev:refuse]]Hello.`, spk_id: '英文女' }));
 });
 
 await check('fault error500 -> 500 JSON', async () => {
-  const response = await post(origin, '/inference_sft', { tts_text: 'Hello.', spk_id: '英文女' }, { 'x-dev-fault': 'error500' });
+  const response = await post(origin, '/inference_sft', { tts_text: `${SYSTEM}Hello.`, spk_id: '英文女' }, { 'x-dev-fault': 'error500' });
   assert.equal(response.status, 500);
   assert.deepEqual(await response.json(), { detail: 'Internal Server Error' });
-  const viaDirective = await post(origin, '/inference_sft', { tts_text: '[[dev:error500]]Hello.', spk_id: '英文女' });
+  const viaDirective = await post(origin, '/inference_sft', { tts_text: `${SYSTEM}[[dev:error500]]Hello.`, spk_id: '英文女' });
   assert.equal(viaDirective.status, 500);
 });
 
@@ -296,26 +344,27 @@ await check('delay, gap and repeat directives; directives are not spoken', async
   const viaDirective = await sft('[[dev:delay=300]]Hello there.', '英文女');
   assert.ok(viaDirective.elapsed >= 300);
   assert.deepEqual(viaDirective.body, plain.body);
-  const gapped = await sft('[[dev:gap=300]]你好，世界。Hello there.', '中文女');
+  const gapped = await sft('[[dev:gap=300]][[dev:repeat=2]]Hello there.', '英文女');
   assert.ok(gapped.elapsed >= 300);
-  assert.deepEqual(gapped.body, reference);
+  assert.deepEqual(gapped.body, Buffer.concat([plain.body, plain.body]));
   const repeated = await sft('[[dev:repeat=4]]Hello there.', '英文女');
   assert.equal(repeated.chunks.length, 4);
   assert.deepEqual(repeated.body, Buffer.concat(Array(4).fill(plain.body)));
   return `delay ${delayed.elapsed}ms, gap ${gapped.elapsed}ms, repeat x4 ${repeated.elapsed}ms`;
 });
 
-await check('zero_shot: no marker -> empty; marker + WAV -> audio; recorded prompt sha256', async () => {
+await check('zero_shot: no marker -> model error; marker + WAV -> audio, a chunk per sentence; recorded prompt sha256', async () => {
   const requestId = randomUUID();
   const noMarker = await raw(origin, '/inference_zero_shot', {
     fields: { tts_text: 'Good morning.', prompt_text: 'Hello.', prompt_wav: prompt },
   });
-  assertEmpty(noMarker);
+  assertModelError(noMarker);
   const withMarker = await raw(origin, '/inference_zero_shot', {
-    fields: { tts_text: 'Good morning.', prompt_text: `${SYSTEM}Hello.`, prompt_wav: prompt },
+    fields: { tts_text: 'Good morning. Good night.', prompt_text: `${SYSTEM}Hello.`, prompt_wav: prompt },
     headers: { 'x-request-id': requestId },
   });
   assertAudio(withMarker);
+  assert.equal(withMarker.chunks.length, 2, 'tts_text without <|…|> is split into sentences');
   const recorded = await json(origin, `/__dev/requests?request_id=${requestId}`);
   assert.equal(recorded.body.length, 1);
   const [entry] = recorded.body;
@@ -327,19 +376,27 @@ await check('zero_shot: no marker -> empty; marker + WAV -> audio; recorded prom
   return `sha256 ${entry.files.prompt_wav.sha256.slice(0, 16)}…`;
 });
 
-await check('prompt_wav must be WAV/FLAC, >= 16 kHz, <= 30 s (else 200 empty)', async () => {
+await check('prompt_wav must be WAV/FLAC, >= 16 kHz, <= 30 s, not silent, not one the model rejects (else a model error)', async () => {
   const fields = { tts_text: 'Good morning.', prompt_text: `${SYSTEM}Hello.` };
   const send = (prompt_wav) => raw(origin, '/inference_zero_shot', { fields: { ...fields, prompt_wav } });
-  assertEmpty(await send(Buffer.from('ID3 this is an mp3, honest')));
-  assertEmpty(await send(makeWav({ sampleRate: 8000 })));
-  assertEmpty(await send(makeWav({ seconds: 31 })));
+  assertModelError(await send(Buffer.from('ID3 this is an mp3, honest')));
+  assertModelError(await send(makeWav({ sampleRate: 8000 })));
+  assertModelError(await send(makeWav({ seconds: 31 })));
+  assertModelError(await send(makeWav({ frequency: 0 })));
+  assert.equal(origin.requests().at(-1).outcome, 'model-error:prompt-has-no-speech');
+  const rejected = makeWav({ frequency: 523 });
+  assertAudio(await send(rejected));
+  assert.deepEqual(await json(origin, '/__dev/reject-prompt', { method: 'POST', body: JSON.stringify({ sha256: sha256(rejected) }) }), { status: 200, body: { rejected: 1 } });
+  assertModelError(await send(rejected));
+  assert.equal(origin.requests().at(-1).outcome, 'model-error:prompt-rejected');
+  assert.equal((await json(origin, '/__dev/reject-prompt', { method: 'POST', body: '{"sha256":"x"}' })).status, 400);
   const asText = await json(origin, '/inference_zero_shot', { method: 'POST', body: formOf({ ...fields, prompt_wav: 'x' }) });
   assert.equal(asText.status, 422);
 });
 
 await check('cross_lingual and instruct2: marker rule, system prompt stripped before speaking', async () => {
   const crossNoMarker = await raw(origin, '/inference_cross_lingual', { fields: { tts_text: 'Good morning.', prompt_wav: prompt } });
-  assertEmpty(crossNoMarker);
+  assertModelError(crossNoMarker);
   const cross = await raw(origin, '/inference_cross_lingual', { fields: { tts_text: `${SYSTEM}Good morning.`, prompt_wav: prompt } });
   assertAudio(cross);
   const zeroShot = await raw(origin, '/inference_zero_shot', {
@@ -352,7 +409,7 @@ await check('cross_lingual and instruct2: marker rule, system prompt stripped be
   assertAudio(otherPrompt);
   assert.notDeepEqual(otherPrompt.body, cross.body, 'another prompt => another voice');
 
-  assertEmpty(await raw(origin, '/inference_instruct2', {
+  assertModelError(await raw(origin, '/inference_instruct2', {
     fields: { tts_text: '今天天气很好。', instruct_text: '请用广东话表达。', prompt_wav: prompt },
   }));
   const instruct = await raw(origin, '/inference_instruct2', {
@@ -397,11 +454,24 @@ function soxSummary(stat) {
 await origin.close();
 
 // ---------------------------------------------------------------------------------------------
+// CosyVoice2: no marker assertion
+
+const v2 = await startOrigin({ engine: 'tone', model: 'cosyvoice2', speakers: ['中文女'] });
+await check('cosyvoice2: sft and instruct2 without a marker give audio, a chunk per sentence', async () => {
+  const sftV2 = await raw(v2, '/inference_sft', { fields: { tts_text: '你好，世界。Hello there.', spk_id: '中文女' } });
+  assertAudio(sftV2);
+  assert.equal(sftV2.chunks.length, 2);
+  assertAudio(await raw(v2, '/inference_instruct2', { fields: { tts_text: 'Good morning.', instruct_text: '用四川话说这句话', prompt_wav: makeWav() } }));
+  assertModelError(await raw(v2, '/inference_sft', { fields: { tts_text: 'Hello.', spk_id: '英文女' } }), {});
+});
+await v2.close();
+
+// ---------------------------------------------------------------------------------------------
 // Edge proof (tone engine: fast)
 
 const SECRET = 'dev-secret-for-selftest';
-const guarded = await startOrigin({ secret: SECRET, engine: 'tone' });
-const sftFields = { tts_text: 'Hello there.', spk_id: '英文女' };
+const guarded = await startOrigin({ secret: SECRET, engine: 'tone', speakers: ['英文女'] });
+const sftFields = { tts_text: `${SYSTEM}Hello there.`, spk_id: '英文女' };
 
 await check('proof: missing -> 401 required; valid -> 200; replay -> 401; old -> 401; tampered -> 401', async () => {
   const path = '/inference_sft';
@@ -455,7 +525,7 @@ await guarded.close();
 // ---------------------------------------------------------------------------------------------
 // Tone engine, concurrency accounting, long bodies
 
-const tone = await startOrigin({ engine: 'tone', maxConcurrent: 1 });
+const tone = await startOrigin({ engine: 'tone', maxConcurrent: 1, speakers: ['英文女'], directives: true });
 
 await check('tone engine: deterministic melody, 0.1 s per character, differs by text', async () => {
   const first = await raw(tone, '/inference_sft', { fields: sftFields });
@@ -463,7 +533,7 @@ await check('tone engine: deterministic melody, 0.1 s per character, differs by 
   assert.equal(first.body.length, 'Hello there.'.length * (RATE / 10) * 2);
   const second = await raw(tone, '/inference_sft', { fields: sftFields });
   assert.deepEqual(second.body, first.body);
-  const other = await raw(tone, '/inference_sft', { fields: { ...sftFields, tts_text: 'Jello where.' } });
+  const other = await raw(tone, '/inference_sft', { fields: { ...sftFields, tts_text: `${SYSTEM}Jello where.` } });
   assert.notDeepEqual(other.body, first.body);
   assert.ok(rms(first.body) > 0.1);
 });
@@ -473,7 +543,7 @@ await check('concurrency: sequential is fine, overlapping requests count as viol
   await raw(tone, '/inference_sft', { fields: sftFields });
   await raw(tone, '/inference_sft', { fields: sftFields });
   assert.equal(tone.stats().violations, 0);
-  const slow = { ...sftFields, tts_text: '[[dev:delay=300]]Hello there.' };
+  const slow = { ...sftFields, tts_text: `${SYSTEM}[[dev:delay=300]]Hello there.` };
   const all = await Promise.all([1, 2, 3].map(() => raw(tone, '/inference_sft', { fields: slow })));
   for (const response of all) assertAudio(response);
   assert.deepEqual(tone.stats(), { inFlight: 0, maxInFlight: 3, violations: 2, total: 5 });
@@ -482,7 +552,7 @@ await check('concurrency: sequential is fine, overlapping requests count as viol
 
 await check('client abort releases the in-flight slot', async () => {
   const controller = new AbortController();
-  const form = formOf({ ...sftFields, tts_text: '[[dev:delay=5000]]Hello.' });
+  const form = formOf({ ...sftFields, tts_text: `${SYSTEM}[[dev:delay=5000]]Hello.` });
   const pending = fetch(`${tone.url}/inference_sft`, { method: 'POST', body: form, signal: controller.signal });
   await new Promise((resolve) => setTimeout(resolve, 150));
   assert.equal(tone.stats().inFlight, 1);
@@ -494,9 +564,9 @@ await check('client abort releases the in-flight slot', async () => {
 
 await tone.close();
 
-const big = await startOrigin({ engine: 'tone' });
+const big = await startOrigin({ engine: 'tone', speakers: ['中文男'], directives: true });
 await check('repeat makes > 5 MiB cheaply', async () => {
-  const text = `[[dev:repeat=25]]${'abcdefghij'.repeat(6)}`;
+  const text = `${SYSTEM}[[dev:repeat=25]]${'abcdefghij'.repeat(6)}`;
   const response = await raw(big, '/inference_sft', { fields: { tts_text: text, spk_id: '中文男' } });
   assertAudio(response);
   assert.equal(response.chunks.length, 25);

@@ -1,17 +1,18 @@
 #!/usr/bin/env node
-// `npm run dev`: the dev origin and the Worker (wrangler dev: local R2 and Durable Objects), with
-// `.dev.vars` generated on first run.
-import { spawn } from 'node:child_process'
+// `npm run dev`: the dev origin and the Worker (wrangler dev: local R2, D1 and Durable Objects), with
+// `.dev.vars` generated on first run and the account directory's migrations applied to the local D1.
+import { spawn, spawnSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
-import { startOrigin } from '../dev/origin.mjs'
+import { PRESET_SPEAKERS, startOrigin } from '../dev/origin.mjs'
 import { UsageError, integerIn, parseCli, runCli } from './cli.mjs'
 import { DEV_VARS_PATH, ensureDevVars, readDevVars } from './dev-vars.mjs'
 
 const USAGE = `
 usage: npm run dev [-- --port 8787] [--origin-port 50000] [--engine espeak|tone] [-- WRANGLER DEV ARGS]
 
-Starts the dev origin (a CosyVoice-protocol server, dev/origin.mjs) and the Worker on 127.0.0.1.
-Writes .dev.vars with fresh random secrets on first run (never overwriting one).
+Starts the dev origin (CosyVoice3 failing the way the stock server fails, with the preset speakers
+and the [[dev:…]] fault directives: dev/origin.mjs) and the Worker on 127.0.0.1. Writes .dev.vars
+with fresh random secrets on first run (never overwriting one) and applies migrations/ to the local D1.
 
   --port N          the Worker's port (default: PORT, else 8787)
   --origin-port N   the dev origin's port (default: DEV_ORIGIN_PORT, else 50000). The Worker's ORIGINS
@@ -42,13 +43,25 @@ await runCli('dev', async () => {
   if (added.length) console.log(`${created ? 'created' : 'updated'} ${DEV_VARS_PATH} with fresh ${added.join(', ')}`)
   const vars = readDevVars()
 
-  const origin = await startOrigin({ port: originPort, secret: vars.ORIGIN_SECRET, engine, log: true })
-  console.log(`dev origin (CosyVoice FastAPI protocol, ${engine} engine) on ${origin.url}, edge proof required`)
+  const origin = await startOrigin({ port: originPort, secret: vars.ORIGIN_SECRET, engine, speakers: PRESET_SPEAKERS, directives: true, log: true })
+  console.log(`dev origin (CosyVoice3 FastAPI protocol, ${engine} engine, speakers ${PRESET_SPEAKERS.join(' ')}) on ${origin.url}, edge proof required`)
 
-  // wrangler.toml's ORIGINS names port 50000; --var points the Worker at wherever the origin is.
-  const originsVar = vars.ORIGINS ? [] : ['--var', `ORIGINS:${JSON.stringify([{ url: origin.url, concurrency: 1, model: 'cosyvoice3' }])}`]
   const root = fileURLToPath(new URL('..', import.meta.url))
-  const wrangler = spawn('npx', ['wrangler', 'dev', '--ip', '127.0.0.1', '--port', String(workerPort), ...originsVar, ...wranglerArgs], {
+  // migrations/ into the local D1 (idempotent), so `npm run user` and logins find their tables.
+  const migrated = spawnSync('npx', ['wrangler', 'd1', 'migrations', 'apply', 'DB', '--local'], {
+    cwd: root,
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: { WRANGLER_SEND_METRICS: 'false', CI: '1', ...process.env },
+  })
+  if (migrated.status !== 0) {
+    await origin.close()
+    throw new Error('applying migrations/ to the local D1 failed (see above)')
+  }
+  // wrangler.toml's ORIGINS names port 50000; --var points the Worker at wherever the origin is.
+  const originsVar = vars.ORIGINS ? [] : ['--var', `ORIGINS:${JSON.stringify([{ url: origin.url, concurrency: 1, model: 'cosyvoice3', speakers: PRESET_SPEAKERS }])}`]
+  // --test-scheduled serves /__scheduled: `npm run user` calls it so that its changes reach live
+  // sessions at once (deployed, the cron of wrangler.toml does it every minute).
+  const wrangler = spawn('npx', ['wrangler', 'dev', '--ip', '127.0.0.1', '--port', String(workerPort), '--test-scheduled', ...originsVar, ...wranglerArgs], {
     cwd: root,
     stdio: 'inherit',
     // The Worker does not read request.cf, so skip wrangler's fetch of it (it fails on offline machines).

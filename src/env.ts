@@ -1,7 +1,7 @@
 /**
  * The Worker's bindings and settings.
  *
- * Bindings (AUDIO, USERS, ORIGIN_POOL, ANONYMOUS_LIMIT) and the [vars] of wrangler.toml come from
+ * Bindings (AUDIO, DB, USERS, ORIGIN_POOL, …) and the [vars] of wrangler.toml come from
  * `npm run types` (worker-configuration.d.ts, generated and committed; CI fails when it is stale).
  * What wrangler.toml does not name is declared here: secrets (`wrangler secret put`, `.dev.vars`
  * locally) and optional settings. Each is optional because each is validated on first use, and a
@@ -26,13 +26,18 @@ declare global {
       ORIGIN_BREAKER_COOLDOWN_MS?: string
       /** JSON tier overrides, see config/tiers.ts. */
       TIERS?: string
+      /** Web origins allowed to call the API from a browser, with credentials (src/config/cors-origins.ts). None by default. */
+      CORS_ORIGINS?: string
       // Links and shares (src/links/).
       /** HMAC key of signed download links /d/… (at least 32 bytes). Only the link routes need it. Secret. */
       LINK_SECRET?: string
       /** The LINK_SECRET being rotated out: links it signed still verify until they expire. Secret. */
       LINK_SECRET_PREVIOUS?: string
       // Token service (src/auth/auth-config.ts documents each).
-      /** JSON username → {role, PBKDF2 password hash} for POST /auth/login. Secret. */
+      /**
+       * Legacy: JSON username → {role, PBKDF2 password hash}, the accounts before the D1 directory.
+       * Imported into it once (accounts/legacy-import.ts), then ignored. Secret.
+       */
       AUTH_USERS?: string
       ACCESS_TTL?: string
       REFRESH_TTL?: string

@@ -12,6 +12,7 @@ import { idpToken, tokenFor, uniqueIp, uniqueUser } from './support/tokens'
 import { IDP } from './support/auth-fixtures'
 import { tenantToken } from './support/idp'
 import { forgeKey, mangle, swapNeighbours } from './support/api-key-forgery'
+import { adminToken, createUser, expectStatus, logIn, patchUser } from './support/accounts'
 
 const sft = { text: '你好', mode: 'sft', speaker: '中文女' }
 
@@ -365,37 +366,37 @@ describe('hostile uses of keys', () => {
     expect((await call('POST', '/v1/api-keys', { token: stale, json: { name: 'late' } })).status).toBe(401)
   })
 
-  it('a user removed from AUTH_USERS: their key stops working', async () => {
-    const token = await loginToken('apikey-removed')
-    const { key } = await createKey(token)
-    const users = JSON.parse(env.AUTH_USERS!) as Record<string, unknown>
-    delete users['apikey-removed']
-    const ctx = createExecutionContext()
-    const res = await app.fetch(
-      new Request('https://edge.test/v1/audio', { headers: { authorization: `Bearer ${key}`, 'cf-connecting-ip': uniqueIp() } }),
-      { ...env, AUTH_USERS: JSON.stringify(users) },
-      ctx,
-    )
-    await waitOnExecutionContext(ctx)
-    await expectInvalid(res)
-    expect((await keyCall('GET', '/v1/audio', key)).status).toBe(200) // still listed in the real config
+  it("a disabled or deleted owner's keys stop working at once; a disabled one's stay revoked when it is enabled again", async () => {
+    const admin = await adminToken()
+    for (const close of ['disable', 'delete'] as const) {
+      const u = await createUser(admin)
+      const { key } = await createKey((await logIn(u)).access_token)
+      expect((await keyCall('GET', '/v1/audio', key)).status).toBe(200)
+      if (close === 'disable') await expectStatus(patchUser(admin, u.username, { status: 'disabled' }), 200)
+      else await expectStatus(call('DELETE', `/admin/users/${u.username}`, { token: admin }), 202)
+      await expectInvalid(await keyCall('GET', '/v1/audio', key))
+      await expectInvalid(await keyCall('POST', '/v1/tts', key, { json: sft }))
+      if (close === 'disable') {
+        await expectStatus(patchUser(admin, u.username, { status: 'active' }), 200)
+        await expectInvalid(await keyCall('GET', '/v1/audio', key))
+        // Revoked, not merely refused: the user's list no longer shows it.
+        expect(await listKeys((await logIn(u)).access_token)).toEqual([])
+      }
+    }
   })
 
-  it("the key's role is the owner's when it is used (their AUTH_USERS entry), its scopes within it", async () => {
-    const token = await loginToken('apikey-role')
-    const { key } = await createKey(token)
-    const users = JSON.parse(env.AUTH_USERS!) as Record<string, { role: string }>
-    users['apikey-role']!.role = 'premium'
-    const ctx = createExecutionContext()
-    const res = await app.fetch(
-      new Request('https://edge.test/v1/usage', { headers: { authorization: `Bearer ${key}`, 'cf-connecting-ip': uniqueIp() } }),
-      { ...env, AUTH_USERS: JSON.stringify(users) },
-      ctx,
-    )
-    await waitOnExecutionContext(ctx)
-    expect(res.status).toBe(200)
-    expect(await res.json()).toMatchObject({ tier: 'premium' })
-    expect(await (await keyCall('GET', '/v1/usage', key)).json()).toMatchObject({ tier: 'free' })
+  it("the key's role is the owner's account role when it is used (a role change in the directory), its scopes within it", async () => {
+    const admin = await adminToken()
+    const u = await createUser(admin, { role: 'admin' })
+    const { key } = await createKey((await logIn(u)).access_token, { scope: 'admin audio' })
+    expect(await (await keyCall('GET', '/v1/usage', key)).json()).toMatchObject({ tier: 'admin' })
+    expect((await keyCall('GET', '/admin/users?limit=1', key)).status).toBe(200)
+    await expectStatus(patchUser(admin, u.username, { role: 'premium' }), 200)
+    expect(await (await keyCall('GET', '/v1/usage', key)).json()).toMatchObject({ tier: 'premium' })
+    // Downgraded: the admin scope it was made with is gone with the role.
+    const refused = await keyCall('GET', '/admin/users?limit=1', key)
+    expect(refused.status).toBe(403)
+    expect((await errorOf(refused)).code).toBe('insufficient_scope')
   })
 
   it('keys are refused in a query string, in a cookie and in Cloudflare Access\'s places, without a Durable Object call', async () => {

@@ -1,34 +1,46 @@
 import type { TestProject } from 'vitest/node'
-import { startOrigin } from '../dev/origin.mjs'
+import { PRESET_SPEAKERS, startOrigin } from '../dev/origin.mjs'
 import { TEST_SECRETS } from './support/test-secrets'
 import { startJwksServer } from './support/jwks-server.mjs'
+import { startSocketEdge } from './support/socket-edge.mjs'
 import { TENANTS } from './support/auth-fixtures'
 import { makeTestSigningKeys } from './support/signing-keys'
 
 /**
  * Real CosyVoice-protocol servers on loopback (the dev origin), started once for the whole run.
- * Each checks the edge proof with the test ORIGIN_SECRET.
+ * They fail the way the stock server fails; the tests' fault directives ([[dev:…]]) are switched on
+ * explicitly, and their speakers are the presets the test ORIGINS declare. Each checks the edge
+ * proof with the test ORIGIN_SECRET.
  *
  * The primary one, every test's ORIGINS, makes tones: fast and deterministic, for the many tests
  * about what the edge does with audio rather than what the audio says. The speech origin (eSpeak,
  * one synthesis at a time) serves the tests where real speech is the point.
  */
+const devOrigin = { port: 0, secret: TEST_SECRETS.ORIGIN_SECRET, speakers: PRESET_SPEAKERS, directives: true }
+
 export default async function setup(project: TestProject) {
-  const primary = await startOrigin({ port: 0, secret: TEST_SECRETS.ORIGIN_SECRET, engine: 'tone' })
+  const primary = await startOrigin({ ...devOrigin, engine: 'tone' })
   project.provide('originUrls', [primary.url])
-  const speech = await startOrigin({ port: 0, secret: TEST_SECRETS.ORIGIN_SECRET, engine: 'espeak' })
+  const speech = await startOrigin({ ...devOrigin, engine: 'espeak' })
   project.provide('speechOriginUrl', speech.url)
   project.provide('signingKeys', await makeTestSigningKeys())
   const idp = await startJwksServer({ tenants: TENANTS })
   project.provide('jwksUrl', idp.url)
   // Tone engine: fast and deterministic, the pool tests are about who gets a GPU, not the speech.
   const pool = {
-    single1: await startOrigin({ port: 0, secret: TEST_SECRETS.ORIGIN_SECRET, engine: 'tone', maxConcurrent: 1 }),
-    single2: await startOrigin({ port: 0, secret: TEST_SECRETS.ORIGIN_SECRET, engine: 'tone', maxConcurrent: 1 }),
-    empty: await startOrigin({ port: 0, secret: TEST_SECRETS.ORIGIN_SECRET, engine: 'tone', fault: 'empty' }),
+    single1: await startOrigin({ ...devOrigin, engine: 'tone', maxConcurrent: 1 }),
+    single2: await startOrigin({ ...devOrigin, engine: 'tone', maxConcurrent: 1 }),
+    broken: await startOrigin({ ...devOrigin, engine: 'tone', maxConcurrent: 1, fault: 'error' }),
+    v2: await startOrigin({ ...devOrigin, engine: 'tone', model: 'cosyvoice2' }),
+    // Faithful and without directives: fuzzed text must never be able to switch a dev fault on.
+    fuzz: await startOrigin({ port: 0, secret: TEST_SECRETS.ORIGIN_SECRET, engine: 'tone' }),
   }
-  project.provide('poolOrigins', { single1: pool.single1.url, single2: pool.single2.url, empty: pool.empty.url, refused: await closedPortUrl() })
+  project.provide('fuzzOrigin', pool.fuzz.url)
+  project.provide('poolOrigins', { single1: pool.single1.url, single2: pool.single2.url, broken: pool.broken.url, v2: pool.v2.url, refused: await closedPortUrl() })
+  const socketEdge = await startSocketEdge({ originUrl: primary.url, secrets: TEST_SECRETS })
+  project.provide('socketEdgeUrl', socketEdge.url)
   return async () => {
+    await socketEdge.close()
     await Promise.all(Object.values(pool).map((o) => o.close()))
     await idp.close()
     await primary.close()

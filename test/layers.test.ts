@@ -16,7 +16,8 @@ const LAYERS: readonly (readonly string[])[] = [
   ['tokens', 'limits', 'audit', 'pool', 'voices', 'audio', 'apikeys'], // capabilities, each on its own
   ['accounts', 'links'], // login and shares: use limits (anonymous limit) and tokens
   ['synthesis', 'preflight'], // the tts route: admission, origins, relay, recording · config:check's use of every validator
-  ['moderation'], // takedowns, reports and their queue: reach audio, voices and shares
+  ['moderation', 'console'], // takedowns, reports and their queue: reach audio, voices and shares · the browser console (HTTP API only)
+  ['openapi'], // the OpenAPI document from every folder's api-docs.ts, /openapi.json and /docs
 ]
 
 /** Files directly in src/: `index.ts` only wires; `env.ts` and `app-env.ts` are types everyone uses. */

@@ -59,7 +59,7 @@ describe('signed download links', () => {
     expect(res.headers.get('content-length')).toBe(String(bytes.length))
     expect(res.headers.get('etag')).toMatch(/^"/)
     expect(res.headers.get('accept-ranges')).toBe('bytes')
-    expect(res.headers.get('content-disposition')).toBe(`attachment; filename="${id}.wav"; filename*=UTF-8''${id}.wav`)
+    expect(res.headers.get('content-disposition')).toBe(`attachment; filename="cosyvoice-${id}.wav"; filename*=UTF-8''cosyvoice-${id}.wav`)
     expect(res.headers.get('x-content-type-options')).toBe('nosniff')
     expect(res.headers.get('referrer-policy')).toBe('no-referrer')
     const maxAge = Number(/^private, max-age=(\d+)$/.exec(res.headers.get('cache-control')!)![1])

@@ -1,19 +1,22 @@
 import { runDurableObjectAlarm } from 'cloudflare:test'
 import { afterEach, describe, expect, inject, it } from 'vitest'
+import { PRESET_SPEAKERS } from '../dev/origin.mjs'
 import { parseOrigins } from '../src/config/origins'
 import { edgeProofHeaders } from '../src/origin/edge-proof'
 import { poolStub } from '../src/pool/pool-client'
 import type { PoolStatus } from '../src/pool/pool-types'
 import { call, errorOf } from './support/api'
 import { appWith } from './support/app'
+import { makeWav } from './support/make-audio'
 import { originRecords } from './support/origin'
 import { TEST_SECRETS } from './support/test-secrets'
 import { tokenFor, uniqueUser } from './support/tokens'
 
 const origins = inject('poolOrigins')
 const SHORT = 'Hi there.'
+const V3_PROMPT = 'You are a helpful assistant.<|endofprompt|>'
 
-type OriginEntry = { url: string; concurrency?: number; weight?: number }
+type OriginEntry = { url: string; concurrency?: number; weight?: number; speakers?: string[]; canary?: Record<string, string> }
 
 /** Every test's edges: their waitUntil work (freeing slots, settling quota) is awaited after the test. */
 const edges: ReturnType<typeof appWith>[] = []
@@ -24,18 +27,20 @@ afterEach(async () => {
 /**
  * The app over the real bindings with its own ORIGINS (and pool settings): every edge gets a pool
  * object of its own, because the pool is named by a hash of ORIGINS and each edge's origins carry
- * a unique `name`.
+ * a unique `name`. Origins declare the dev origin's preset speakers unless an entry says otherwise.
  */
 function edgeWith(entries: OriginEntry[], settings: Record<string, string> = {}) {
   const label = crypto.randomUUID().slice(0, 8)
-  const ORIGINS = JSON.stringify(entries.map((e, i) => ({ ...e, name: `test-${label}-${i}` })))
+  const ORIGINS = JSON.stringify(entries.map((e, i) => ({ speakers: PRESET_SPEAKERS, ...e, name: `test-${label}-${i}` })))
   const app = appWith({ ...settings, ORIGINS })
   edges.push(app)
   const edgeEnv = app.env
   const send = (path: string, init: RequestInit) => app.fetch(new Request(`https://edge.test${path}`, init))
+  const post = (token: string, body: unknown, signal?: AbortSignal) =>
+    send('/v1/tts', { method: 'POST', signal, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) })
   return {
-    tts: async (token: string, text = SHORT, signal?: AbortSignal, speaker = '英文女') =>
-      send('/v1/tts', { method: 'POST', signal, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ text, mode: 'sft', speaker }) }),
+    tts: async (token: string, text = SHORT, signal?: AbortSignal, speaker = '英文女') => post(token, { text, mode: 'sft', speaker }, signal),
+    synth: post,
     status: async (): Promise<PoolStatus> => {
       const res = await send('/admin/origins', { headers: { authorization: `Bearer ${await tokenFor(uniqueUser('ops'), { role: 'admin' })}` } })
       expect(res.status).toBe(200)
@@ -47,18 +52,21 @@ function edgeWith(entries: OriginEntry[], settings: Record<string, string> = {})
 }
 
 /**
- * Runs the pool's alarms, as their times came, until `done` (the first may be the one set for a
- * lease to lapse, the next the probe).
+ * Runs the pool's alarm now, as if its time had come, until `done`: the alarm sends canaries and
+ * probes origins that are out. An alarm set for "now" (a canary) may also fire by itself meanwhile.
  */
 async function runAlarmsUntil(edge: ReturnType<typeof edgeWith>, done: (s: PoolStatus) => boolean): Promise<PoolStatus> {
   const stub = await edge.stub()
   let status = await edge.status()
-  for (let i = 0; i < 3 && !done(status); i++) {
-    expect(await runDurableObjectAlarm(stub)).toBe(true)
+  for (let i = 0; i < 200 && !done(status); i++) {
+    if (!(await runDurableObjectAlarm(stub))) await new Promise((r) => setTimeout(r, 25))
     status = await edge.status()
   }
   return status
 }
+
+/** Every suspicion settled and no canary under way. */
+const settled = (s: PoolStatus) => s.origins.every((o) => o.suspicions.pending === 0 && o.canary.state === 'idle')
 
 /** Heavy users: the admin tier has no per-user limits, so only the pool decides who waits. */
 const heavyUser = () => tokenFor(uniqueUser('heavy'), { role: 'admin' })
@@ -195,8 +203,8 @@ describe('admission: an origin never runs more than its concurrency', () => {
   })
 })
 
-describe('failover and the circuit breaker', () => {
-  it('skips an origin that refuses connections for another', async () => {
+describe('failover and the circuit breaker: origins are judged by evidence', () => {
+  it('skips an origin that refuses connections for another, and counts it against the refusing one', async () => {
     // The heavier weight is tried first on a fresh pool.
     const edge = edgeWith([{ url: origins.refused, weight: 2 }, { url: origins.single2, weight: 1 }])
     const res = await edge.tts(await heavyUser())
@@ -207,121 +215,204 @@ describe('failover and the circuit breaker', () => {
     const [refused, good] = (await edge.status()).origins
     expect(refused).toMatchObject({ state: 'closed', failed: 1, consecutive_failures: 1, in_flight: 0 })
     expect(refused!.recent_errors[0]!.code).toBe('origin_unavailable')
+    expect(refused!.suspicions.pending + refused!.suspicions.cleared + refused!.suspicions.confirmed).toBe(0)
     expect(good).toMatchObject({ succeeded: 1, failed: 0 })
   })
 
-  it('treats 200 with an empty body as a failure, and takes the origin out after N of them', async () => {
-    const edge = edgeWith([{ url: origins.empty, weight: 2 }, { url: origins.single2, weight: 1 }], { ORIGIN_BREAKER_FAILURES: '2', ORIGIN_BREAKER_COOLDOWN_MS: '600000' })
-    // Two users: one user's failures alone never take an origin out.
-    const [token, other] = await Promise.all([heavyUser(), heavyUser()])
-    let status = await edge.status()
-    for (let i = 0; i < 10 && status.origins[0]!.state !== 'open'; i++) {
-      const res = await edge.tts(i % 2 ? other : token)
-      expect(res.status).toBe(200) // failover: the client never sees the empty origin
-      await res.arrayBuffer()
-      status = await edge.status()
-    }
-    expect(status.origins[0]!.state).toBe('open')
-    // At least N failures, from two users (which users the weighted choice sent there varies).
-    expect(status.origins[0]!.failed).toBeGreaterThanOrEqual(2)
-    expect(new Set(status.origins[0]!.recent_errors.map((e) => e.code))).toEqual(new Set(['origin_failed']))
-    expect(status.origins[0]!.next_probe_at).not.toBeNull()
-
-    const calls = (await devStats(origins.empty)).total
-    for (let i = 0; i < 3; i++) {
-      const res = await edge.tts(token)
-      expect(res.status).toBe(200)
-      await res.arrayBuffer()
-    }
-    expect((await devStats(origins.empty)).total).toBe(calls)
-  })
-
-  it('an open origin is not called until a probe finds it answering; its trial request decides', async () => {
-    // The empty origin is weighted to be chosen first, so its failures are proven by the other.
-    const edge = edgeWith([{ url: origins.empty, weight: 100 }, { url: origins.single2, weight: 1 }], { ORIGIN_BREAKER_FAILURES: '2', ORIGIN_BREAKER_COOLDOWN_MS: '600000' })
-    const [token, other] = await Promise.all([heavyUser(), heavyUser()])
-    let status = await edge.status()
-    for (let i = 0; i < 10 && status.origins[0]!.state !== 'open'; i++) {
-      const res = await edge.tts(i % 2 ? other : token)
-      expect(res.status).toBe(200)
-      await res.arrayBuffer()
-      status = await edge.status()
-    }
-    expect(status.origins[0]!.state).toBe('open')
-    const calls = (await devStats(origins.empty)).total
-    const whileOpen = await edge.tts(token)
-    expect(whileOpen.status).toBe(200)
-    await whileOpen.arrayBuffer()
-    expect((await devStats(origins.empty)).total).toBe(calls)
-
-    // The probe is the pool's alarm; run it now instead of waiting out the cooldown.
-    expect((await runAlarmsUntil(edge, (s) => s.origins[0]!.state !== 'open')).origins[0]!.state).toBe('half_open')
-    expect((await devStats(origins.empty)).total).toBe(calls) // a probe is not a synthesis
-
-    // One trial request goes to it; it answers no audio while the other origin synthesizes the
-    // same request, so it is out again.
-    const trial = await edge.tts(token)
-    expect(trial.status).toBe(200)
-    await trial.arrayBuffer()
-    expect((await devStats(origins.empty)).total).toBe(calls + 1)
-    expect((await until(() => edge.status(), (s) => s.origins[0]!.state === 'open')).origins[0]!.state).toBe('open')
-  })
-
-  it('one user alone cannot take origins out, even with streams that break mid-way', async () => {
-    const edge = edgeWith([{ url: origins.single1 }, { url: origins.single2 }], { ORIGIN_BREAKER_FAILURES: '2', ORIGIN_BREAKER_COOLDOWN_MS: '600000' })
-    const token = await heavyUser()
-    for (let i = 0; i < 6; i++) {
-      const res = await edge.tts(token, 'One. Two. [[dev:cut]]')
-      expect(res.status).toBe(200)
-      await expect(res.arrayBuffer()).rejects.toThrow()
-    }
-    const status = await until(() => edge.status(), (s) => s.origins.reduce((n, o) => n + o.failed, 0) >= 6)
-    expect(status.origins.reduce((n, o) => n + o.failed, 0)).toBe(6) // seen by operators
-    expect(status.origins.map((o) => o.state)).toEqual(['closed', 'closed'])
-    const ok = await edge.tts(await heavyUser())
-    expect(ok.status).toBe(200)
-    await ok.arrayBuffer()
-  })
-
-  it('a lone origin that answers everyone with no audio is taken out', async () => {
-    const edge = edgeWith([{ url: origins.empty }], { ORIGIN_BREAKER_FAILURES: '2', ORIGIN_BREAKER_COOLDOWN_MS: '600000' })
-    for (const token of await Promise.all([heavyUser(), heavyUser()])) {
-      const res = await edge.tts(token)
-      expect(res.status).toBe(502)
-      expect((await errorOf(res)).code).toBe('origin_failed')
-    }
-    const status = await until(() => edge.status(), (s) => s.origins[0]!.state === 'open')
-    expect(status.origins[0]).toMatchObject({ state: 'open', failed: 2 })
-    const out = await edge.tts(await heavyUser())
-    expect(out.status).toBe(503)
-    expect((await errorOf(out)).code).toBe('origins_unavailable')
-  })
-
-  it('a request that fails on every origin (an unknown speaker) is not held against them', async () => {
-    const edge = edgeWith([{ url: origins.single1 }, { url: origins.single2 }], { ORIGIN_BREAKER_FAILURES: '1', ORIGIN_BREAKER_COOLDOWN_MS: '600000' })
-    const token = await heavyUser()
-    for (let i = 0; i < 3; i++) {
-      const res = await edge.tts(token, SHORT, undefined, 'no-such-speaker')
-      expect(res.status).toBe(502)
-      expect((await errorOf(res)).code).toBe('origin_failed')
-    }
-    const status = await edge.status()
-    expect(status.origins.map((o) => o.state)).toEqual(['closed', 'closed'])
-    const ok = await edge.tts(token)
-    expect(ok.status).toBe(200)
-    await ok.arrayBuffer()
-  })
-
-  it('an origin that stays down fails its probe and stays out', async () => {
-    const edge = edgeWith([{ url: origins.refused }], { ORIGIN_BREAKER_FAILURES: '1', ORIGIN_BREAKER_COOLDOWN_MS: '600000' })
+  it('an unreachable origin is out after ORIGIN_BREAKER_FAILURES, probed with its canary, and stays out while it fails', async () => {
+    const edge = edgeWith([{ url: origins.refused }], { ORIGIN_BREAKER_FAILURES: '2', ORIGIN_BREAKER_COOLDOWN_MS: '600000' })
     for (const token of await Promise.all([heavyUser(), heavyUser()])) {
       const res = await edge.tts(token)
       expect(res.status).toBe(502)
       expect((await errorOf(res)).code).toBe('origin_unavailable')
     }
-    const [origin] = (await runAlarmsUntil(edge, (s) => s.origins[0]!.recent_errors[0]?.code === 'probe_failed')).origins
-    expect(origin!.state).toBe('open')
-    expect(origin!.recent_errors[0]!.code).toBe('probe_failed')
+    const out = await edge.tts(await heavyUser())
+    expect(out.status).toBe(503)
+    expect((await errorOf(out)).code).toBe('origins_unavailable')
+    expect(Number(out.headers.get('retry-after'))).toBeGreaterThanOrEqual(1)
+    let [origin] = (await edge.status()).origins
+    expect(origin).toMatchObject({ state: 'open', out_because: expect.stringMatching(/^2 failures in a row, the last: origin_unavailable/) })
+
+    // The probe is the pool's alarm; run it now instead of waiting out the cooldown.
+    ;[origin] = (await runAlarmsUntil(edge, (s) => s.origins[0]!.canary.failed === 1)).origins
+    expect(origin).toMatchObject({ state: 'open', out_because: expect.stringMatching(/^canary failed: .*could not be reached/) })
+    expect(origin!.recent_errors[0]!.code).toBe('canary_failed')
+  })
+
+  /**
+   * The attack of issue 18: requests that fail on any origin (a speaker the model does not have, text
+   * it makes nothing of, a voice prompt it rejects), from several free-to-make accounts. Each answer
+   * looks exactly like a broken model; the canary tells them apart.
+   */
+  async function attack(entries: OriginEntry[]) {
+    const edge = edgeWith(entries, { ORIGIN_BREAKER_FAILURES: '1', ORIGIN_BREAKER_COOLDOWN_MS: '600000' })
+    const before = await Promise.all(entries.map((e) => devStats(e.url)))
+    const accounts = await Promise.all(Array.from({ length: 5 }, () => heavyUser()))
+    // A voice the edge accepts (a valid 16 kHz WAV) and the model fails on, as real models fail on
+    // some prompts no edge can judge from the file: the dev origins are told its hash.
+    const rejected = makeWav({ sampleRate: 16000, seconds: 2, frequency: 200 + Math.floor(Math.random() * 1000) })
+    const hash = [...new Uint8Array(await crypto.subtle.digest('SHA-256', rejected))].map((b) => b.toString(16).padStart(2, '0')).join('')
+    for (const e of entries) expect((await fetch(`${e.url}/__dev/reject-prompt`, { method: 'POST', body: JSON.stringify({ sha256: hash }) })).status).toBe(200)
+    const rejectedVoices = await Promise.all(accounts.map(async (token) => {
+      const form = new FormData()
+      form.append('name', 'rejected')
+      form.append('prompt_text', 'Hello, this is my voice.')
+      form.append('prompt_wav', new File([rejected], 'rejected.wav', { type: 'audio/wav' }))
+      const res = await call('POST', '/v1/voices', { token, body: form })
+      expect(res.status).toBe(201)
+      return ((await res.json()) as { voice_id: string }).voice_id
+    }))
+    const failing = [
+      (_: number) => ({ text: 'Hello there.', mode: 'sft', speaker: 'ghost' }), // declared, not on the origin: KeyError after the 200
+      // The model yields nothing: a complete, empty 200 (the edge refuses punctuation-only text before
+      // the origin, so the dev origin's directive stands in for text the model makes nothing of).
+      (_: number) => ({ text: 'Hello there. [[dev:empty]]', mode: 'sft', speaker: '英文女' }),
+      (account: number) => ({ text: 'Hello there.', mode: 'zero_shot', voice_id: rejectedVoices[account] }), // the model rejects the prompt
+    ]
+    const outcomes: string[] = []
+    for (let round = 0; round < 12; round++) {
+      const results = await Promise.all(
+        accounts.map(async (token, account) => {
+          const res = await edge.synth(token, failing[(round + account) % failing.length]!(account))
+          return `${res.status} ${res.status === 200 ? await res.arrayBuffer().then(() => 'audio') : (await errorOf(res)).code}`
+        }),
+      )
+      outcomes.push(...results)
+    }
+    expect(outcomes).toHaveLength(60)
+    expect(new Set(outcomes)).toEqual(new Set(['502 origin_failed']))
+    // Right after, another account's good request is served.
+    const good = await edge.tts(await heavyUser())
+    expect(good.status).toBe(200)
+    expect((await good.arrayBuffer()).byteLength).toBeGreaterThan(44)
+
+    const status = await runAlarmsUntil(edge, settled)
+    for (const [i, origin] of status.origins.entries()) {
+      expect(origin.state).toBe('closed')
+      expect(origin.consecutive_failures).toBe(0)
+      // Each suspicion was cleared by the canary, which ran once for the whole attack.
+      expect(origin.suspicions).toMatchObject({ pending: 0, confirmed: 0 })
+      // Every failing request was tried on each origin (failover), and failed there.
+      expect(origin.suspicions.cleared).toBe(60)
+      expect(origin.canary).toMatchObject({ state: 'idle', passed: 1, failed: 0, last: { ok: true } })
+      for (const suspicion of origin.suspicions.recent) {
+        expect(suspicion).toMatchObject({ verdict: 'cleared', reason: expect.stringMatching(/^canary passed at .*: \/inference_sft: \d+ bytes of audio/) })
+      }
+      // The canary held a slot like any synthesis: the origin never ran two at once.
+      expect((await devStats(entries[i]!.url)).violations).toBe(before[i]!.violations)
+    }
+  }
+
+  it('60 failing requests from 5 accounts against 1 origin: it stays in service, the next good request gets 200', async () => {
+    await attack([{ url: origins.single1, speakers: [...PRESET_SPEAKERS, 'ghost'] }])
+  })
+
+  it('60 failing requests from 5 accounts against 2 origins: both stay in service', async () => {
+    await attack([
+      { url: origins.single1, speakers: [...PRESET_SPEAKERS, 'ghost'] },
+      { url: origins.single2, speakers: [...PRESET_SPEAKERS, 'ghost'] },
+    ])
+  })
+
+  it('streams that break after audio started, from many accounts, do not take origins out either', async () => {
+    const edge = edgeWith([{ url: origins.single1 }, { url: origins.single2 }], { ORIGIN_BREAKER_FAILURES: '1', ORIGIN_BREAKER_COOLDOWN_MS: '600000' })
+    for (const token of await Promise.all([heavyUser(), heavyUser(), heavyUser()])) {
+      for (let i = 0; i < 2; i++) {
+        const res = await edge.tts(token, 'One. Two. [[dev:repeat=2]][[dev:cut]]')
+        expect(res.status).toBe(200)
+        await expect(res.arrayBuffer()).rejects.toThrow()
+      }
+    }
+    const status = await runAlarmsUntil(edge, (s) => settled(s) && s.origins.reduce((n, o) => n + o.failed, 0) >= 6)
+    expect(status.origins.reduce((n, o) => n + o.failed, 0)).toBe(6) // seen by operators
+    expect(status.origins.map((o) => o.state)).toEqual(['closed', 'closed'])
+    expect(status.origins.reduce((n, o) => n + o.suspicions.cleared, 0)).toBe(6)
+    const ok = await edge.tts(await heavyUser())
+    expect(ok.status).toBe(200)
+    await ok.arrayBuffer()
+  })
+
+  it('an origin that fails everything, its canary too, is out within 3 requests, probed with the canary, back once it passes', async () => {
+    const setFault = (fault: string | null) => fetch(`${origins.broken}/__dev/fault`, { method: 'POST', body: JSON.stringify({ fault }) })
+    await setFault('error')
+    try {
+      const canary = { mode: 'cross_lingual', text: 'Canary check.' }
+      const edge = edgeWith([{ url: origins.broken, canary }], { ORIGIN_BREAKER_COOLDOWN_MS: '600000' })
+      const token = await heavyUser()
+      const statuses: number[] = []
+      let status = await edge.status()
+      for (let i = 0; i < 3 && status.origins[0]!.state !== 'open'; i++) {
+        const res = await edge.tts(token)
+        statuses.push(res.status)
+        await res.arrayBuffer()
+        // The canary the first failure asked for runs in the pool's alarm.
+        status = await runAlarmsUntil(edge, (s) => s.origins[0]!.canary.state === 'idle')
+      }
+      expect(statuses[0]).toBe(502)
+      expect(status.origins[0]).toMatchObject({
+        state: 'open',
+        out_because: expect.stringMatching(/^canary failed: \/inference_cross_lingual: the stream broke after 0 bytes/),
+        canary: { passed: 0, failed: 1, last: { ok: false } },
+        suspicions: { pending: 0, cleared: 0 },
+      })
+      expect(status.origins[0]!.suspicions.confirmed).toBeGreaterThanOrEqual(1)
+      expect(status.origins[0]!.suspicions.recent.at(-1)).toMatchObject({ verdict: 'confirmed', reason: expect.stringMatching(/^canary failed at /) })
+      // The operator's canary, signed like any edge call, with the CosyVoice3 marker and the built-in prompt.
+      const sent = ((await originRecords('', origins.broken)) as unknown as { headers: Record<string, string>; fields: Record<string, string>; files: Record<string, { size: number }> }[])
+        .filter((r) => r.headers['x-user-role'] === 'canary')
+      expect(sent.at(-1)).toMatchObject({ fields: { tts_text: `${V3_PROMPT}Canary check.` }, files: { prompt_wav: { size: 48044 } } })
+
+      // Out: nothing more reaches it.
+      const calls = (await devStats(origins.broken)).total
+      const out = await edge.tts(token)
+      expect(out.status).toBe(503)
+      expect((await errorOf(out)).code).toBe('origins_unavailable')
+      expect((await devStats(origins.broken)).total).toBe(calls)
+
+      // After the cooldown the probe is the canary: it still fails, so the origin stays out.
+      status = await runAlarmsUntil(edge, (s) => s.origins[0]!.canary.failed === 2)
+      expect(status.origins[0]!.state).toBe('open')
+      expect((await devStats(origins.broken)).total).toBe(calls + 1)
+
+      // The machine is repaired: the next probe's canary passes and it is back.
+      await setFault(null)
+      status = await runAlarmsUntil(edge, (s) => s.origins[0]!.state === 'closed')
+      expect(status.origins[0]).toMatchObject({ state: 'closed', out_because: null, canary: { passed: 1, failed: 2 } })
+      const back = await edge.tts(token)
+      expect(back.status).toBe(200)
+      expect((await back.arrayBuffer()).byteLength).toBeGreaterThan(44)
+    } finally {
+      await setFault('error')
+    }
+  })
+
+  it('next to a broken origin, a good one serves every request while the broken one is found out', async () => {
+    const edge = edgeWith([{ url: origins.broken, weight: 100 }, { url: origins.single2, weight: 1 }], { ORIGIN_BREAKER_COOLDOWN_MS: '600000' })
+    const token = await heavyUser()
+    for (let i = 0; i < 3; i++) {
+      const res = await edge.tts(token)
+      expect(res.status).toBe(200) // failover: the client never sees the broken origin
+      await res.arrayBuffer()
+    }
+    const status = await runAlarmsUntil(edge, (s) => s.origins[0]!.state === 'open')
+    expect(status.origins[0]).toMatchObject({ state: 'open', out_because: expect.stringMatching(/^canary failed/) })
+    expect(status.origins[1]).toMatchObject({ state: 'closed', failed: 0 })
+  })
+
+  it('sft goes only to the origins that have the speaker', async () => {
+    const edge = edgeWith([{ url: origins.single1, speakers: ['英文女'], weight: 100 }, { url: origins.single2, speakers: ['中文女'] }])
+    const token = await heavyUser()
+    for (let i = 0; i < 3; i++) {
+      const res = await edge.tts(token, '你好。', undefined, '中文女')
+      expect(res.status).toBe(200)
+      await res.arrayBuffer()
+      const id = res.headers.get('x-request-id')!
+      expect(await originRecords(id, origins.single1)).toEqual([])
+      expect(await originRecords(id, origins.single2)).toHaveLength(1)
+    }
+    const unknown = await edge.tts(token, 'Hello.', undefined, '韩语女')
+    expect(unknown.status).toBe(400)
+    expect((await errorOf(unknown)).code).toBe('unknown_speaker')
   })
 
   it('a first byte later than ORIGIN_FIRST_BYTE_TIMEOUT_MS → 504 origin_timeout', async () => {
@@ -330,7 +421,42 @@ describe('failover and the circuit breaker', () => {
     expect(res.status).toBe(504)
     expect((await errorOf(res)).code).toBe('origin_timeout')
     const status = await edge.status()
-    expect(status.origins[0]).toMatchObject({ in_flight: 0, failed: 1 })
+    expect(status.origins[0]).toMatchObject({ in_flight: 0, failed: 1, consecutive_failures: 1 })
+  })
+})
+
+describe('ORIGINS: speakers and canaries are validated once, naming the field', () => {
+  const cases: [string, unknown, RegExp][] = [
+    ['speakers that are not a list', [{ url: 'http://127.0.0.1:1', speakers: '中文女' }], /ORIGINS\[0\]\.speakers must be a list/],
+    ['a blank speaker', [{ url: 'http://127.0.0.1:1', speakers: [' '] }], /ORIGINS\[0\]\.speakers must hold speaker names/],
+    ['a speaker listed twice', [{ url: 'http://127.0.0.1:1', speakers: ['a', 'a'] }], /ORIGINS\[0\]\.speakers lists "a" twice/],
+    ['an sft canary with a speaker the origin lacks', [{ url: 'http://127.0.0.1:1', speakers: ['a'], canary: { mode: 'sft', speaker: 'b' } }], /ORIGINS\[0\]\.canary\.speaker must be one of this origin's speakers/],
+    ['a canary of an unknown mode', [{ url: 'http://127.0.0.1:1', canary: { mode: 'zero_shot' } }], /ORIGINS\[0\]\.canary\.mode must be "sft" or "cross_lingual"/],
+    ['a canary with an unknown setting', [{ url: 'http://127.0.0.1:1', canary: { mode: 'cross_lingual', voice: 'x' } }], /ORIGINS\[0\]\.canary\.voice is not a canary setting/],
+    ['an empty canary text', [{ url: 'http://127.0.0.1:1', canary: { mode: 'cross_lingual', text: '' } }], /ORIGINS\[0\]\.canary\.text must be 1 to 200 characters/],
+  ]
+  for (const [name, origins, message] of cases) {
+    it(`answers 500 misconfigured for ${name}`, async () => {
+      const res = await appWith({ ORIGINS: JSON.stringify(origins) }).fetch(
+        new Request('https://edge.test/v1/speakers', { headers: { authorization: `Bearer ${await tokenFor(uniqueUser())}` } }),
+      )
+      expect(res.status).toBe(500)
+      const error = await errorOf(res)
+      expect(error.code).toBe('misconfigured')
+      expect(error.message).toMatch(message)
+    })
+  }
+
+  it('the default canary: sft with the first speaker, else cross_lingual, saying "Hello."', () => {
+    const [withSpeakers, without, v2] = parseOrigins(JSON.stringify([
+      { url: 'http://127.0.0.1:1', speakers: ['b', 'a'] },
+      { url: 'http://127.0.0.1:2' },
+      { url: 'http://127.0.0.1:3', model: 'cosyvoice2' },
+    ]))
+    expect(withSpeakers!.canary).toEqual({ mode: 'sft', speaker: 'b', text: 'Hello.' })
+    expect(without!.canary).toEqual({ mode: 'cross_lingual', text: 'Hello.' })
+    expect(v2!.canary).toEqual({ mode: 'cross_lingual', text: 'Hello.' })
+    expect(without!.speakers).toEqual([])
   })
 })
 
@@ -339,7 +465,10 @@ describe('GET /admin/origins', () => {
     const edge = edgeWith([{ url: origins.single2 }])
     expect((await edge.adminAs('premium')).status).toBe(403)
     const status = await edge.status()
-    expect(status.origins[0]).toMatchObject({ url: origins.single2, concurrency: 1, weight: 1, state: 'closed', in_flight: 0, model: 'cosyvoice3' })
+    expect(status.origins[0]).toMatchObject({
+      url: origins.single2, concurrency: 1, weight: 1, state: 'closed', in_flight: 0, model: 'cosyvoice3', speakers: PRESET_SPEAKERS,
+      canary: { state: 'idle', last: null, passed: 0, failed: 0 }, suspicions: { pending: 0, cleared: 0, confirmed: 0, recent: [] },
+    })
     expect(status.queue).toMatchObject({ waiting: 0, limit: 200, per_user_limit: 10 })
   })
 })
@@ -352,7 +481,7 @@ describe('edge proof at the origin', () => {
     const [record] = await originRecords(res.headers.get('x-request-id')!, origins.single2)
     const form = () => {
       const body = new FormData()
-      body.set('tts_text', SHORT)
+      body.set('tts_text', `${V3_PROMPT}${SHORT}`)
       body.set('spk_id', '英文女')
       return body
     }

@@ -4,7 +4,6 @@ import { userKey } from '../src/auth/user-key'
 import { decodeJwt } from 'jose'
 import { describe, expect, it } from 'vitest'
 import { call, errorOf } from './support/api'
-import { appWith } from './support/app'
 import { originRecords } from './support/origin'
 import { loggedIn, login, tokenFor, uniqueIp, uniqueUser } from './support/tokens'
 
@@ -72,22 +71,6 @@ describe('refresh tokens', () => {
     await expectInvalid(await call('POST', '/auth/refresh', { json: { refresh_token: second.refresh_token } }), 'invalid_grant')
     await expectInvalid(await call('GET', '/v1/audio', { token: second.access_token }))
     await expectInvalid(await call('GET', '/v1/audio', { token: first.access_token }))
-  })
-
-  it('a user removed from AUTH_USERS since login cannot refresh, and the session ends', async () => {
-    const { access_token, refresh_token } = await loggedIn('login-removed')
-    const users = JSON.parse(env.AUTH_USERS!) as Record<string, unknown>
-    delete users['login-removed']
-    const edge = appWith({ AUTH_USERS: JSON.stringify(users) })
-    const refresh = () =>
-      edge.fetch(
-        new Request('https://edge.test/auth/refresh', { method: 'POST', headers: { 'content-type': 'application/json', 'cf-connecting-ip': uniqueIp() }, body: JSON.stringify({ refresh_token }) }),
-      )
-    await expectInvalid(await refresh(), 'invalid_grant')
-    await edge.settled()
-    // The session is over: the refresh token is spent for good and its access token revoked.
-    await expectInvalid(await call('POST', '/auth/refresh', { json: { refresh_token } }), 'invalid_grant')
-    await expectInvalid(await call('GET', '/v1/audio', { token: access_token }))
   })
 
   it('refuses a made-up refresh token', async () => {
@@ -222,36 +205,6 @@ describe('operator-minted tokens', () => {
     const admin = await tokenFor(uniqueUser('host'), { role: 'admin', ttl: 30 * 86400 })
     expect((await call('POST', '/admin/tokens', { token: admin, json: { sub: uniqueUser(), ttl_seconds: 86400 + 1 } })).status).toBe(400)
     expect((await call('POST', '/admin/tokens', { token: admin, json: { sub: uniqueUser(), role: 'emperor', ttl_seconds: 600 } })).status).toBe(400)
-  })
-})
-
-describe('brute force', () => {
-  it('limits failed logins per username with 429 and Retry-After, even from many addresses', async () => {
-    for (let i = 0; i < 5; i++) expect((await login('login-brute', { password: `guess-${i}`, ip: uniqueIp() })).status).toBe(401)
-    const res = await login('login-brute', { password: 'guess-6', ip: uniqueIp() })
-    expect(res.status).toBe(429)
-    expect((await errorOf(res)).code).toBe('too_many_attempts')
-    expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0)
-    // Locked means locked: the right password does not get through either until the window passes.
-    expect((await login('login-brute', { ip: uniqueIp() })).status).toBe(429)
-  })
-
-  it('limits failed logins per client address across usernames', async () => {
-    const ip = uniqueIp()
-    for (let i = 0; i < 20; i++) expect((await login(`sprayed-${i}-${crypto.randomUUID().slice(0, 6)}`, { ip })).status).toBe(401)
-    const res = await login('login-spray', { ip })
-    expect(res.status).toBe(429)
-    expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0)
-    // The account itself is fine from elsewhere.
-    expect((await login('login-spray', { ip: uniqueIp() })).status).toBe(200)
-  })
-
-  it('counts concurrent guesses exactly', async () => {
-    const user = `concurrent-${crypto.randomUUID().slice(0, 8)}`
-    const results = await Promise.all(Array.from({ length: 12 }, () => login(user, { ip: uniqueIp() })))
-    const statuses = results.map((r) => r.status)
-    expect(statuses.filter((s) => s === 401)).toHaveLength(5)
-    expect(statuses.filter((s) => s === 429)).toHaveLength(7)
   })
 })
 

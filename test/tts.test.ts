@@ -1,12 +1,16 @@
 import { env } from 'cloudflare:test'
 import { describe, expect, inject, it } from 'vitest'
+import { PRESET_SPEAKERS } from '../dev/origin.mjs'
 import { call, errorOf, listKeys } from './support/api'
 import { appWith } from './support/app'
-import { originRecords } from './support/origin'
+import { makeWav } from './support/make-audio'
+import { originRecords, originUrls } from './support/origin'
 import { tokenFor, uniqueUser } from './support/tokens'
 import { readWavHeader, rms, sha256 } from './support/wav'
 
 const HELLO = { text: '你好，世界。Hello there.', mode: 'sft', speaker: '中文女' }
+/** What CosyVoice3 needs before text without a prompt (sft, cross_lingual) and before a transcript. */
+const V3_PROMPT = 'You are a helpful assistant.<|endofprompt|>'
 
 async function userPrefix(sub: string): Promise<string> {
   // Same mapping as the edge: the first key under users/ that appears for this user.
@@ -82,7 +86,8 @@ describe('POST /v1/tts', () => {
     expect(record!.headers['x-user-role']).toBe('premium')
     expect(record!.headers['x-user-id']).toMatch(/^[A-Za-z0-9_-]{43}$/)
     expect(record!.headers['x-edge-signature']).toMatch(/^v1=[0-9a-f]{64}$/)
-    expect(record!.fields).toEqual({ tts_text: HELLO.text, spk_id: '中文女' })
+    expect(record!.fields).toEqual({ tts_text: `${V3_PROMPT}${HELLO.text}`, spk_id: '中文女' })
+    expect(record!.outcome).toBe('audio')
   })
 
   it('keeps long audio bounded in memory and stores it whole (multipart upload)', async () => {
@@ -149,6 +154,7 @@ describe('POST /v1/tts validation', () => {
   const cases: [string, unknown, number, RegExp][] = [
     ['unknown field', { ...HELLO, extra: 1 }, 400, /unknown field "extra"/],
     ['empty text', { ...HELLO, text: '   ' }, 400, /text must not be empty/],
+    ['text with nothing to speak (the origin would make no audio: a 502)', { ...HELLO, text: '。！？…  --' }, 400, /something to speak/],
     ['unknown mode', { ...HELLO, mode: 'karaoke' }, 400, /mode must be one of/],
     ['sft without speaker', { text: 'hi', mode: 'sft' }, 400, /needs a "speaker"/],
     ['zero_shot without voice', { text: 'hi', mode: 'zero_shot' }, 400, /needs a "voice_id"/],
@@ -209,10 +215,20 @@ describe('origin failures leave nothing that looks complete', () => {
     expect(((await list.json()) as { items: unknown[] }).items).toEqual([])
   }
 
-  it('unknown speaker (200 with an empty body) → 502, nothing stored', async () => {
-    const { res, token } = await synth('Hello there.', 'nobody')
+  it('a model error before any audio (200, then the connection cut) → 502 origin_failed, nothing stored', async () => {
+    const { res, token } = await synth('Hello there. [[dev:error]]')
     expect(res.status).toBe(502)
     expect((await errorOf(res)).code).toBe('origin_failed')
+    const [record] = await originRecords(res.headers.get('x-request-id')!)
+    expect(record!.outcome).toBe('model-error:fault:error')
+    await expectNothingStored(token)
+  })
+
+  it('text the model would make nothing of (punctuation only) is refused before the origin: 400', async () => {
+    // The stock server answers such text with a complete, empty 200; the edge knows it in advance.
+    const { res, token } = await synth('。！？')
+    expect(res.status).toBe(400)
+    expect((await errorOf(res)).code).toBe('invalid_request')
     await expectNothingStored(token)
   })
 
@@ -259,13 +275,122 @@ describe('origin failures leave nothing that looks complete', () => {
 
 async function synthWithOrigins(url: string) {
   // The app over the same bindings, pointed at other origins.
-  const edge = appWith({ ORIGINS: JSON.stringify([{ url }]) })
+  const edge = appWith({ ORIGINS: JSON.stringify([{ url, speakers: PRESET_SPEAKERS }]) })
   const token = await tokenFor(uniqueUser())
   const res = await edge.fetch(
     new Request('https://edge.test/v1/tts', { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(HELLO) }),
   )
   return { res, settled: edge.settled }
 }
+
+describe('speakers', () => {
+  it('an sft speaker no origin declares → 400 unknown_speaker before anything is reserved or sent', async () => {
+    const token = await tokenFor(uniqueUser())
+    const used = async () => {
+      const usage = (await (await call('GET', '/v1/usage', { token })).json()) as Record<string, { used?: number }>
+      return Object.fromEntries(Object.entries(usage).flatMap(([name, limit]) => (typeof limit === 'object' && limit && 'used' in limit ? [[name, limit.used]] : [])))
+    }
+    const before = await used()
+    const res = await call('POST', '/v1/tts', { token, json: { ...HELLO, speaker: 'nobody' } })
+    expect(res.status).toBe(400)
+    const error = await errorOf(res)
+    expect(error.code).toBe('unknown_speaker')
+    expect(error.message).toMatch(/GET \/v1\/speakers/)
+    expect(await originRecords(res.headers.get('x-request-id')!)).toEqual([])
+    expect(await used()).toEqual(before)
+    expect(Object.keys(before).length).toBeGreaterThan(0)
+  })
+
+  it('GET /v1/speakers lists the declared speakers and the modes, for any valid token', async () => {
+    const token = await tokenFor(uniqueUser(), { scope: 'audio' })
+    const res = await call('GET', '/v1/speakers', { token })
+    expect(res.status).toBe(200)
+    expect(await res.json()).toEqual({ speakers: PRESET_SPEAKERS, modes: ['zero_shot', 'cross_lingual', 'instruct2', 'sft'] })
+    expect((await call('GET', '/v1/speakers')).status).toBe(401)
+  })
+
+  it('an origin list without speakers offers no sft', async () => {
+    const token = await tokenFor(uniqueUser())
+    const edge = appWith({ ORIGINS: JSON.stringify([{ url: originUrls()[0] }]) })
+    const send = (path: string, init: RequestInit = {}) => edge.fetch(new Request(`https://edge.test${path}`, { ...init, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' } }))
+    expect(await (await send('/v1/speakers')).json()).toEqual({ speakers: [], modes: ['zero_shot', 'cross_lingual', 'instruct2'] })
+    const sft = await send('/v1/tts', { method: 'POST', body: JSON.stringify(HELLO) })
+    expect(sft.status).toBe(400)
+    expect((await errorOf(sft)).code).toBe('unknown_speaker')
+    await edge.settled()
+  })
+})
+
+describe('the README examples, with the markers each model needs', () => {
+  const PROMPT_TEXT = 'Hello, this is my voice.'
+
+  async function voiceFor(token: string): Promise<string> {
+    const form = new FormData()
+    form.append('name', 'Me')
+    form.append('prompt_text', PROMPT_TEXT)
+    form.append('prompt_wav', new File([makeWav({ sampleRate: 16000, seconds: 2 })], 'me.wav', { type: 'audio/wav' }))
+    const res = await call('POST', '/v1/voices', { token, body: form })
+    expect(res.status).toBe(201)
+    return ((await res.json()) as { voice_id: string }).voice_id
+  }
+
+  it('on a CosyVoice3 origin, sft, zero_shot, cross_lingual and instruct2 all give audio', async () => {
+    const token = await tokenFor(uniqueUser(), { role: 'premium' })
+    const voice = await voiceFor(token)
+    const examples: [Record<string, string>, string, Record<string, string>][] = [
+      [{ text: '你好，世界。Hello there.', mode: 'sft', speaker: '中文女' }, '/inference_sft', { tts_text: `${V3_PROMPT}你好，世界。Hello there.`, spk_id: '中文女' }],
+      [{ text: 'Good morning, this is my own voice.', mode: 'zero_shot', voice_id: voice }, '/inference_zero_shot', { tts_text: 'Good morning, this is my own voice.', prompt_text: `${V3_PROMPT}${PROMPT_TEXT}` }],
+      [{ text: '今天天气很好。', mode: 'cross_lingual', voice_id: voice }, '/inference_cross_lingual', { tts_text: `${V3_PROMPT}今天天气很好。` }],
+      [{ text: '今天天气很好。', mode: 'instruct2', voice_id: voice, instruct: '请用广东话表达。' }, '/inference_instruct2', { tts_text: '今天天气很好。', instruct_text: 'You are a helpful assistant. 请用广东话表达。<|endofprompt|>' }],
+    ]
+    for (const [json, path, fields] of examples) {
+      const res = await call('POST', '/v1/tts', { token, json })
+      expect(res.status, json.mode).toBe(200)
+      const pcm = new Uint8Array(await res.arrayBuffer()).subarray(44)
+      expect(pcm.length, json.mode).toBeGreaterThan(24000) // over half a second
+      expect(rms(pcm), json.mode).toBeGreaterThan(300)
+      const [record] = await originRecords(res.headers.get('x-request-id')!)
+      expect(record, json.mode).toMatchObject({ path, fields, outcome: 'audio' })
+    }
+  })
+
+  it('a marker the client typed is kept, never doubled', async () => {
+    const token = await tokenFor(uniqueUser(), { role: 'premium' })
+    const voice = await voiceFor(token)
+    const typed: [Record<string, string>, Record<string, string>][] = [
+      [{ text: `${V3_PROMPT}Hello there.`, mode: 'sft', speaker: '英文女' }, { tts_text: `${V3_PROMPT}Hello there.` }],
+      [{ text: 'Speak softly.<|endofprompt|>Good night.', mode: 'cross_lingual', voice_id: voice }, { tts_text: 'Speak softly.<|endofprompt|>Good night.' }],
+      [{ text: 'Good night.', mode: 'instruct2', voice_id: voice, instruct: 'You are a helpful assistant. Whisper.<|endofprompt|>' }, { instruct_text: 'You are a helpful assistant. Whisper.<|endofprompt|>' }],
+    ]
+    for (const [json, fields] of typed) {
+      const res = await call('POST', '/v1/tts', { token, json })
+      expect(res.status, json.mode).toBe(200)
+      await res.arrayBuffer()
+      const [record] = await originRecords(res.headers.get('x-request-id')!)
+      expect(record!.fields, json.mode).toMatchObject(fields)
+    }
+  })
+
+  it('on a CosyVoice2 origin, instruct2 carries the marker at the end of the instruction and zero_shot none', async () => {
+    const v2 = inject('poolOrigins').v2
+    const token = await tokenFor(uniqueUser(), { role: 'premium' })
+    const voice = await voiceFor(token)
+    const edge = appWith({ ORIGINS: JSON.stringify([{ url: v2, model: 'cosyvoice2', name: 'v2-readme' }]) })
+    const tts = (json: unknown) =>
+      edge.fetch(new Request('https://edge.test/v1/tts', { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(json) }))
+    const instruct = await tts({ text: '今天天气很好。', mode: 'instruct2', voice_id: voice, instruct: '用四川话说这句话' })
+    expect(instruct.status).toBe(200)
+    expect((await instruct.arrayBuffer()).byteLength).toBeGreaterThan(44)
+    const [record] = await originRecords(instruct.headers.get('x-request-id')!, v2)
+    expect(record).toMatchObject({ fields: { tts_text: '今天天气很好。', instruct_text: '用四川话说这句话<|endofprompt|>' }, outcome: 'audio' })
+    const zeroShot = await tts({ text: 'Good morning.', mode: 'zero_shot', voice_id: voice })
+    expect(zeroShot.status).toBe(200)
+    await zeroShot.arrayBuffer()
+    const [zeroShotRecord] = await originRecords(zeroShot.headers.get('x-request-id')!, v2)
+    expect(zeroShotRecord!.fields).toMatchObject({ tts_text: 'Good morning.', prompt_text: PROMPT_TEXT })
+    await edge.settled()
+  })
+})
 
 describe('users are isolated', () => {
   it('Bob gets 404 for Alice’s audio on every route, exactly like a missing id', async () => {

@@ -76,7 +76,8 @@ export async function startOriginProcess({ secret, logDir }) {
     logPath: join(logDir, 'origin.log'),
   })
   const url = `http://127.0.0.1:${port}`
-  await waitForHttp(`${url}/health`, child, 20_000)
+  // Like the stock server, the dev origin has no health route; FastAPI's /docs answers 200.
+  await waitForHttp(`${url}/docs`, child, 20_000)
   return { ...child, url, port }
 }
 

@@ -7,9 +7,9 @@ const TEXT = 'Hello.'
 const SPEAKER = '英文女'
 const BOUNDARY = 'bench-boundary-7c2f'
 
-/** The multipart body the edge itself sends to /inference_sft for this synthesis. */
+/** The multipart body the edge itself sends to /inference_sft for this synthesis (CosyVoice3 marker included). */
 const directBody = [
-  `--${BOUNDARY}\r\nContent-Disposition: form-data; name="tts_text"\r\n\r\n${TEXT}\r\n`,
+  `--${BOUNDARY}\r\nContent-Disposition: form-data; name="tts_text"\r\n\r\nYou are a helpful assistant.<|endofprompt|>${TEXT}\r\n`,
   `--${BOUNDARY}\r\nContent-Disposition: form-data; name="spk_id"\r\n\r\n${SPEAKER}\r\n`,
   `--${BOUNDARY}--\r\n`,
 ].join('')

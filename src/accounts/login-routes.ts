@@ -1,6 +1,7 @@
 import { Hono, type Context } from 'hono'
+import { getCookie } from 'hono/cookie'
 import type { AppEnv } from '../app-env'
-import { getAuthConfig, USERNAME, type AuthConfig } from '../auth/auth-config'
+import { getAuthConfig, type AuthConfig } from '../auth/auth-config'
 import { clearedSessionCookies, csrfTokenFor, refreshCookie, sessionCookies } from '../auth/cookie-session'
 import { requireFreshAuth } from '../auth/fresh-auth'
 import { PBKDF2_MAX_ITERATIONS, verifyPassword, type PasswordHash } from '../auth/password-hash'
@@ -9,91 +10,96 @@ import { revocations } from '../auth/revocation-check'
 import { userKey } from '../auth/user-key'
 import { ApiError } from '../http/api-error'
 import { readJson } from '../http/read-json'
+import { parseBody } from '../http/request-body'
+import { LoginBody, RefreshBody } from './login-bodies'
 import { issueAccessToken } from '../tokens/issue-token'
-import { PER_IP, PER_USERNAME, type ThrottleResult } from '../users/login-throttle'
+import { beginLoginAttempt } from './login-attempt'
+import { DEVICE_COOKIE, deviceCookie, issueDeviceToken, trustedDeviceOf } from './device-token'
 import { hashSecret, newJti, newRefreshToken, ownerOf, randomPart } from '../tokens/token-ids'
 import { anonymousRateLimit } from '../limits/anonymous-limit'
 import { userObjectByKey } from '../users/user-stub'
-
-/** How long a just-spent refresh cookie still rotates (tabs refreshing together, a lost response). */
-const COOKIE_REFRESH_GRACE_MS = 30_000
+import { loginAccount, loginName, recordLogin, refreshAccount } from '../accounts/login-lookup'
 
 /** Stands in for an unknown user's hash, so an unknown name costs the same PBKDF2 as a wrong password. */
 const DECOY: PasswordHash = { iterations: PBKDF2_MAX_ITERATIONS, salt: new Uint8Array(16), hash: new Uint8Array(32) }
 
 const badCredentials = () => new ApiError(401, 'invalid_credentials', 'invalid username or password')
+const accountDisabled = () => new ApiError(403, 'account_disabled', 'this account is disabled')
 const badRefresh = (internal: string) => new ApiError(401, 'invalid_grant', 'the refresh token is invalid, expired or revoked', { internal })
 const noStore = { 'Cache-Control': 'no-store', Pragma: 'no-cache' }
 
 /**
- * The edge's own login (users of AUTH_USERS): access tokens of ACCESS_TTL and rotating refresh
+ * The edge's own login (accounts of the D1 directory, accounts/): access tokens of ACCESS_TTL and rotating refresh
  * tokens (session-ledger.ts), optionally as a browser cookie session (cookie-session.ts).
  */
 export const authRoutes = new Hono<AppEnv>()
   .post('/auth/login', anonymousRateLimit(), async (c) => {
     const auth = await getAuthConfig(c.env)
-    const body = await readJson(c, 4096)
-    const { username, password, cookie } = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>
-    if (typeof username !== 'string' || typeof password !== 'string' || !username || !password || password.length > 1024)
-      throw new ApiError(400, 'bad_request', 'send {"username": "...", "password": "..."}')
+    const { username, password, cookie, device_token: deviceToken } = parseBody(LoginBody, await readJson(c, 4096))
     // A name that cannot exist is still throttled and hashed like any other: nothing tells it apart.
-    const key = await userKey(auth.edge.issuer, username)
-    const ipObject = loginObject(c.env, `login-ip:${c.req.header('cf-connecting-ip') ?? 'unknown'}`)
-    const userObject = loginObject(c.env, key)
-    const ipAttempt = await ipObject.beginLogin(PER_IP)
-    if (!ipAttempt.ok) throw tooManyAttempts(ipAttempt)
-    const userAttempt = await userObject.beginLogin(PER_USERNAME)
-    if (!userAttempt.ok) throw tooManyAttempts(userAttempt)
+    // Every case and Unicode form of a name shares one throttle and its trusted devices (accounts/login-lookup.ts).
+    const key = await userKey(auth.edge.issuer, loginName(username))
+    const deviceId = await trustedDeviceOf(deviceToken ?? getCookie(c, DEVICE_COOKIE), key, auth.edge.hmacKey)
+    const attempt = await beginLoginAttempt(c.env, key, { address: c.req.header('cf-connecting-ip'), deviceId })
 
-    const user = USERNAME.test(username) ? auth.users.get(username) : undefined
+    const user = await loginAccount(c.env, username)
     const matches = await verifyPassword(password, user?.password ?? DECOY)
-    c.set('logFields', { action: 'auth.login', login: username, ok: Boolean(user && matches) })
-    if (!user || !matches) throw badCredentials()
-    await Promise.all([ipObject.loginSucceeded(ipAttempt.attempt, false), userObject.loginSucceeded(userAttempt.attempt, true)])
+    c.set('logFields', { action: 'auth.login', login: username, ok: Boolean(user?.password && matches), trusted_device: deviceId !== undefined })
+    if (!user?.password || !matches) throw badCredentials()
+    await attempt.succeeded()
+    if (!user.active) throw accountDisabled()
 
     const now = Date.now()
     const session = randomPart(16)
-    const refreshToken = newRefreshToken(key)
+    // The account's own object (named by its stable id), not the name's throttle.
+    const account = loginObject(c.env, user.key)
+    const refreshToken = newRefreshToken(user.key)
     const ttl = auth.accessTtl
-    const access = await issueAccessToken(auth, { sub: username, jti: newJti(key), role: user.role, ttlSeconds: ttl, sid: session, authTime: Math.floor(now / 1000) }, now)
-    await userObject.startSession({
+    const access = await issueAccessToken(auth, { sub: user.id, jti: newJti(user.key), role: user.role, ttlSeconds: ttl, sid: session, authTime: Math.floor(now / 1000) }, now)
+    const started = await account.startSession({
       id: session,
-      sub: username,
+      sub: user.id,
       authTime: Math.floor(now / 1000),
       expiresAt: now + auth.refreshTtl * 1000,
       refreshHash: await hashSecret(refreshToken),
+      issuedAs: cookie === true ? 'cookie' : 'body',
       access: { jti: access.jti, expiresAt: access.expiresAt * 1000 },
-    })
-    return tokenResponse(c, auth, { accessToken: access.token, jti: access.jti, ttl, refreshToken, refreshTtl: auth.refreshTtl, cookie: cookie === true })
+    }, { userAgent: c.req.header('user-agent') ?? null })
+    // Disabled by an admin while the password was being checked: no session, and the token is never handed out.
+    if (!started) throw accountDisabled()
+    c.executionCtx.waitUntil(recordLogin(c.env, user.id, now).catch(() => {}))
+    // This client has now logged in as this user: from here on its guesses are its own (device-token.ts).
+    const deviceTokenOut = await issueDeviceToken(key, auth.edge.hmacKey, now)
+    return tokenResponse(c, auth, { accessToken: access.token, jti: access.jti, ttl, refreshToken, refreshTtl: auth.refreshTtl, cookie: cookie === true, deviceToken: deviceTokenOut })
   })
 
   .post('/auth/refresh', anonymousRateLimit(), async (c) => {
     const auth = await getAuthConfig(c.env)
     // A browser session's refresh token is its HttpOnly cookie; other clients send it in the body.
     const fromCookie = refreshCookie(c)
-    const presented = fromCookie ?? ((await readJson(c, 4096)) as { refresh_token?: unknown } | null)?.refresh_token
-    if (typeof presented !== 'string') throw new ApiError(400, 'bad_request', 'send {"refresh_token": "..."}')
+    const presented = fromCookie ?? parseBody(RefreshBody, await readJson(c, 4096)).refresh_token
     const key = ownerOf(presented)
     if (!key) throw badRefresh('not a refresh token')
     const now = Date.now()
     const next = newRefreshToken(key)
     const jti = newJti(key)
     const stub = loginObject(c.env, key)
-    // A grace period only for the browser's HttpOnly cookie, which script cannot steal; a refresh
-    // token in a body is held to strict reuse detection.
-    const graceMs = fromCookie !== undefined ? COOKIE_REFRESH_GRACE_MS : 0
-    const rotated = await stub.rotateRefreshToken(await hashSecret(presented), await hashSecret(next), { jti, expiresAt: now + auth.accessTtl * 1000 }, graceMs)
+    // The family's own record says whether a grace period applies and which channel is allowed
+    // (session-ledger.ts): a cookie header is something any client can send.
+    const presentedAs = fromCookie !== undefined ? 'cookie' : 'body'
+    const rotated = await stub.rotateRefreshToken(await hashSecret(presented), await hashSecret(next), { jti, expiresAt: now + auth.accessTtl * 1000 }, presentedAs)
     if (!rotated.ok) {
       // Reuse revoked the family's access tokens in the object; this isolate learns it at once.
       for (const revoked of rotated.revokedJtis) revocations.noteRevoked(key, { jti: revoked })
-      c.set('logFields', { action: rotated.reason === 'reused' ? 'auth.refresh_reuse' : 'auth.refresh_refused', reason: rotated.reason })
+      const revokedFamily = rotated.reason === 'reused' || rotated.reason === 'wrong_channel'
+      c.set('logFields', { action: revokedFamily ? 'auth.refresh_reuse' : 'auth.refresh_refused', reason: rotated.reason })
       throw badRefresh(rotated.reason)
     }
-    const user = auth.users.get(rotated.sub)
+    const user = await refreshAccount(c.env, rotated.sub)
     if (!user) {
-      // Removed from AUTH_USERS since login: the session ends here.
+      // Deleted or disabled since login (its object may not know yet): the session ends here.
       await stub.endSession(rotated.session)
-      throw badRefresh('user no longer configured')
+      throw badRefresh('account deleted or disabled')
     }
     const ttl = Math.min(auth.accessTtl, Math.floor((rotated.expiresAt - now) / 1000))
     const access = await issueAccessToken(auth, { sub: rotated.sub, jti, role: user.role, ttlSeconds: ttl, sid: rotated.session, authTime: rotated.authTime }, now)
@@ -160,23 +166,28 @@ export const authRoutes = new Hono<AppEnv>()
     )
   })
 
-/** The user's Durable Object, or the one counting a client IP's logins (`login-ip:` never equals a user key). */
 const loginObject = userObjectByKey
 
 const iso = (seconds: number) => new Date(seconds * 1000).toISOString()
 
-function tooManyAttempts(result: Extract<ThrottleResult, { ok: false }>): ApiError {
-  return new ApiError(429, 'too_many_attempts', 'too many failed logins: try again later', { headers: { 'Retry-After': String(result.retryAfter) } })
-}
-
 /**
  * RFC 6749 §5.1 token response. With `cookie`, a browser session instead: the tokens go in HttpOnly
- * cookies and the body carries only the CSRF token, so script never holds a credential.
+ * cookies and the body carries only the CSRF token, so script never holds a credential. A login
+ * also hands out a trusted-device token (device-token.ts): `device_token` in the body, or the
+ * `__Host-device` cookie for a browser.
  */
-async function tokenResponse(c: Context<AppEnv>, auth: AuthConfig, t: { accessToken: string; jti: string; ttl: number; refreshToken: string; refreshTtl: number; cookie: boolean }) {
-  if (!t.cookie) return c.json({ access_token: t.accessToken, token_type: 'Bearer', expires_in: t.ttl, refresh_token: t.refreshToken }, 200, noStore)
+async function tokenResponse(
+  c: Context<AppEnv>,
+  auth: AuthConfig,
+  t: { accessToken: string; jti: string; ttl: number; refreshToken: string; refreshTtl: number; cookie: boolean; deviceToken?: string },
+) {
+  if (!t.cookie) {
+    const device = t.deviceToken === undefined ? {} : { device_token: t.deviceToken }
+    return c.json({ access_token: t.accessToken, token_type: 'Bearer', expires_in: t.ttl, refresh_token: t.refreshToken, ...device }, 200, noStore)
+  }
   const csrf = await csrfTokenFor(t.jti, auth.edge.hmacKey)
   const res = c.json({ token_type: 'cookie', expires_in: t.ttl, csrf_token: csrf }, 200, noStore)
   for (const cookie of sessionCookies(t.accessToken, csrf, t.ttl, { token: t.refreshToken, maxAge: t.refreshTtl })) res.headers.append('Set-Cookie', cookie)
+  if (t.deviceToken !== undefined) res.headers.append('Set-Cookie', deviceCookie(t.deviceToken))
   return res
 }

@@ -1,5 +1,6 @@
+import * as v from 'valibot'
+import { parseBody } from '../http/request-body'
 import { SCOPES, type Scope } from '../auth/principal'
-import { badRequest } from '../http/api-error'
 
 /** Life of a key when `ttl_seconds` is left out: 90 days. Every key expires. */
 export const DEFAULT_KEY_TTL_SECONDS = 90 * 86_400
@@ -15,22 +16,33 @@ export interface ApiKeyRequest {
   ttlSeconds: number
 }
 
+const NAME_MESSAGE = `"name" must be 1 to ${MAX_NAME_LENGTH} characters, without control characters`
+const SCOPE_MESSAGE = `"scope" must be space-separated scope names: ${SCOPES.join(', ')}`
+const TTL_MESSAGE = `"ttl_seconds" must be a whole number from ${MIN_KEY_TTL_SECONDS} to ${MAX_KEY_TTL_SECONDS}`
+
+/** `POST /v1/api-keys` body: `{name, scope?, ttl_seconds?}`. */
+export const ApiKeyBody = v.object(
+  {
+    // Control characters would let a name forge lines in a log or a terminal listing.
+    name: v.pipe(v.string(NAME_MESSAGE), v.trim(), v.nonEmpty(NAME_MESSAGE), v.maxLength(MAX_NAME_LENGTH, NAME_MESSAGE), v.regex(/^\P{Cc}*$/u, NAME_MESSAGE)),
+    scope: v.optional(
+      v.pipe(
+        v.string(SCOPE_MESSAGE),
+        v.check((s) => s.split(' ').some(Boolean) && s.split(' ').filter(Boolean).every((w) => (SCOPES as readonly string[]).includes(w)), SCOPE_MESSAGE),
+        v.description(`space-separated, of ${SCOPES.join(', ')}; default all of the caller's`),
+      ),
+    ),
+    ttl_seconds: v.optional(
+      v.pipe(v.number(TTL_MESSAGE), v.integer(TTL_MESSAGE), v.minValue(MIN_KEY_TTL_SECONDS, TTL_MESSAGE), v.maxValue(MAX_KEY_TTL_SECONDS, TTL_MESSAGE)),
+      DEFAULT_KEY_TTL_SECONDS,
+    ),
+  },
+  'send {"name": "...", "scope"?: "tts audio", "ttl_seconds"?: 86400}',
+)
+
 /** `POST /v1/api-keys` body: `{name, scope?, ttl_seconds?}`. 400 naming the field otherwise. */
 export function parseApiKeyRequest(body: unknown): ApiKeyRequest {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badRequest('send {"name": "...", "scope"?: "tts audio", "ttl_seconds"?: 86400}')
-  const { name, scope, ttl_seconds: ttl } = body as Record<string, unknown>
-  // Control characters would let a name forge lines in a log or a terminal listing.
-  if (typeof name !== 'string' || !name.trim() || name.length > MAX_NAME_LENGTH || /\p{Cc}/u.test(name))
-    throw badRequest(`"name" must be 1 to ${MAX_NAME_LENGTH} characters, without control characters`)
-  let scopes: Scope[] | undefined
-  if (scope !== undefined) {
-    const words = typeof scope === 'string' ? scope.split(' ').filter(Boolean) : null
-    if (!words?.length || words.some((w) => !(SCOPES as readonly string[]).includes(w)))
-      throw badRequest(`"scope" must be space-separated scope names: ${SCOPES.join(', ')}`)
-    scopes = [...new Set(words as Scope[])]
-  }
-  const ttlSeconds = ttl === undefined ? DEFAULT_KEY_TTL_SECONDS : ttl
-  if (typeof ttlSeconds !== 'number' || !Number.isInteger(ttlSeconds) || ttlSeconds < MIN_KEY_TTL_SECONDS || ttlSeconds > MAX_KEY_TTL_SECONDS)
-    throw badRequest(`"ttl_seconds" must be a whole number from ${MIN_KEY_TTL_SECONDS} to ${MAX_KEY_TTL_SECONDS}`)
-  return { name: name.trim(), scopes, ttlSeconds }
+  const { name, scope, ttl_seconds: ttlSeconds } = parseBody(ApiKeyBody, body)
+  const scopes = scope === undefined ? undefined : [...new Set(scope.split(' ').filter(Boolean) as Scope[])]
+  return { name, scopes, ttlSeconds }
 }

@@ -30,8 +30,9 @@ export const apiKeyRoutes = new Hono<AppEnv>()
     const auth = await getAuthConfig(c.env)
     const user = c.get('user')
     // An edge token without a login session was minted for someone (POST /admin/tokens): a key
-    // would outlive what its minter gave. A login user's key follows their AUTH_USERS entry.
-    if (user.issuer === auth.edge.issuer && (user.sessionId === undefined || !auth.users.has(user.sub)))
+    // would outlive what its minter gave. Sessions come only from logins of directory accounts,
+    // whose keys follow the account (its role, its closing: users/account-gate.ts).
+    if (user.issuer === auth.edge.issuer && user.sessionId === undefined)
       throw new ApiError(403, 'login_required', 'API keys are made from a login (POST /auth/login), not from a minted token')
     const request = parseApiKeyRequest(await readJson(c, 4096))
     const grantable = keyScopesFor(user, auth.edge.issuer)

@@ -53,7 +53,10 @@ function auditDetail(value: unknown): Record<string, string | number | boolean |
   return value as Record<string, string | number | boolean | null>
 }
 
-/** Link tokens and share ids are bearer credentials: they must not land in operator logs. */
+/** Link tokens, share ids and invite tokens are bearer credentials: they must not land in operator logs. */
 export function redactPath(path: string): string {
-  return path.replace(/^\/(d|s)\/[^/]+/, '/$1/<redacted>').replace(/^(\/v1\/shares\/)[^/]+/, '$1<redacted>')
+  return path
+    .replace(/^\/(d|s)\/[^/]+/, '/$1/<redacted>')
+    .replace(/^(\/v1\/shares\/)[^/]+/, '$1<redacted>')
+    .replace(/^(\/auth\/invite\/)[^/]+/, '$1<redacted>')
 }

@@ -8,5 +8,6 @@ describe('redactPath', () => {
     expect(redactPath('/v1/audio/d33w/content')).toBe('/v1/audio/d33w/content')
     expect(redactPath('/v1/shares/abc')).toBe('/v1/shares/<redacted>')
     expect(redactPath('/v1/shares')).toBe('/v1/shares')
+    expect(redactPath('/auth/invite/abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG')).toBe('/auth/invite/<redacted>')
   })
 })

@@ -53,6 +53,11 @@ class ApiKeyCache {
     if (hash !== undefined) this.#drop(hash)
   }
 
+  /** Every key of one owner (their account changed through this isolate: role, status). */
+  forgetOwner(userKey: string): void {
+    for (const [byId, hash] of this.#byId) if (byId.startsWith(`${userKey}/`)) this.#drop(hash)
+  }
+
   #drop(hash: string): void {
     const entry = this.#entries.get(hash)
     this.#entries.delete(hash)
@@ -105,8 +110,11 @@ export async function verifyApiKey(env: Env, text: string, auth: AuthConfig, che
   const key = entry.key
   if (!key) throw new InvalidTokenError('API key unknown, revoked or expired', 'ERR_API_KEY_REFUSED')
   if (key.expiresAt <= now) throw new InvalidTokenError('API key expired', 'ERR_API_KEY_EXPIRED')
-  const role = ownerRoleNow(auth, key)
-  if (role === null) throw new InvalidTokenError("the API key's owner no longer exists", 'ERR_API_KEY_OWNER_GONE')
+  // The owner's role when the key is used: for a directory account, its object sets every key's
+  // role to the account's on each change (UserObject.applyAccount), so tiers and the admin role
+  // follow the account within this cache's life; an identity provider's user, whom the edge has no
+  // directory of, keeps the role their token had when they made the key.
+  const role = key.role
   const ref = apiKeyTokenRef(key)
   const user: Principal = {
     sub: key.sub,
@@ -127,17 +135,6 @@ export async function verifyApiKey(env: Env, text: string, auth: AuthConfig, che
   if (cached && check.revocation === 'cached' && !(await revocations.isActive(env, user, ttl, now)))
     throw new InvalidTokenError('API key revoked', 'ERR_API_KEY_REVOKED')
   return user
-}
-
-/**
- * The owner's role when the key is used, so tiers and the admin role follow the account: for the
- * edge's own users, their AUTH_USERS entry now (gone from it: the key is refused, as a refresh
- * is); an identity provider's user has no directory the edge could ask, so their key keeps the
- * role their token had when they made it.
- */
-function ownerRoleNow(auth: AuthConfig, key: ApiKey): string | null {
-  if (key.issuer === auth.edge.issuer) return auth.users.get(key.sub)?.role ?? null
-  return key.role
 }
 
 /**

@@ -22,6 +22,7 @@ export interface AuthConfig {
   edge: { issuer: string; audience: string; hmacKey: CryptoKey; signing: SigningKeys | undefined }
   /** TRUSTED_ISSUERS: usable entries and broken ones (refused alone, see trusted-issuers.ts). */
   trustedIssuers: TrustedIssuers
+  /** The legacy AUTH_USERS, read only to be imported into the account directory once. */
   users: ReadonlyMap<string, LoginUser>
   /** ACCESS_TTL: life of access tokens from login and refresh, seconds. Default 3600. */
   accessTtl: number
@@ -72,16 +73,18 @@ async function build(env: Env): Promise<AuthConfig> {
 }
 
 /**
- * `AUTH_USERS` (secret): `{"alice":{"role":"premium","password":"pbkdf2-sha256$100000$…$…"}}`,
- * written by `npm run user -- add alice --role premium`. Named AUTH_USERS because `USERS` is the
- * binding of the per-user Durable Object.
+ * `AUTH_USERS` (secret, legacy): `{"alice":{"role":"premium","password":"pbkdf2-sha256$100000$…$…"}}`,
+ * the users before the account directory, which imports them once (accounts/legacy-import.ts).
+ * Named AUTH_USERS because `USERS` is the binding of the per-user Durable Object.
  */
 function parseUsers(raw: string | undefined): ReadonlyMap<string, LoginUser> {
   const users = new Map<string, LoginUser>()
   if (!raw?.trim()) return users
   let parsed: unknown
   try {
-    parsed = JSON.parse(raw)
+    // The old `npm run user` escaped every `$` as `\$` in .dev.vars, and wrangler 4.86 keeps the
+    // backslash. `\$` is no JSON escape and no hash contains a backslash, so it can only mean `$`.
+    parsed = JSON.parse(raw.replace(/\\\$/g, '$'))
   } catch {
     throw new ConfigError('AUTH_USERS is not valid JSON')
   }

@@ -1,11 +1,11 @@
-import { fromBase64url } from '../codecs/base64'
+import { base64url, fromBase64url } from '../codecs/base64'
 
 /**
- * PBKDF2-SHA256 password hashes as stored in `AUTH_USERS`:
+ * PBKDF2-SHA256 password hashes as stored in the account directory (and the legacy `AUTH_USERS`):
  * `pbkdf2-sha256$<iterations>$<salt, base64url>$<hash, base64url>`.
  *
  * workerd's WebCrypto refuses PBKDF2 above 100 000 iterations, so that is both the default written
- * by `scripts/user.mjs` and the ceiling accepted here; below 10 000 a hash is refused as too weak.
+ * here and by `scripts/user.mjs`, and the ceiling accepted; below 10 000 a hash is refused as too weak.
  */
 export const PBKDF2_MAX_ITERATIONS = 100_000
 const PBKDF2_MIN_ITERATIONS = 10_000
@@ -35,6 +35,17 @@ export function parsePasswordHash(text: string): PasswordHash | string {
 export async function verifyPassword(password: string, stored: PasswordHash): Promise<boolean> {
   const derived = await derive(password, stored.salt, stored.iterations)
   return crypto.subtle.timingSafeEqual(derived, stored.hash)
+}
+
+/** A new hash of `password` with a random 16-byte salt, in the stored text form. */
+export async function hashPassword(password: string): Promise<string> {
+  const salt = crypto.getRandomValues(new Uint8Array(16))
+  return formatPasswordHash({ iterations: PBKDF2_MAX_ITERATIONS, salt, hash: await derive(password, salt, PBKDF2_MAX_ITERATIONS) })
+}
+
+/** The stored text form of a hash (the inverse of parsePasswordHash). */
+export function formatPasswordHash(h: PasswordHash): string {
+  return `pbkdf2-sha256$${h.iterations}$${base64url(h.salt)}$${base64url(h.hash)}`
 }
 
 async function derive(password: string, salt: Uint8Array, iterations: number): Promise<Uint8Array> {

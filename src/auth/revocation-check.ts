@@ -60,6 +60,11 @@ class RevocationCache {
     this.#remember(userKey, state, entry.until)
   }
 
+  /** Drops this isolate's copy of a user's revocations (an account opened again): the next check asks. */
+  forget(userKey: string): void {
+    this.#entries.delete(userKey)
+  }
+
   #remember(userKey: string, state: RevocationState, until: number): Entry {
     if (!this.#entries.has(userKey) && this.#entries.size >= MAX_ENTRIES) this.#entries.delete(this.#entries.keys().next().value!)
     const entry = { state, jtis: new Set(state.jtis), until }

@@ -117,8 +117,12 @@ interface Grant {
 async function principalFromClaims(payload: JWTPayload, issuer: string, grant: Grant, now: number): Promise<Principal> {
   const sub = payload.sub
   if (typeof sub !== 'string' || sub.length === 0 || sub.length > 512) throw new InvalidTokenError('invalid "sub" claim', 'ERR_SUB')
+  for (const claim of ['exp', 'iat', 'nbf', 'auth_time'] as const)
+    if (payload[claim] !== undefined && !isNumericDate(payload[claim])) throw new InvalidTokenError(`invalid "${claim}" claim`, 'ERR_CLAIM_DATE_RANGE')
   if (typeof payload.iat === 'number' && payload.iat > now / 1000 + CLOCK_SKEW_SECONDS)
     throw new InvalidTokenError('token issued in the future', 'ERR_IAT_FUTURE')
+  if (typeof payload.auth_time === 'number' && payload.auth_time > now / 1000 + CLOCK_SKEW_SECONDS)
+    throw new InvalidTokenError('"auth_time" is in the future', 'ERR_AUTH_TIME_FUTURE')
   const issuedAt = typeof payload.iat === 'number' ? payload.iat : undefined
   return {
     sub,
@@ -131,6 +135,14 @@ async function principalFromClaims(payload: JWTPayload, issuer: string, grant: G
     authTime: typeof payload.auth_time === 'number' ? payload.auth_time : issuedAt,
     sessionId: undefined,
   }
+}
+
+/** The last second of 9999 (UTC): later dates do not fit an ISO 8601 string, and `exp: 1e20` once reached a 500. */
+const MAX_NUMERIC_DATE = 253_402_300_799
+
+/** A JWT NumericDate (RFC 7519 §2) that every date computation downstream can take. */
+function isNumericDate(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0 && value <= MAX_NUMERIC_DATE
 }
 
 /**

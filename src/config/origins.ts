@@ -1,6 +1,13 @@
-import * as v from 'valibot'
 import { ConfigError } from './config-error'
-import { readSetting } from './setting'
+
+export type OriginModel = 'cosyvoice3' | 'cosyvoice2'
+
+/**
+ * The short synthesis the pool sends an origin to learn whether it works (pool/canary.ts): it must
+ * succeed on a healthy origin whatever users send. `sft` needs one of the origin's speakers;
+ * `cross_lingual` speaks with the edge's built-in prompt audio.
+ */
+export type CanaryConfig = { mode: 'sft'; speaker: string; text: string } | { mode: 'cross_lingual'; text: string }
 
 export interface OriginConfig {
   /** Base URL of a CosyVoice FastAPI server, e.g. http://gpu-1:50000 */
@@ -9,49 +16,22 @@ export interface OriginConfig {
   concurrency: number
   /** Relative share of traffic when several origins are free. Default 1. */
   weight: number
-  /** Model family; `cosyvoice3` gets the `<|endofprompt|>` markers added. Default cosyvoice3. */
-  model: 'cosyvoice3' | 'cosyvoice2'
+  /** Model family: which `<|endofprompt|>` markers the edge adds. Default cosyvoice3. */
+  model: OriginModel
   /** Optional label shown in `GET /admin/origins` (e.g. "gpu-1"). */
   name: string | null
+  /** Preset speakers its model has, for `sft`. CosyVoice2/3 downloads ship none: default []. */
+  speakers: string[]
+  /** Default: `sft` with its first speaker if it has any, else `cross_lingual`; text "Hello." */
+  canary: CanaryConfig
 }
 
-const positiveInteger = 'must be a positive integer'
-const positiveNumber = 'must be a positive number'
-const shortName = 'must be a string of at most 64 characters'
+const MAX_SPEAKERS = 1000
+const MAX_SPEAKER_CHARS = 64
+const MAX_CANARY_CHARS = 200
+const DEFAULT_CANARY_TEXT = 'Hello.'
 
-/** One entry of `ORIGINS`: a URL, or `{url, concurrency?, weight?, model?, name?}`. */
-const OriginSchema = v.pipe(
-  v.unknown(),
-  v.transform((entry) => (typeof entry === 'string' ? { url: entry } : entry)),
-  v.object(
-    {
-      url: v.pipe(
-        v.unknown(),
-        v.transform(toUrl),
-        v.custom<URL>((url) => url !== null, 'is not a URL'),
-        v.check((url) => url.protocol === 'http:' || url.protocol === 'https:', 'must be http(s)'),
-        v.transform((url) => url.href.replace(/\/$/, '')),
-      ),
-      concurrency: v.optional(v.pipe(v.number(positiveInteger), v.integer(positiveInteger), v.minValue(1, positiveInteger)), 1),
-      weight: v.optional(v.pipe(v.number(positiveNumber), v.gtValue(0, positiveNumber)), 1),
-      model: v.optional(v.picklist(['cosyvoice3', 'cosyvoice2'], 'must be "cosyvoice3" or "cosyvoice2"'), 'cosyvoice3'),
-      name: v.optional(v.nullable(v.pipe(v.string(shortName), v.maxLength(64, shortName))), null),
-    },
-    'must be a URL or an object with "url"',
-  ),
-)
-
-const OriginsSchema = v.pipe(v.array(OriginSchema, 'must be a non-empty list'), v.minLength(1, 'must be a non-empty list'))
-
-function toUrl(value: unknown): URL | null {
-  try {
-    return new URL(String(value))
-  } catch {
-    return null
-  }
-}
-
-/** Parses `ORIGINS`: a JSON list of `{url, concurrency?, weight?, model?, name?}` or of plain URLs. */
+/** Parses `ORIGINS`: a JSON list of `{url, concurrency?, weight?, model?, name?, speakers?, canary?}` or of plain URLs. */
 export function parseOrigins(raw: string | undefined): OriginConfig[] {
   if (!raw?.trim()) throw new ConfigError('ORIGINS is not set: list the CosyVoice servers to forward to')
   let parsed: unknown
@@ -60,7 +40,33 @@ export function parseOrigins(raw: string | undefined): OriginConfig[] {
   } catch {
     throw new ConfigError('ORIGINS is not valid JSON')
   }
-  const origins: OriginConfig[] = readSetting('ORIGINS', OriginsSchema, parsed)
+  if (!Array.isArray(parsed) || parsed.length === 0) throw new ConfigError('ORIGINS must be a non-empty list')
+  const origins = parsed.map((entry, i): OriginConfig => {
+    const o = typeof entry === 'string' ? { url: entry } : entry
+    if (typeof o !== 'object' || o === null) throw new ConfigError(`ORIGINS[${i}] must be a URL or an object with "url"`)
+    const { url, concurrency = 1, weight = 1, model = 'cosyvoice3', name = null, speakers = [], canary } = o as Record<string, unknown>
+    let parsedUrl: URL
+    try {
+      parsedUrl = new URL(String(url))
+    } catch {
+      throw new ConfigError(`ORIGINS[${i}].url is not a URL`)
+    }
+    if (parsedUrl.protocol !== 'http:' && parsedUrl.protocol !== 'https:') throw new ConfigError(`ORIGINS[${i}].url must be http(s)`)
+    if (!Number.isInteger(concurrency) || (concurrency as number) < 1) throw new ConfigError(`ORIGINS[${i}].concurrency must be a positive integer`)
+    if (typeof weight !== 'number' || !(weight > 0)) throw new ConfigError(`ORIGINS[${i}].weight must be a positive number`)
+    if (model !== 'cosyvoice3' && model !== 'cosyvoice2') throw new ConfigError(`ORIGINS[${i}].model must be "cosyvoice3" or "cosyvoice2"`)
+    if (name !== null && (typeof name !== 'string' || name.length > 64)) throw new ConfigError(`ORIGINS[${i}].name must be a string of at most 64 characters`)
+    const speakerList = parseSpeakers(speakers, `ORIGINS[${i}].speakers`)
+    return {
+      url: parsedUrl.href.replace(/\/$/, ''),
+      concurrency: concurrency as number,
+      weight,
+      model,
+      name,
+      speakers: speakerList,
+      canary: parseCanary(canary, speakerList, `ORIGINS[${i}].canary`),
+    }
+  })
   // The pool counts slots per URL: two entries for one machine would let it run twice its concurrency.
   const seen = new Set<string>()
   origins.forEach((o, i) => {
@@ -68,4 +74,39 @@ export function parseOrigins(raw: string | undefined): OriginConfig[] {
     seen.add(o.url)
   })
   return origins
+}
+
+function parseSpeakers(value: unknown, field: string): string[] {
+  if (!Array.isArray(value) || value.length > MAX_SPEAKERS) throw new ConfigError(`${field} must be a list of at most ${MAX_SPEAKERS} speaker names`)
+  const seen = new Set<string>()
+  for (const speaker of value) {
+    if (typeof speaker !== 'string' || speaker.trim() === '' || speaker !== speaker.trim() || [...speaker].length > MAX_SPEAKER_CHARS) {
+      throw new ConfigError(`${field} must hold speaker names of 1 to ${MAX_SPEAKER_CHARS} characters without surrounding spaces`)
+    }
+    if (seen.has(speaker)) throw new ConfigError(`${field} lists "${speaker}" twice`)
+    seen.add(speaker)
+  }
+  return value as string[]
+}
+
+function parseCanary(value: unknown, speakers: readonly string[], field: string): CanaryConfig {
+  if (value === undefined) {
+    return speakers.length > 0 ? { mode: 'sft', speaker: speakers[0]!, text: DEFAULT_CANARY_TEXT } : { mode: 'cross_lingual', text: DEFAULT_CANARY_TEXT }
+  }
+  if (typeof value !== 'object' || value === null) throw new ConfigError(`${field} must be an object`)
+  const { mode, speaker, text = DEFAULT_CANARY_TEXT, ...rest } = value as Record<string, unknown>
+  const unknown = Object.keys(rest)[0]
+  if (unknown !== undefined) throw new ConfigError(`${field}.${unknown} is not a canary setting (mode, speaker, text)`)
+  if (typeof text !== 'string' || text.trim() === '' || [...text].length > MAX_CANARY_CHARS) {
+    throw new ConfigError(`${field}.text must be 1 to ${MAX_CANARY_CHARS} characters`)
+  }
+  if (mode === 'sft') {
+    if (typeof speaker !== 'string' || !speakers.includes(speaker)) throw new ConfigError(`${field}.speaker must be one of this origin's speakers`)
+    return { mode, speaker, text }
+  }
+  if (mode === 'cross_lingual') {
+    if (speaker !== undefined) throw new ConfigError(`${field}.speaker is only for mode "sft"`)
+    return { mode, text }
+  }
+  throw new ConfigError(`${field}.mode must be "sft" or "cross_lingual"`)
 }

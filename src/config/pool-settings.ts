@@ -13,9 +13,9 @@ export interface PoolSettings {
   queuePerUser: number
   /** ORIGIN_QUEUE_MAX, default 200: requests waiting in the whole pool. */
   queueMax: number
-  /** ORIGIN_BREAKER_FAILURES, default 3: consecutive failures that take an origin out. */
+  /** ORIGIN_BREAKER_FAILURES, default 3: consecutive failures of the origin's own that take it out. */
   breakerFailures: number
-  /** ORIGIN_BREAKER_COOLDOWN_MS, default 30 000: how long an origin stays out before it is probed. */
+  /** ORIGIN_BREAKER_COOLDOWN_MS, default 30 000: at most one canary per origin per cooldown; an origin that is out gets one after each. */
   breakerCooldownMs: number
 }
 

@@ -1,4 +1,5 @@
-import type { Context } from 'hono'
+import type { Context, MiddlewareHandler } from 'hono'
+import type { AppEnv } from '../app-env'
 import * as v from 'valibot'
 import { badRequest } from './api-error'
 import { readJson } from './read-json'
@@ -16,3 +17,16 @@ export function parseBody<S extends v.GenericSchema>(schema: S, body: unknown): 
   const issue = result.issues[0]
   throw badRequest(issue.type === 'strict_object' ? `unknown field "${v.getDotPath(issue)}"` : issue.message, 'invalid_request')
 }
+
+/**
+ * Middleware: the JSON body, validated by `schema`, as `c.req.valid('json')`. Declaring it on the
+ * route also types the body for `hono/client` (the `cosyvoice-edge/client` subpath).
+ */
+export const jsonBody = <S extends v.GenericSchema>(
+  schema: S,
+  options: { optional?: boolean } = {},
+): MiddlewareHandler<AppEnv, string, { in: { json: v.InferInput<S> }; out: { json: v.InferOutput<S> } }> =>
+  async function jsonBody(c, next) {
+    c.req.addValidatedData('json', parseBody(schema, options.optional ? await readOptionalJson(c) : await readJson(c)) as object)
+    await next()
+  }

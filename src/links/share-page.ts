@@ -74,6 +74,11 @@ export async function shareErrorPage(status: 404 | 410 | 451, message: string, r
   return sharePageResponse(status, title, html`<p>${message}</p>${reportShareId ? html`\n${reportForm(reportShareId)}` : ''}`)
 }
 
+/** A refused signed `/d/` link as a page, with the status its JSON answer has. */
+export function linkErrorPage(status: number, title: string, message: string): Promise<Response> {
+  return sharePageResponse(status, title, html`<p>${message}</p>`)
+}
+
 /** Any page under `/s/` (the report's answers too: moderation/), with the share page's headers. */
 export async function sharePageResponse(status: number, title: string, bodyHtml: PageHtml, extraHeaders: Record<string, string> = {}): Promise<Response> {
   const body = html`\n<h1>${title}</h1>\n${bodyHtml}`
@@ -98,14 +103,6 @@ function reportForm(shareId: string): PageHtml {
 <p class="meta">Reports go to the people who run this service. The person who shared this audio is not told who reported it.</p>
 </form>
 </details>`
-}
-
-/** True when the client prefers a page (a browser navigating), not the audio (curl, a player). */
-export function wantsHtml(accept: string | undefined): boolean {
-  return (accept ?? '').split(',').some((part) => {
-    const [type, ...params] = part.split(';').map((s) => s.trim().toLowerCase())
-    return type === 'text/html' && !params.some((p) => /^q=0(\.0*)?$/.test(p))
-  })
 }
 
 function downloadsNote(share: Share): string {

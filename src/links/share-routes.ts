@@ -1,5 +1,4 @@
 import { Hono, type Context } from 'hono'
-import * as v from 'valibot'
 import type { AppEnv } from '../app-env'
 import type { Env } from '../env'
 import { requireUser } from '../auth/require-user'
@@ -12,31 +11,18 @@ import { audioKey, isValidId } from '../storage/keys'
 import { anonymousRateLimit } from '../limits/anonymous-limit'
 import { base64url } from '../codecs/base64'
 import { linkTtl } from './link-ttl'
-import { parseBody, readOptionalJson } from '../http/request-body'
+import { ShareBody } from './link-bodies'
+import { jsonBody } from '../http/request-body'
 import { newShareId, shareOwner } from './share-id'
 import { shareRef } from '../users/share-ref'
 import type { Share, ShareRefusal } from '../users/share-ledger'
 import type { ShareClaim } from '../users/user-object'
 import type { HeldRefusal, TakedownNotice } from '../users/takedown-ledger'
 import { takenDownError } from '../users/takedown-check'
-import { shareErrorPage, sharePage, wantsHtml } from './share-page'
+import { shareErrorPage, sharePage } from './share-page'
+import { wantsHtml } from '../http/wants-html'
 import { getLinkConfig } from './link-config'
 import { listingQuery, rowCursor, TABLE_PAGE_MAX } from '../http/listing-query'
-
-const MAX_DOWNLOADS = 1_000_000
-const MAX_NOTE_CHARS = 500
-
-const ShareBody = v.strictObject({
-  ttl_seconds: v.optional(v.unknown()),
-  max_downloads: v.optional(
-    v.nullable(v.pipe(v.number('max_downloads must be a number'), v.integer('max_downloads must be a whole number'), v.minValue(1, 'max_downloads must be at least 1'), v.maxValue(MAX_DOWNLOADS, `max_downloads may be at most ${MAX_DOWNLOADS}`))),
-    null,
-  ),
-  note: v.optional(
-    v.nullable(v.pipe(v.string('note must be a string'), v.trim(), v.maxLength(MAX_NOTE_CHARS, `note is over ${MAX_NOTE_CHARS} characters`), v.regex(/^(?:[^\p{Cc}]|\n)*$/u, 'note must not contain control characters other than line breaks'))),
-    null,
-  ),
-})
 
 /** How a visitor is refused; `reportable` refusals still show the report form (the share exists). */
 const REFUSALS: Record<ShareRefusal | HeldRefusal, { status: 404 | 410 | 451; message: string; reportable: boolean }> = {
@@ -56,10 +42,10 @@ const REFUSALS: Record<ShareRefusal | HeldRefusal, { status: 404 | 410 | 451; me
  * lives in its owner's Durable Object (share-ledger.ts), which counts downloads exactly.
  */
 export const shareRoutes = new Hono<AppEnv>()
-  .post('/v1/audio/:id/shares', requireUser({ scope: 'share' }), async (c) => {
+  .post('/v1/audio/:id/shares', requireUser({ scope: 'share' }), jsonBody(ShareBody, { optional: true }), async (c) => {
     const user = c.get('user')
     const id = c.req.param('id')
-    const body = parseBody(ShareBody, await readOptionalJson(c))
+    const body = c.req.valid('json')
     const ttl = linkTtl(body.ttl_seconds, tierFor(getConfig(c.env).tiers, user.role).tier)
     const key = audioKey(user.key, id)
     const object = isValidId(id) ? await c.env.AUDIO.head(key) : null

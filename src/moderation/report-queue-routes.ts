@@ -1,31 +1,16 @@
 import { Hono } from 'hono'
-import * as v from 'valibot'
 import type { AppEnv } from '../app-env'
 import { requireUser } from '../auth/require-user'
 import { ApiError, badRequest, notFound } from '../http/api-error'
 import { listingQuery, rowCursor, TABLE_PAGE_MAX } from '../http/listing-query'
 import { parseBody, readOptionalJson } from '../http/request-body'
 import { moderationQueue } from './queue-stub'
-import { REPORT_ACTIONS, type Report, type ReportStatus } from './report-ledger'
+import type { Report, ReportStatus } from './report-ledger'
 import { reachOf, withinReach } from './report-reach'
+import { ResolveBody } from './moderation-bodies'
 
-const MAX_NOTE_CHARS = 1000
 const STATUSES = ['open', 'resolved', 'all'] as const
 
-const ResolveBody = v.strictObject({
-  action: v.picklist(REPORT_ACTIONS, `action must be one of ${REPORT_ACTIONS.join(', ')}`),
-  note: v.optional(
-    v.nullable(
-      v.pipe(
-        v.string('note must be a string'),
-        v.trim(),
-        v.maxLength(MAX_NOTE_CHARS, `note is over ${MAX_NOTE_CHARS} characters`),
-        v.regex(/^(?:[^\p{Cc}]|\n)*$/u, 'note must not contain control characters other than line breaks'),
-      ),
-    ),
-    null,
-  ),
-})
 
 /**
  * The admin queue of reports from share pages: `GET /admin/reports` (newest first, `?status=open`

@@ -1,5 +1,4 @@
 import { Hono, type Context } from 'hono'
-import * as v from 'valibot'
 import type { AppEnv } from '../app-env'
 import { requireUser } from '../auth/require-user'
 import { ApiError, badRequest, notFound } from '../http/api-error'
@@ -9,40 +8,18 @@ import { parseBody } from '../http/request-body'
 import { serveObject } from '../http/serve-object'
 import { shareOwner } from '../links/share-id'
 import { audioKey, isValidId, voiceKey } from '../storage/keys'
-import { ABUSE_REASON_CODES } from '../users/abuse-reasons'
 import type { OwnerIdentity } from '../users/owner-identity'
 import { shareRef } from '../users/share-ref'
 import { TAKEDOWN_KINDS, type Takedown, type TakedownDetail, type TakedownKind } from '../users/takedown-ledger'
 import { userObjectByKey } from '../users/user-stub'
 import { publishVoice, sharedVoice, unpublishVoice } from '../voices/shared-voices'
 import { moderationQueue } from './queue-stub'
+import { TakedownBody } from './moderation-bodies'
 import { withinReach } from './report-reach'
 import { ownerFromQuery, targetOwner, type TargetOwner } from './target-owner'
 
-const MAX_NOTE_CHARS = 1000
 /** An owner's delete announced just before a takedown (takedown-ledger.ts) lapses within this. */
 const BEING_DELETED_RETRY_SECONDS = 60
-
-const NoControl = /^(?:[^\p{Cc}]|\n)*$/u
-
-const TakedownBody = v.strictObject({
-  kind: v.picklist(TAKEDOWN_KINDS, `kind must be one of ${TAKEDOWN_KINDS.join(', ')}`),
-  owner: v.union([v.string(), v.object({ sub: v.unknown(), iss: v.optional(v.unknown()) })], 'owner must be {"sub": "…", "iss"?: "…"}'),
-  id: v.pipe(v.string('id must be a string'), v.maxLength(200, 'id is too long')),
-  reason: v.picklist(ABUSE_REASON_CODES, `reason must be one of ${ABUSE_REASON_CODES.join(', ')}`),
-  note: v.optional(
-    v.nullable(
-      v.pipe(
-        v.string('note must be a string'),
-        v.trim(),
-        v.maxLength(MAX_NOTE_CHARS, `note is over ${MAX_NOTE_CHARS} characters`),
-        v.regex(NoControl, 'note must not contain control characters other than line breaks'),
-      ),
-    ),
-    null,
-  ),
-  report_id: v.optional(v.nullable(v.pipe(v.string('report_id must be a string'), v.maxLength(64, 'report_id is too long'))), null),
-})
 
 /**
  * Admin takedowns of one clip, voice or share (issue 21). The object stays where it is, held in

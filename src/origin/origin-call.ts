@@ -26,8 +26,11 @@ export interface OpenOriginStream {
 
 /**
  * Calls one origin and waits for its first audio bytes. The stock server answers 200 before the
- * model runs, so a failure often looks like a 200 with an empty body: only the first bytes of audio
- * prove the synthesis started. Throws an ApiError (502/504) for every way it can fail first.
+ * model runs, so a failure often looks like a 200 whose body ends, or is cut, before any audio:
+ * only the first bytes of audio prove the synthesis started. Throws an ApiError (502/504) for every
+ * way it can fail first: a NoAudioError when the origin answered but not with audio (the request
+ * may be at fault as much as the origin), a plain ApiError when it could not be reached, answered
+ * 5xx or did not answer in time (the origin is at fault).
  */
 export async function openOriginStream(origin: OriginConfig, input: OriginCallInput): Promise<OpenOriginStream> {
   const file = input.form.needsPromptWav ? await input.openPromptWav?.() : undefined
@@ -60,12 +63,13 @@ export async function openOriginStream(origin: OriginConfig, input: OriginCallIn
     if (response.status !== 200) {
       await response.body?.cancel().catch(() => {})
       const retryAfter = response.headers.get('retry-after')
-      throw new ApiError(502, 'origin_error', 'the voice server refused the request', {
-        internal: `${origin.url} answered ${response.status}`,
-        headers: retryAfter ? { 'Retry-After': retryAfter } : {},
-      })
+      const headers: Record<string, string> = retryAfter ? { 'Retry-After': retryAfter } : {}
+      const internal = `${origin.url} answered ${response.status}`
+      // A 4xx is about this request (a field the server would not take); a 5xx is the server's.
+      if (response.status < 500) throw new NoAudioError('origin_error', 'the voice server refused the request', internal)
+      throw new ApiError(502, 'origin_error', 'the voice server refused the request', { internal, headers })
     }
-    if (!response.body) throw new ApiError(502, 'origin_failed', 'the voice server returned no audio', { internal: origin.url })
+    if (!response.body) throw new NoAudioError('origin_failed', 'the voice server returned no audio', `${origin.url} sent no body`)
     const reader = response.body.getReader()
     let first: ReadableStreamReadResult<Uint8Array>
     try {
@@ -73,12 +77,13 @@ export async function openOriginStream(origin: OriginConfig, input: OriginCallIn
     } catch (e) {
       reader.cancel().catch(() => {})
       if (firstByte.signal.aborted) throw timedOut(e)
-      throw new ApiError(502, 'origin_failed', 'the voice server failed before sending audio', { cause: e, internal: origin.url })
+      // The stock server's way of failing when the model raises: 200, then the connection closes.
+      throw new NoAudioError('origin_failed', 'the voice server failed before sending audio', `${origin.url} cut the stream before any audio`, e)
     }
     if (first.done || first.value.length === 0) {
-      // The stock server's way of failing: 200, then nothing (bad speaker, model assertion).
+      // The rarer way: a complete, empty 200 (the model yielded nothing).
       reader.cancel().catch(() => {})
-      throw new EmptyAudioError(origin.url)
+      throw new NoAudioError('origin_failed', 'the voice server returned no audio', `${origin.url} sent an empty body`)
     }
     return { origin, firstChunk: first.value, reader }
   } finally {
@@ -87,12 +92,13 @@ export async function openOriginStream(origin: OriginConfig, input: OriginCallIn
 }
 
 /**
- * The origin answered 200 and then no audio: the stock server's way of failing, whether the
- * request was bad (an unknown speaker) or the model broke (COSYVOICE.md).
+ * The origin answered, but not with audio: a 200 that ended or was cut before the first byte, or a
+ * 4xx. The stock server fails a bad request (an unknown speaker, a prompt its model rejects) exactly
+ * like a broken model (docs/ORIGIN-PROTOCOL.md), so this alone says nothing about the origin.
  */
-export class EmptyAudioError extends ApiError {
-  constructor(originUrl: string) {
-    super(502, 'origin_failed', 'the voice server returned no audio', { internal: `${originUrl} sent an empty body` })
+export class NoAudioError extends ApiError {
+  constructor(code: 'origin_failed' | 'origin_error', message: string, internal: string, cause?: unknown) {
+    super(502, code, message, { internal, cause })
   }
 }
 

@@ -79,6 +79,23 @@ export class FairQueue<W extends Waiting> {
     return undefined
   }
 
+  /**
+   * The waiters in the order `next` would seat them if every slot fitted everyone: what a waiter's
+   * place in line means (origins a request must avoid can only move it later).
+   */
+  order(): W[] {
+    const lists = new Map([...this.#byUser].map(([u, l]) => [u, [...l]]))
+    const tags = new Map([...lists.keys()].map((u) => [u, this.#tag(u)]))
+    const out: W[] = []
+    while (lists.size) {
+      const [user, list] = [...lists].sort(([a, la], [b, lb]) => tags.get(a)! - tags.get(b)! || la[0]!.arrival - lb[0]!.arrival)[0]!
+      out.push(list.shift()!)
+      tags.set(user, tags.get(user)! + 1)
+      if (!list.length) lists.delete(user)
+    }
+    return out
+  }
+
   /** Charges a user one turn (also for a slot granted without waiting). */
   served(user: string): void {
     const start = this.#tag(user)

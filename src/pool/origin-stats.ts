@@ -35,7 +35,7 @@ export class OriginStats {
     this.#count(origin, 'failed')
   }
 
-  /** Keeps an error for the admin view without counting a failed request (a failed probe). */
+  /** Keeps an error for the admin view without counting a failed request (a failed canary). */
   note(origin: string, failure: AttemptFailure, now: number): void {
     this.#sql.exec('INSERT INTO errors (origin, at, code, detail) VALUES (?, ?, ?, ?)', origin, now, failure.code, failure.detail?.slice(0, 300) ?? null)
     this.#sql.exec('DELETE FROM errors WHERE origin = ? AND id <= (SELECT id FROM errors WHERE origin = ? ORDER BY id DESC LIMIT 1 OFFSET ?)', origin, origin, ERRORS_KEPT)

@@ -3,11 +3,13 @@ import type { AppConfig } from '../config/app-config'
 import type { OriginConfig } from '../config/origins'
 import type { Env } from '../env'
 import { ApiError } from '../http/api-error'
+import { originForm } from '../origin/cosyvoice-form'
 import type { OriginPool } from './origin-pool'
 import type { AcquireResult, AttemptFailure, PoolPolicy, SlotReport } from './pool-types'
 import { sha256Hex } from '../codecs/hex'
 import { log } from '../log/log'
 
+const CANARY_MAX_MS = 60_000
 const names = new WeakMap<readonly OriginConfig[], Promise<string>>()
 const policies = new WeakMap<AppConfig, PoolPolicy>()
 
@@ -30,14 +32,22 @@ export async function poolStub(env: Env, origins: readonly OriginConfig[]): Prom
 export function poolPolicy(config: AppConfig): PoolPolicy {
   let policy = policies.get(config)
   if (!policy) {
-    const { queuePerUser, queueMax, queueTimeoutMs, breakerFailures, breakerCooldownMs } = config.pool
+    const { queuePerUser, queueMax, queueTimeoutMs, breakerFailures, breakerCooldownMs, firstByteTimeoutMs } = config.pool
     policy = {
-      origins: config.origins.map(({ url, name, concurrency, weight }) => ({ url, name, concurrency, weight })),
+      origins: config.origins.map(({ url, name, concurrency, weight, model, canary }) => ({
+        url,
+        name,
+        concurrency,
+        weight,
+        canary: originForm(canary.mode === 'sft' ? { mode: 'sft', text: canary.text, speaker: canary.speaker } : { mode: 'cross_lingual', text: canary.text }, model),
+      })),
       queuePerUser,
       queueMax,
       queueTimeoutMs,
       breakerFailures,
       breakerCooldownMs,
+      // Well inside a slot lease (90 s), which the canary holds without renewing it.
+      canaryTimeoutMs: Math.min(firstByteTimeoutMs, CANARY_MAX_MS),
     }
     policies.set(config, policy)
   }
@@ -47,6 +57,8 @@ export function poolPolicy(config: AppConfig): PoolPolicy {
 export interface SlotRequest {
   /** The user's key: fairness is per user. */
   user: string
+  /** Origins the request cannot use (sft: those without its speaker). */
+  exclude?: readonly string[]
   /** The client's signal: leaving the queue when it goes away. */
   signal: AbortSignal
   waitUntil: (promise: Promise<unknown>) => void
@@ -65,7 +77,6 @@ export class OriginSlot {
   readonly #tried: string[] = []
   #origin!: OriginConfig
   #ttfbMs: number | undefined
-  #suspect: { origin: string; failure: AttemptFailure } | undefined
   #released = false
 
   constructor(stub: DurableObjectStub<OriginPool>, ticket: string, request: SlotRequest, origins: readonly OriginConfig[], granted: string) {
@@ -91,17 +102,13 @@ export class OriginSlot {
   }
 
   /**
-   * This origin failed before any audio: tells the pool and takes a slot on another origin (one
-   * round trip). False when the pool has no other origin for it; the slot is then already free.
-   * A `suspected` failure is not held against the origin yet: only if another origin then
-   * synthesizes the same request (reported with the release).
+   * This origin failed before any audio: tells the pool (a `failure` counts against the origin, a
+   * `suspected` one sends it the canary) and takes a slot on another origin the request can use, in
+   * one round trip. False when the pool has no other origin for it; the slot is then already free.
    */
-  async failover(outcome: { failure: AttemptFailure } | { suspected: AttemptFailure }): Promise<boolean> {
-    const report: SlotReport = 'failure' in outcome ? { failure: outcome.failure } : { suspected: outcome.suspected }
-    if ('suspected' in outcome) this.#suspect = { origin: this.#origin.url, failure: outcome.suspected }
-    const result = await untilGranted(this.#stub, this.#ticket, this.#request, () =>
-      this.#stub.failover(this.#ticket, this.#request.user, report, this.#tried),
-    )
+  async failover(report: { failure: AttemptFailure } | { suspected: AttemptFailure }): Promise<boolean> {
+    const exclude = [...this.#tried, ...(this.#request.exclude ?? [])]
+    const result = await untilGranted(this.#stub, this.#ticket, this.#request, () => this.#stub.failover(this.#ticket, this.#request.user, report, exclude))
     if (!result.ok) {
       this.#released = true
       return false
@@ -120,7 +127,7 @@ export class OriginSlot {
         ? { suspected: outcome.suspected }
         : this.#ttfbMs === undefined
           ? {}
-          : { ttfbMs: this.#ttfbMs, ...(this.#suspect ? { blame: this.#suspect } : {}) }
+          : { ttfbMs: this.#ttfbMs }
     const released = this.#stub.release(this.#ticket, report).catch((e: unknown) => log.error({ pool_release_error: String(e) }))
     this.#request.waitUntil(released)
     return released
@@ -147,7 +154,7 @@ export async function acquireOriginSlot(env: Env, config: AppConfig, request: Sl
   const stub = await poolStub(env, config.origins)
   const ticket = crypto.randomUUID()
   const policy = poolPolicy(config)
-  const result = await untilGranted(stub, ticket, request, () => stub.acquire(policy, ticket, request.user))
+  const result = await untilGranted(stub, ticket, request, () => stub.acquire(policy, ticket, request.user, [...(request.exclude ?? [])]))
   if (!result.ok) throw refusal(result)
   const slot = new OriginSlot(stub, ticket, request, config.origins, result.origin)
   if (request.signal.aborted) {

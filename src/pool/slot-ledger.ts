@@ -5,8 +5,6 @@ export interface Lease {
   ticket: string
   origin: string
   user: string
-  /** The one request let through to a half-open origin to see whether it works again. */
-  trial: boolean
   grantedAt: number
 }
 
@@ -19,17 +17,19 @@ export class SlotLedger {
 
   constructor(sql: SqlStorage) {
     this.#sql = sql
-    migrate(sql, 'slots', [
+    migrate(sql, 'leases', [
       `CREATE TABLE IF NOT EXISTS leases (
       ticket TEXT PRIMARY KEY, origin TEXT NOT NULL, user TEXT NOT NULL, trial INTEGER NOT NULL,
       granted_at INTEGER NOT NULL, expires_at INTEGER NOT NULL)`,
+      // Half-open trials gave way to canaries (circuit-breaker.ts).
+      'ALTER TABLE leases DROP COLUMN trial',
     ])
   }
 
   grant(lease: Lease, now: number): void {
     this.#sql.exec(
-      'INSERT OR REPLACE INTO leases (ticket, origin, user, trial, granted_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)',
-      lease.ticket, lease.origin, lease.user, lease.trial ? 1 : 0, lease.grantedAt, now + LEASE_MS,
+      'INSERT OR REPLACE INTO leases (ticket, origin, user, granted_at, expires_at) VALUES (?, ?, ?, ?, ?)',
+      lease.ticket, lease.origin, lease.user, lease.grantedAt, now + LEASE_MS,
     )
   }
 
@@ -47,10 +47,10 @@ export class SlotLedger {
     return this.#sql.exec<LeaseRow>('DELETE FROM leases WHERE expires_at <= ? RETURNING *', now).toArray().map(toLease)
   }
 
-  /** Slots in use per origin, and whether a half-open trial is among them. */
-  inUse(): Map<string, { count: number; trial: boolean }> {
-    const rows = this.#sql.exec<{ origin: string; n: number; trials: number }>('SELECT origin, COUNT(*) AS n, SUM(trial) AS trials FROM leases GROUP BY origin').toArray()
-    return new Map(rows.map((r) => [r.origin, { count: r.n, trial: r.trials > 0 }]))
+  /** Slots in use per origin. */
+  inUse(): Map<string, number> {
+    const rows = this.#sql.exec<{ origin: string; n: number }>('SELECT origin, COUNT(*) AS n FROM leases GROUP BY origin').toArray()
+    return new Map(rows.map((r) => [r.origin, r.n]))
   }
 
   nextExpiry(): number | null {
@@ -62,8 +62,7 @@ interface LeaseRow extends Record<string, SqlStorageValue> {
   ticket: string
   origin: string
   user: string
-  trial: number
   granted_at: number
 }
 
-const toLease = (r: LeaseRow): Lease => ({ ticket: r.ticket, origin: r.origin, user: r.user, trial: r.trial === 1, grantedAt: r.granted_at })
+const toLease = (r: LeaseRow): Lease => ({ ticket: r.ticket, origin: r.origin, user: r.user, grantedAt: r.granted_at })

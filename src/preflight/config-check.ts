@@ -13,6 +13,7 @@ import { discoveryUrl } from '../auth/oidc-discovery'
 import { getConfig } from '../config/app-config'
 import { ConfigError } from '../config/config-error'
 import { getLinkConfig } from '../links/link-config'
+import { directoryBinding } from '../accounts/account-directory'
 
 /** Settings that are required: set aside, they get a valid stand-in so the other checks still run. */
 const STAND_INS: Record<string, string> = {
@@ -47,6 +48,7 @@ export async function checkConfig(input: CheckInput): Promise<string[]> {
       const auth = await getAuthConfig(e)
       for (const p of auth.trustedIssuers.problems) problems.push(p.message)
       await getLinkConfig(e)
+      directoryBinding(e)
     } catch (err) {
       if (!(err instanceof ConfigError)) throw err
       failure = err

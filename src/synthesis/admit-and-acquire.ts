@@ -13,6 +13,8 @@ export interface AdmitAndAcquireInput {
   user: Principal
   tier: Tier
   requestId: string
+  /** Origins the request cannot use (sft: those without its speaker). */
+  exclude: readonly string[]
   /** The client's signal: leaving the pool's queue when it goes away. */
   clientSignal: AbortSignal
   waitUntil: (promise: Promise<unknown>) => void
@@ -30,7 +32,7 @@ export async function admitAndAcquire(input: AdmitAndAcquireInput): Promise<{ ad
   const admission = await admitSynthesis(env, user, tier, requestId, waitUntil)
   const renewal = setInterval(() => void admission.renew().catch(() => {}), LEASE_RENEW_MS)
   try {
-    return { admission, slot: await acquireOriginSlot(env, config, { user: user.key, signal: input.clientSignal, waitUntil }) }
+    return { admission, slot: await acquireOriginSlot(env, config, { user: user.key, exclude: input.exclude, signal: input.clientSignal, waitUntil }) }
   } catch (e) {
     await admission.settle({ ok: false })
     throw e instanceof ApiError ? withHeaders(e, admission.headers) : e

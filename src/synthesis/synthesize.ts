@@ -3,7 +3,7 @@ import type { OriginConfig } from '../config/origins'
 import { ApiError } from '../http/api-error'
 import type { OriginSlot } from '../pool/pool-client'
 import type { AttemptFailure } from '../pool/pool-types'
-import { EmptyAudioError, openOriginStream, type OriginCallInput, type OpenOriginStream } from '../origin/origin-call'
+import { NoAudioError, openOriginStream, type OriginCallInput, type OpenOriginStream } from '../origin/origin-call'
 
 /** Origins per request: the granted one, then one other if it failed before any audio. */
 const MAX_ATTEMPTS = 2
@@ -29,24 +29,24 @@ export async function startSynthesis(slot: OriginSlot, input: SynthesisCall): Pr
         await slot.release()
         throw e
       }
+      // An answer without audio is the stock server's answer to a bad request as much as to a
+      // broken model (docs/ORIGIN-PROTOCOL.md): only a suspicion, which the pool's canary settles.
       const failure = { code: e.code, detail: e.internal }
-      // A 200 with no audio is ambiguous: the stock server answers a bad request (an unknown
-      // speaker, COSYVOICE.md) the same way as a broken model. It counts against the origin only
-      // once another origin synthesizes the very same request; otherwise any user could take
-      // every origin out with a few bad requests.
-      const suspected = e instanceof EmptyAudioError
-      if (slot.attempts < MAX_ATTEMPTS && (await slot.failover(suspected ? { suspected: failure } : { failure }))) continue
-      await slot.release(suspected ? { suspected: failure } : { failure })
+      const report = e instanceof NoAudioError ? { suspected: failure } : { failure }
+      if (slot.attempts < MAX_ATTEMPTS && (await slot.failover(report))) continue
+      await slot.release(report)
       throw e
     }
   }
 }
 
 /**
- * What the end of a stream says about its origin, for the breaker: cut, odd or stalled is the
- * origin failing; the client leaving (or no longer reading) or our storage failing is not.
+ * What the end of a stream says about its origin: nothing when it succeeded, or when the client
+ * left (or stopped reading) or our storage failed; otherwise (cut, odd length, stalled) a
+ * suspicion. A model that raises mid-way cuts the stream exactly like a broken one, so only the
+ * canary can tell.
  */
-export function originFailureOf(outcome: RelayOutcome): AttemptFailure | undefined {
+export function suspicionOf(outcome: RelayOutcome): AttemptFailure | undefined {
   if (outcome.ok || outcome.reason === 'client_gone' || outcome.reason === 'client_stalled' || outcome.reason === 'storage_failed') return undefined
   return { code: outcome.reason }
 }

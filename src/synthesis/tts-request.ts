@@ -5,8 +5,9 @@ import { parseBody } from '../http/request-body'
 
 const MAX_INSTRUCT_CHARS = 500
 
-const TtsRequestSchema = v.strictObject({
-  text: v.pipe(v.string('text must be a string'), v.trim(), v.nonEmpty('text must not be empty')),
+export const TtsRequestSchema = v.strictObject({
+  // Text with no letter or digit makes no audio: the origin would answer an empty 200 (a 502 here).
+  text: v.pipe(v.string('text must be a string'), v.trim(), v.nonEmpty('text must not be empty'), v.regex(/[\p{L}\p{N}]/u, 'text must contain something to speak (a letter or a digit)')),
   mode: v.picklist(SYNTHESIS_MODES, `mode must be one of ${SYNTHESIS_MODES.join(', ')}`),
   voice_id: v.optional(v.pipe(v.string('voice_id must be a string'), v.nonEmpty('voice_id must not be empty'))),
   speaker: v.optional(v.pipe(v.string('speaker must be a string'), v.nonEmpty('speaker must not be empty'), v.maxLength(64, 'speaker is too long'))),

@@ -10,11 +10,12 @@ import { COSYVOICE_PCM } from '../codecs/wav-header'
 import { relaySynthesis, type RelayFailure, type RelayOutcome } from './synthesis-relay'
 import { originForm } from '../origin/cosyvoice-form'
 import type { OpenOriginStream } from '../origin/origin-call'
-import { originFailureOf, startSynthesis } from './synthesize'
+import { startSynthesis, suspicionOf } from './synthesize'
 import { audioKey, newId } from '../storage/keys'
 import { WavRecorder } from '../storage/wav-recorder'
 import { voiceForSynthesis } from '../voices/voice-store'
 import { characterCount, parseTtsRequest } from './tts-request'
+import { originsWithoutSpeaker } from './speakers'
 import { audioMetadata } from '../audio/audio-metadata'
 import { LEASE_RENEW_MS } from '../config/leases'
 import { log } from '../log/log'
@@ -31,9 +32,10 @@ export const ttsRoutes = new Hono<AppEnv>().post('/v1/tts', requireUser({ scope:
   if (characters > tier.maxChars) throw new ApiError(413, 'text_too_long', `text is ${characters} characters; your tier allows ${tier.maxChars}`)
   c.set('logFields', { action: 'tts', mode: request.mode, characters })
 
-  // Before anything is reserved: a missing voice costs the user nothing, and no await between
-  // the reservation and the stream can leave it held.
-  const voice = request.voice_id ? await voiceForSynthesis(c.env.AUDIO, user.key, request.voice_id) : undefined
+  // Before anything is reserved: an unknown speaker or a missing voice costs the user nothing, and
+  // no await between the reservation and the stream can leave it held.
+  const exclude = request.mode === 'sft' ? originsWithoutSpeaker(config.origins, request.speaker!) : []
+  const voice = request.voice_id ? await voiceForSynthesis(c.env, user.key, request.voice_id, { transcript: request.mode === 'zero_shot' }) : undefined
   if (voice) await refuseIfTakenDown(c.env, { ownerKey: voice.ownerKey, kind: 'voice', objectId: voice.voiceId, viewer: voice.ownerKey === user.key ? 'owner' : 'visitor' })
   const customMetadata = await audioMetadata({ request, characters, requestId, sampleRate: COSYVOICE_PCM.sampleRate })
   const { admission, slot } = await admitAndAcquire({
@@ -42,6 +44,7 @@ export const ttsRoutes = new Hono<AppEnv>().post('/v1/tts', requireUser({ scope:
     user,
     tier,
     requestId,
+    exclude,
     clientSignal: c.req.raw.signal,
     waitUntil: (p) => c.executionCtx.waitUntil(p),
   })
@@ -85,7 +88,7 @@ export const ttsRoutes = new Hono<AppEnv>().post('/v1/tts', requireUser({ scope:
       // Both slots are freed the moment the synthesis ends, in parallel (each through waitUntil).
       return Promise.all([
         admission.settle(outcome.ok ? { ok: true, storedKey: key, bytes: outcome.object.size } : { ok: false, charge: walkedAway(outcome.reason) }),
-        slot.release({ failure: originFailureOf(outcome) }),
+        slot.release({ suspected: suspicionOf(outcome) }),
       ]).then(() => {})
     },
   })

@@ -10,11 +10,11 @@ import { parseScopes } from '../auth/verify-token'
 import { getConfig } from '../config/app-config'
 import { ApiError, badRequest } from '../http/api-error'
 import { readJson } from '../http/read-json'
+import { parseBody } from '../http/request-body'
+import { MIN_MINT_TTL_SECONDS, MintBody, RevokeBody } from './admin-token-bodies'
 import { issueAccessToken } from './issue-token'
 import { newJti, ownerOf } from './token-ids'
 import { userObjectByKey } from '../users/user-stub'
-
-const MIN_TTL_SECONDS = 60
 
 /**
  * Operators act for others (the MiroTalk P2P token API: a host mints time-boxed guest tokens).
@@ -32,22 +32,15 @@ export const adminTokenRoutes = new Hono<AppEnv>()
   .post('/admin/tokens', requireUser({ roles: ['admin'], scope: 'admin', reach: 'all' }), async (c) => {
     const auth = await getAuthConfig(c.env)
     const minter = c.get('user')
-    const body = (await readJson(c, 4096)) as Record<string, unknown> | null
-    const sub = body?.sub
-    const role = body?.role ?? 'free'
-    const scope = body?.scope
-    const ttl = body?.ttl_seconds
-    if (typeof sub !== 'string' || !sub || sub.length > 256) throw badRequest('"sub" must be a string of 1 to 256 characters')
-    if (typeof role !== 'string' || !Object.hasOwn(getConfig(c.env).tiers, role)) throw badRequest('"role" must be one of the configured tiers')
-    if (scope !== undefined && (typeof scope !== 'string' || !/^[a-z]+( [a-z]+)*$/.test(scope))) throw badRequest('"scope" must be space-separated scope names')
-    if (typeof ttl !== 'number' || !Number.isInteger(ttl) || ttl < MIN_TTL_SECONDS || ttl > auth.mintMaxTtl)
-      throw badRequest(`"ttl_seconds" must be a whole number from ${MIN_TTL_SECONDS} to ${auth.mintMaxTtl}`)
+    const { sub, role, scope, ttl_seconds: ttl } = parseBody(MintBody, await readJson(c, 4096))
+    if (!Object.hasOwn(getConfig(c.env).tiers, role)) throw badRequest('"role" must be one of the configured tiers', 'invalid_request')
+    if (ttl > auth.mintMaxTtl) throw badRequest(`"ttl_seconds" must be a whole number from ${MIN_MINT_TTL_SECONDS} to ${auth.mintMaxTtl}`, 'invalid_request')
     const now = Date.now()
     if (now / 1000 + ttl > minter.expiresAt) throw new ApiError(400, 'ttl_too_long', 'a minted token cannot outlive the token that mints it')
     const granted = parseScopes(scope, role)
     const beyond = [...granted].filter((s) => !minter.scopes.has(s))
     if (beyond.length) throw insufficientScope(`you cannot grant scopes you lack: ${beyond.join(' ')}`)
-    if (scope !== undefined && granted.size === 0) throw badRequest('"scope" grants nothing this role may have')
+    if (scope !== undefined && granted.size === 0) throw badRequest('"scope" grants nothing this role may have', 'invalid_request')
 
     const key = await userKey(auth.edge.issuer, sub)
     const minted = await issueAccessToken(auth, { sub, jti: newJti(key), role, scope: [...granted].join(' '), ttlSeconds: ttl, authTime: minter.authTime }, now)
@@ -66,22 +59,19 @@ export const adminTokenRoutes = new Hono<AppEnv>()
   .post('/admin/revoke', requireUser({ roles: ['admin'], scope: 'admin' }), async (c) => {
     const auth = await getAuthConfig(c.env)
     const admin = c.get('user')
-    const body = (await readJson(c, 4096)) as Record<string, unknown> | null
-    const { jti, sub, exp } = body ?? {}
-    if (jti !== undefined && (typeof jti !== 'string' || !jti || jti.length > 256)) throw badRequest('"jti" must be a token id')
-    if (sub !== undefined && (typeof sub !== 'string' || !sub || sub.length > 512)) throw badRequest('"sub" must be a user id')
-    if (exp !== undefined && (typeof exp !== 'number' || !Number.isInteger(exp) || exp <= 0)) throw badRequest('"exp" must be the token\'s expiry in seconds since the epoch')
-    if (jti === undefined && sub === undefined) throw badRequest('send {"jti": "..."} or {"sub": "...", "issuer": "..."}')
-    if (sub === undefined && body?.issuer !== undefined) throw badRequest('"issuer" names whose "sub": send the "sub" too')
+    const body = parseBody(RevokeBody, await readJson(c, 4096))
+    const { jti, sub, exp } = body
+    if (jti === undefined && sub === undefined) throw badRequest('send {"jti": "..."} or {"sub": "...", "issuer": "..."}', 'invalid_request')
+    if (sub === undefined && body.issuer !== undefined) throw badRequest('"issuer" names whose "sub": send the "sub" too', 'invalid_request')
     // A bare edge jti belongs to an edge user (only the edge mints them, for its own users).
-    const issuer = sub !== undefined ? adminTargetIssuer(auth, admin, body?.issuer, { field: 'issuer', required: true }) : adminTargetIssuer(auth, admin, auth.edge.issuer, { field: 'issuer' })
+    const issuer = sub !== undefined ? adminTargetIssuer(auth, admin, body.issuer, { field: 'issuer', required: true }) : adminTargetIssuer(auth, admin, auth.edge.issuer, { field: 'issuer' })
     const key = sub !== undefined ? await userKey(issuer, sub) : ownerOf(jti as string)
-    if (!key) throw badRequest('this jti was not issued by the edge: send its "sub" and "issuer" too')
+    if (!key) throw badRequest('this jti was not issued by the edge: send its "sub" and "issuer" too', 'invalid_request')
     const stub = userObjectByKey(c.env, key)
-    if (typeof jti === 'string') {
+    if (jti !== undefined) {
       // A revoked jti is remembered until the token would expire anyway: give `exp` for a token
       // that lives longer than the default memory (31 days), e.g. a long-lived IdP token.
-      const alsoRevoked = await stub.revokeTokens({ jti, ...(typeof exp === 'number' ? { expiresAt: exp * 1000 } : {}) })
+      const alsoRevoked = await stub.revokeTokens({ jti, ...(exp !== undefined ? { expiresAt: exp * 1000 } : {}) })
       for (const revoked of [jti, ...alsoRevoked]) revocations.noteRevoked(key, { jti: revoked })
       c.set('logFields', { action: 'admin.revoke', resource: jti })
       return c.json({ revoked: { jti } }, 200)

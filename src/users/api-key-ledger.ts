@@ -102,6 +102,14 @@ export class ApiKeyLedger {
   }
 
   /**
+   * Every key takes the owner's role (a directory account's role changed: accounts/), so a
+   * downgraded user's keys carry no old rights; a key's scopes stay as narrow as they were made.
+   */
+  setRole(role: string): void {
+    this.#sql.exec('UPDATE api_keys SET role = ? WHERE role != ?', role, role)
+  }
+
+  /**
    * The key with this id (and, when given, this hash), whatever its state. The hash is compared in
    * SQL, not in constant time: it is the SHA-256 of what the caller sent, and learning how much of
    * a stored hash it matches gives no way to a key (SHA-256 is preimage resistant).

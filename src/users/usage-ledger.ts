@@ -3,7 +3,8 @@ import type { AdmitResult, LimitSnapshot, LimitState, SettleOutcome } from './li
 import { LEASE_MS } from '../config/leases'
 import { migrate } from '../sql/migrations'
 
-export type StoreReservation = { ok: true } | { ok: false; reason: 'storage_quota'; remaining: number } | { ok: false; reason: 'count' }
+/** `closed`: the account is disabled or deleted (accounts/account-gate.ts); nothing may be stored for it. */
+export type StoreReservation = { ok: true } | { ok: false; reason: 'storage_quota'; remaining: number } | { ok: false; reason: 'count' } | { ok: false; reason: 'closed' }
 
 const MINUTE_MS = 60_000
 const DAY_MS = 86_400_000

@@ -5,13 +5,17 @@ import type { AdmitResult, LimitSnapshot, SettleOutcome } from './limit-types'
 import { UsageLedger, type StoreReservation } from './usage-ledger'
 import { AuditLog, type AuditEntry } from './audit-log'
 import { RevocationLedger, type RevocationState, type TokenRef } from './revocation-ledger'
-import { SessionLedger, type IssuedAccess, type NewSession, type RotateResult } from './session-ledger'
-import { LoginThrottle, type ThrottlePolicy, type ThrottleResult } from './login-throttle'
+import { SessionLedger, type IssuedAccess, type IssuedAs, type NewSession, type RotateResult } from './session-ledger'
+import { LoginThrottle, TRUSTED_DEVICE, UNTRUSTED_CLIENTS, type AttemptOutcome, type ThrottleResult } from './login-throttle'
 import { ShareLedger, type Claim, type NewShare, type Share, type ShareRequest } from './share-ledger'
 import { shareRef } from './share-ref'
+import { AccountGate, type AccountSnapshot } from './account-gate'
+import { AccountErasure, type ErasureProgress } from './account-erasure'
+import { SessionInfo, type SessionDetails, type SessionOrigin } from './session-info'
 import { noticeOf, TakedownLedger, type AdminAct, type HeldRefusal, type HoldResult, type Takedown, type TakedownKind, type TakedownNotice, type TakedownRequest } from './takedown-ledger'
 import { OwnerIdentityLedger, type OwnerIdentity } from './owner-identity'
 import { ApiKeyLedger, apiKeyUsable, type ApiKey, type NewApiKey } from './api-key-ledger'
+import { VoiceTranscripts } from './voice-transcripts'
 
 /** A share claim as routes see it: the ledger's answer, or a refusal because an admin holds it. */
 export type ShareClaim = Claim | { ok: false; code: HeldRefusal }
@@ -26,6 +30,25 @@ const MAX_LIVE_API_KEYS = 50
 
 /** How long a `jti` revoked without a known expiry stays revoked: longer than any token the edge mints. */
 const MAX_REVOKED_JTI_MS = 31 * 86_400_000
+
+/** What a closed account's revocation state says: every token, whenever issued, is revoked. */
+const CLOSED: RevocationState = { revokedBefore: Number.MAX_SAFE_INTEGER, jtis: [] }
+
+/** What applying an account change did, for the caller's isolate cache (auth/revocation-check.ts). */
+export interface AccountApplied {
+  applied: boolean
+  /** The account is closed (disabled or deleted): every token of the user is refused. */
+  closed: boolean
+  revokedJtis: string[]
+}
+
+/** One of the user's login sessions, as they see it in their list. */
+export interface SessionView extends SessionDetails {
+  id: string
+  expiresAt: number
+  /** Where its tokens are held: an HttpOnly cookie session (a browser), or the client's own store (a body). */
+  client: 'cookie' | 'bearer'
+}
 
 /**
  * One per user (named by the user key, auth/user-key.ts): the single place where that user's
@@ -42,9 +65,13 @@ export class UserObject extends DurableObject<Env> {
   readonly #sessions: SessionLedger
   readonly #logins: LoginThrottle
   readonly #shares: ShareLedger
+  readonly #gate: AccountGate
+  readonly #sessionInfo: SessionInfo
+  readonly #erasure: AccountErasure
   readonly #holds: TakedownLedger
   readonly #identity: OwnerIdentityLedger
   readonly #apiKeys: ApiKeyLedger
+  readonly #transcripts: VoiceTranscripts
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
@@ -54,14 +81,19 @@ export class UserObject extends DurableObject<Env> {
     this.#sessions = new SessionLedger(ctx.storage.sql, this.#revocations)
     this.#logins = new LoginThrottle(ctx.storage.sql)
     this.#shares = new ShareLedger(ctx.storage.sql)
+    this.#gate = new AccountGate(ctx.storage.sql)
+    this.#sessionInfo = new SessionInfo(ctx.storage.sql)
+    this.#erasure = new AccountErasure(ctx.storage.sql, env.AUDIO)
     this.#holds = new TakedownLedger(ctx.storage.sql)
     this.#identity = new OwnerIdentityLedger(ctx.storage.sql)
     this.#apiKeys = new ApiKeyLedger(ctx.storage.sql)
+    this.#transcripts = new VoiceTranscripts(ctx.storage.sql)
   }
 
   // --- tokens: revocations, login sessions, login throttling (auth/, tokens/) ---
 
   revocationState(): RevocationState {
+    if (!this.#gate.open) return CLOSED
     return this.#revocations.state(Date.now())
   }
 
@@ -84,12 +116,21 @@ export class UserObject extends DurableObject<Env> {
     return alsoRevoked
   }
 
-  startSession(session: NewSession): void {
-    this.#sessions.start(session, Date.now())
+  /** False when the account is closed: a login that raced a disable gets no session. */
+  startSession(session: NewSession, origin: SessionOrigin = { userAgent: null }): boolean {
+    if (!this.#gate.open) return false
+    const now = Date.now()
+    this.#sessions.start(session, now)
+    this.#sessionInfo.record(session.id, origin, session.expiresAt, now)
+    return true
   }
 
-  rotateRefreshToken(oldHash: string, newHash: string, access: IssuedAccess, graceMs = 0): RotateResult {
-    return this.#sessions.rotate(oldHash, newHash, access, Date.now(), graceMs)
+  rotateRefreshToken(oldHash: string, newHash: string, access: IssuedAccess, presentedAs: IssuedAs): RotateResult {
+    if (!this.#gate.open) return { ok: false, reason: 'revoked', revokedJtis: [] }
+    const now = Date.now()
+    const result = this.#sessions.rotate(oldHash, newHash, access, now, presentedAs)
+    if (result.ok) this.#sessionInfo.touch(result.session, now)
+    return result
   }
 
   /** Ends the session of a refresh token (by hash); returns the access token ids revoked with it. */
@@ -102,12 +143,93 @@ export class UserObject extends DurableObject<Env> {
     return this.#sessions.end(session, Date.now())
   }
 
-  beginLogin(policy: ThrottlePolicy): ThrottleResult {
-    return this.#logins.begin(policy, Date.now())
+  /** A login attempt for this username: from one of its trusted devices (`deviceId`), or from any other client. */
+  beginLogin(deviceId: string | undefined): ThrottleResult {
+    return deviceId === undefined ? this.#logins.begin('untrusted', UNTRUSTED_CLIENTS, Date.now()) : this.#logins.begin(`device:${deviceId}`, TRUSTED_DEVICE, Date.now())
   }
 
-  loginSucceeded(attempt: string, forgetAll: boolean): void {
-    this.#logins.succeeded(attempt, forgetAll)
+  settleLogin(attempt: string, outcome: AttemptOutcome, forgetBucket: boolean): void {
+    this.#logins.settle(attempt, outcome, forgetBucket)
+  }
+
+  // --- the account (accounts/): its state from the directory, sessions, erasure ---
+
+  /**
+   * The directory's state of the account (accounts/account-sync.ts), applied only if newer than
+   * what this object has: closing it ends every session and revokes every token so far; a role
+   * change revokes the access tokens that carry the old role (a refresh gets the new one); a
+   * password change ends every session but the one that made it.
+   */
+  applyAccount(snapshot: AccountSnapshot): AccountApplied {
+    const change = this.#gate.apply(snapshot)
+    const revokedJtis: string[] = []
+    if (change.applied) {
+      const now = Date.now()
+      // API keys take the account's role whenever it is used (auth/api-key-verify.ts).
+      this.#apiKeys.setRole(snapshot.role)
+      if (change.closed) {
+        // Every session's tokens by id, every API key, and every other token (minted for the user)
+        // by issue time. The cut-off stops one second short: a login right after the account is
+        // opened again, in the same second, must work (a token minted in that very second, before
+        // the close, survives a reopening; session tokens and keys never do).
+        revokedJtis.push(...this.#sessions.endAllExcept(null, now))
+        this.#apiKeys.revokeAll(now)
+        this.#revocations.revokeAllBefore(Math.floor(now / 1000) - 1)
+        // Its shares and signed links answer their visitors "not available" (takedown-ledger.ts).
+        this.#holds.suspend('account', now)
+      } else {
+        if (change.reopened) this.#holds.unsuspend()
+        if (change.passwordChanged) revokedJtis.push(...this.#sessions.endAllExcept(change.keepSession, now))
+        if (change.roleChanged) revokedJtis.push(...this.#sessions.revokeAccessTokens(now))
+      }
+    }
+    return { applied: change.applied, closed: !this.#gate.open, revokedJtis }
+  }
+
+  /**
+   * The account was deleted: closed for good at once (every token, session, refresh, synthesis and
+   * share refused from here on), then its data erased by this object's alarm (account-erasure.ts).
+   * Idempotent. Returns whether the erasure is still under way.
+   */
+  async beginErasure(jobId: string, userKey: string): Promise<{ running: boolean }> {
+    const now = Date.now()
+    if (this.#gate.markDeleted()) {
+      this.#sessions.endAllExcept(null, now)
+      this.#apiKeys.revokeAll(now)
+      this.#holds.suspend('account', now)
+    }
+    const running = this.#erasure.begin(jobId, userKey, now)
+    if (running) await this.ctx.storage.setAlarm(now)
+    return { running }
+  }
+
+  /** Where the erasure of this deleted account stands; null if it was never deleted. */
+  erasureProgress(): ErasureProgress | null {
+    return this.#erasure.progress()
+  }
+
+  /** The user's live login sessions, newest first. */
+  listSessions(): SessionView[] {
+    const live = this.#sessions.live(Date.now())
+    const details = this.#sessionInfo.details(live.map((s) => s.id))
+    return live.map((s) => {
+      const d = details.get(s.id)
+      return {
+        id: s.id,
+        expiresAt: s.expiresAt,
+        createdAt: d?.createdAt ?? s.authTime * 1000,
+        lastUsedAt: d?.lastUsedAt ?? s.authTime * 1000,
+        client: s.issuedAs === 'cookie' ? 'cookie' : 'bearer',
+        userAgent: d?.userAgent ?? null,
+      }
+    })
+  }
+
+  /** Ends one live session of the user; null if there is none with this id. */
+  endLiveSession(id: string): string[] | null {
+    const now = Date.now()
+    if (!this.#sessions.live(now).some((s) => s.id === id)) return null
+    return this.#sessions.end(id, now)
   }
 
   // --- personal API keys (users/api-key-ledger.ts, auth/api-key-verify.ts) ---
@@ -144,6 +266,8 @@ export class UserObject extends DurableObject<Env> {
   // --- audit trail ---
 
   recordAudit(entry: AuditEntry): void {
+    // A deleted account's object keeps only its tombstone: what old credentials still try is the log's.
+    if (this.#gate.state === 'deleted') return
     this.#audit.record(entry)
   }
 
@@ -182,6 +306,8 @@ export class UserObject extends DurableObject<Env> {
 
   /** One anonymous request for a share: checked, counted, and each counted download audited, atomically. */
   async claimShare(shareId: string, request: ShareRequest, requestId: string): Promise<ShareClaim> {
+    // A deleted account's shares are gone (a disabled one's are suspended, below).
+    if (this.#gate.state === 'deleted') return { ok: false, code: 'not_found' }
     // Hashed before the claim, so that check, count and audit entry stay one synchronous step.
     const ref = await shareRef(shareId)
     const now = Date.now()
@@ -245,6 +371,7 @@ export class UserObject extends DurableObject<Env> {
     if (objectKey) this.#usage.removeStored(objectKey)
     if (kind === 'audio') this.#shares.revokeAudio(objectId, now)
     if (kind === 'share') this.#shares.revoke(objectId, now)
+    if (kind === 'voice' && objectKey) this.#transcripts.delete(objectKey)
     this.#audit.record({ at: now, action: 'takedown.purge', resource: act.resource, status: 200, requestId: act.requestId, actor: act.by, detail: { kind, reason: purged?.reason ?? null } })
     return purged
   }
@@ -307,6 +434,7 @@ export class UserObject extends DurableObject<Env> {
   /** Hot path, one round trip: check every limit and reserve a slot for one synthesis. */
   async admit(tier: Tier, requestId: string, token?: TokenRef & { apiKey?: string }): Promise<AdmitResult | { ok: false; revoked: true }> {
     // The revocation check rides on this call (auth/revocation-check.ts): exact, no extra round trip.
+    if (!this.#gate.open || (token && this.#revocations.isRevoked(token, Date.now()))) return { ok: false, revoked: true }
     if (token && this.#revocations.isRevoked(token, Date.now())) return { ok: false, revoked: true }
     if (token?.apiKey !== undefined && !this.#useApiKey(token.apiKey)) return { ok: false, revoked: true }
     const result = this.#usage.admit(tier, requestId, Date.now())
@@ -331,19 +459,33 @@ export class UserObject extends DurableObject<Env> {
     return this.#usage.snapshot(tier, Date.now())
   }
 
-  /** Counts an object about to be stored outside a synthesis (a voice upload), if it fits: usage-ledger.ts. */
-  reserveStored(key: string, bytes: number, tier: Tier, cap?: { prefix: string; max: number }): StoreReservation {
-    return this.#usage.reserveStored(key, bytes, tier, cap)
+  /**
+   * Counts a voice about to be stored, if it fits the quota and the tier's voice cap
+   * (usage-ledger.ts), and keeps its transcript (voice-transcripts.ts): one step.
+   */
+  reserveVoice(key: string, bytes: number, tier: Tier, cap: { prefix: string; max: number } | undefined, transcript: string): StoreReservation {
+    if (!this.#gate.open) return { ok: false, reason: 'closed' }
+    const reserved = this.#usage.reserveStored(key, bytes, tier, cap)
+    if (reserved.ok) this.#transcripts.set(key, transcript)
+    return reserved
   }
 
-  /** Gives back a deleted object's bytes. */
-  removeStored(key: string): number {
-    return this.#usage.removeStored(key)
+  /** A voice was deleted, or never stored: its bytes go back to the quota and its transcript goes. */
+  forgetVoice(key: string): void {
+    this.#usage.removeStored(key)
+    this.#transcripts.delete(key)
   }
 
-  /** Frees the slots of syntheses whose Worker died without settling. */
+  /** The transcripts of these voices (by R2 key) that are kept here. */
+  voiceTranscripts(keys: string[]): Record<string, string> {
+    return this.#transcripts.many(keys)
+  }
+
+  /** Frees the slots of syntheses whose Worker died without settling; erases a deleted account step by step. */
   override async alarm(): Promise<void> {
     this.#usage.expire(Date.now())
+    const next = await this.#erasure.step(Date.now(), this.#usage.nextExpiry(), new Set(this.#holds.heldKeys()))
+    if (next !== null) await this.ctx.storage.setAlarm(next)
     await this.#scheduleExpiry()
   }
 

@@ -1,8 +1,14 @@
+import { LevelMeter } from './audio-level'
+import { decodeFlacFrames } from './flac-frames'
+import { invalidAudio, PromptAudioError } from './prompt-audio-error'
+
 /**
  * Validation of uploaded voice-prompt audio before it is stored or forwarded
  * to the CosyVoice3 origin. The origin decodes with soundfile (libsndfile),
  * so we accept what it reads reliably: WAV (PCM 16/24/32-bit, IEEE float 32)
- * and FLAC (16/24-bit), mono or stereo.
+ * and FLAC (16/24-bit), mono or stereo. Three steps, cheapest first:
+ * inspectPromptAudio (the header), checkPromptAudioRules (the origin's limits),
+ * checkPromptAudioSignal (the audio itself: all there, and not silent).
  *
  * Everything here is a pure function over the uploaded bytes (no Node APIs):
  * it runs in workerd.
@@ -16,39 +22,36 @@ export interface PromptAudioInfo {
   encoding: 'pcm' | 'float'
   durationSeconds: number
   frames: number
+  /** Where the audio starts: the WAV data chunk's first byte, or the first FLAC frame. */
+  audioOffset: number
 }
 
-export type PromptAudioErrorCode = 'unsupported_media_type' | 'invalid_audio'
-
-/** Thrown for anything that must not reach the origin; `code` maps to the HTTP error. */
-export class PromptAudioError extends Error {
-  readonly code: PromptAudioErrorCode
-
-  constructor(code: PromptAudioErrorCode, message: string) {
-    super(message)
-    this.name = 'PromptAudioError'
-    this.code = code
-  }
-}
+export { PromptAudioError, type PromptAudioErrorCode } from './prompt-audio-error'
 
 export interface PromptAudioRules {
   minSampleRate: number
+  maxSampleRate: number
   maxSeconds: number
   minSeconds: number
+  /** The loudest 50 ms must reach this level (dBFS, audio-level.ts), or the prompt is near-silent. */
+  minLoudestDbfs: number
 }
 
-/** CosyVoice3 needs >= 16 kHz and at most 30 s; under 1 s is too little to clone from. */
+/**
+ * CosyVoice3 needs >= 16 kHz and at most 30 s; under 1 s is too little to clone from. Above 96 kHz
+ * nothing is gained (the origin resamples to 16 kHz) and checking the audio costs more CPU.
+ */
 export const DEFAULT_PROMPT_AUDIO_RULES: Readonly<PromptAudioRules> = Object.freeze({
   minSampleRate: 16000,
+  maxSampleRate: 96000,
   maxSeconds: 30,
   minSeconds: 1,
+  minLoudestDbfs: -50,
 })
 
 const MAX_CHANNELS = 2
 
-function invalid(message: string): PromptAudioError {
-  return new PromptAudioError('invalid_audio', message)
-}
+const invalid = invalidAudio
 
 function ascii(view: DataView, offset: number, length: number): string {
   let s = ''
@@ -126,6 +129,8 @@ function inspectWav(view: DataView): PromptAudioInfo {
   const riffEnd = Math.min(8 + riffSize, fileLength)
 
   let format: WavFormat | undefined
+  // Frames a `fact` chunk states (non-PCM WAVs carry one): the data must hold at least that many.
+  let factFrames: number | undefined
   let pos = 12
   while (pos + 8 <= riffEnd) {
     const id = ascii(view, pos, 4)
@@ -136,6 +141,8 @@ function inspectWav(view: DataView): PromptAudioInfo {
       if (format) throw invalid('WAV file has more than one fmt chunk')
       if (body + size > fileLength) throw invalid('WAV file is truncated inside the fmt chunk')
       format = parseWavFormat(view, body, size)
+    } else if (id === 'fact' && size >= 4 && body + 4 <= fileLength) {
+      factFrames = view.getUint32(body, true)
     } else if (id === 'data') {
       if (!format) throw invalid('WAV data chunk comes before the fmt chunk')
       if (size === 0xffffffff) {
@@ -152,6 +159,9 @@ function inspectWav(view: DataView): PromptAudioInfo {
       }
       const frames = size / format.blockAlign
       if (frames === 0) throw invalid('WAV file contains no audio')
+      if (factFrames !== undefined && factFrames > frames) {
+        throw invalid(`WAV fact chunk states ${factFrames} frames but the data chunk holds ${frames}`)
+      }
       return {
         format: 'wav',
         sampleRate: format.sampleRate,
@@ -160,6 +170,7 @@ function inspectWav(view: DataView): PromptAudioInfo {
         encoding: format.encoding,
         durationSeconds: frames / format.sampleRate,
         frames,
+        audioOffset: body,
       }
     } else if (body + size > fileLength) {
       throw invalid(`WAV file is truncated inside the ${fourcc(view, pos)} chunk`)
@@ -307,6 +318,7 @@ function inspectFlac(view: DataView): PromptAudioInfo {
     encoding: 'pcm',
     durationSeconds: frames / sampleRate,
     frames,
+    audioOffset: pos,
   }
 }
 
@@ -338,6 +350,11 @@ export function checkPromptAudioRules(
       `sample rate ${info.sampleRate} Hz is below the minimum of ${rules.minSampleRate} Hz`,
     )
   }
+  if (info.sampleRate > rules.maxSampleRate) {
+    throw invalid(
+      `sample rate ${info.sampleRate} Hz is above the maximum of ${rules.maxSampleRate} Hz`,
+    )
+  }
   if (info.durationSeconds > rules.maxSeconds) {
     const actual = formatSeconds(info.durationSeconds, rules.maxSeconds)
     throw invalid(`duration ${actual} s is over the maximum of ${rules.maxSeconds} s`)
@@ -345,5 +362,66 @@ export function checkPromptAudioRules(
   if (info.durationSeconds < rules.minSeconds) {
     const actual = formatSeconds(info.durationSeconds, rules.minSeconds)
     throw invalid(`duration ${actual} s is under the minimum of ${rules.minSeconds} s`)
+  }
+}
+
+// ---------------------------------------------------------------------------
+// The audio itself
+
+/**
+ * Reads the audio the header describes, after checkPromptAudioRules has bounded its length: every
+ * FLAC frame is decoded and CRC-checked until the stated number of samples is reached (a WAV's data
+ * chunk is already known to hold its stated length), and the loudest moment of the mono mix (the
+ * origin averages the channels too) must reach `rules.minLoudestDbfs`.
+ * @throws PromptAudioError `invalid_audio`: audio missing or corrupt, or a (near-)silent prompt.
+ */
+export function checkPromptAudioSignal(
+  bytes: Uint8Array,
+  info: PromptAudioInfo,
+  rules: PromptAudioRules = DEFAULT_PROMPT_AUDIO_RULES,
+): void {
+  const meter = new LevelMeter(info.sampleRate)
+  if (info.format === 'flac') {
+    const scale = 1 / (2 ** (info.bitsPerSample - 1) * info.channels)
+    decodeFlacFrames(bytes, info.audioOffset, { ...info, totalSamples: info.frames }, (channels, length) => {
+      const [first, second] = channels
+      if (second) for (let i = 0; i < length; i++) meter.add((first![i]! + second[i]!) * scale)
+      else for (let i = 0; i < length; i++) meter.add(first![i]! * scale)
+    })
+  } else {
+    measureWav(new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), info, meter)
+  }
+  const loudest = meter.loudestDbfs()
+  if (loudest === -Infinity) throw invalid('the prompt is silent: every sample is zero (or constant)')
+  if (loudest < rules.minLoudestDbfs) {
+    throw invalid(
+      `the prompt is near-silent: its loudest moment is ${loudest.toFixed(1)} dBFS, below the ${rules.minLoudestDbfs} dBFS a voice needs`,
+    )
+  }
+}
+
+function measureWav(view: DataView, info: PromptAudioInfo, meter: LevelMeter): void {
+  const bytesPerSample = info.bitsPerSample / 8
+  const read = wavSampleReader(view, info)
+  const scale = 1 / info.channels
+  let pos = info.audioOffset
+  for (let frame = 0; frame < info.frames; frame++) {
+    let mix = 0
+    for (let c = 0; c < info.channels; c++, pos += bytesPerSample) mix += read(pos)
+    if (!Number.isFinite(mix)) throw invalid('WAV float samples must be finite numbers')
+    meter.add(mix * scale)
+  }
+}
+
+/** A reader of one sample at a byte offset, normalised to [-1, 1]. */
+function wavSampleReader(view: DataView, info: PromptAudioInfo): (at: number) => number {
+  if (info.encoding === 'float') return (at) => view.getFloat32(at, true)
+  switch (info.bitsPerSample) {
+    case 16:
+      return (at) => view.getInt16(at, true) / 0x8000
+    case 24:
+      return (at) => ((view.getInt8(at + 2) << 16) | view.getUint16(at, true)) / 0x800000
+    default:
+      return (at) => view.getInt32(at, true) / 0x80000000
   }
 }

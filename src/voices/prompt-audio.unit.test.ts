@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest'
+import { FLAC_FIXTURES } from '../../test/support/flac-fixtures'
 import { makeFlac, makePng, makeWav } from '../../test/support/make-audio'
 import {
   checkPromptAudioRules,
+  checkPromptAudioSignal,
+  DEFAULT_PROMPT_AUDIO_RULES,
   inspectPromptAudio,
   PromptAudioError,
   type PromptAudioInfo,
@@ -50,6 +53,7 @@ describe('inspectPromptAudio: WAV', () => {
       encoding: 'pcm',
       durationSeconds: 2,
       frames: sampleRate * 2,
+      audioOffset: 44,
     })
     expect(() => checkPromptAudioRules(info)).not.toThrow()
   })
@@ -219,6 +223,7 @@ describe('inspectPromptAudio: FLAC', () => {
       encoding: 'pcm',
       durationSeconds: 2,
       frames: 48000,
+      audioOffset: 42,
     })
     expect(
       inspectPromptAudio(makeFlac({ sampleRate: 48000, channels: 2, bits: 24, seconds: 2.5 })),
@@ -331,7 +336,109 @@ describe('checkPromptAudioRules', () => {
     expect(ruleError(makeFlac({ seconds: 31 })).message).toMatch(/duration 31.0 s/)
     const info = inspectPromptAudio(makeWav({ seconds: 6 }))
     expect(() =>
-      checkPromptAudioRules(info, { minSampleRate: 16000, maxSeconds: 5, minSeconds: 1 }),
+      checkPromptAudioRules(info, { ...DEFAULT_PROMPT_AUDIO_RULES, maxSeconds: 5 }),
     ).toThrow('duration 6.0 s is over the maximum of 5 s')
+  })
+})
+
+/** A 16-bit mono WAV at 16 kHz whose samples are `sample(i)` (integers). */
+function wavOf(seconds: number, sample: (i: number) => number, channels = 1): Uint8Array {
+  const wav = makeWav({ sampleRate: 16000, seconds, channels })
+  const view = new DataView(wav.buffer)
+  const data = chunkOffset(wav, 'data') + 8
+  for (let i = 0; i < seconds * 16000 * channels; i++) view.setInt16(data + 2 * i, sample(i), true)
+  return wav
+}
+
+const signalError = (bytes: Uint8Array) => errorOf(() => checkPromptAudioSignal(bytes, inspectPromptAudio(bytes)))
+const signalOk = (bytes: Uint8Array) => checkPromptAudioSignal(bytes, inspectPromptAudio(bytes))
+
+/** The finding of issue 13: STREAMINFO claiming 10 s at 16 kHz, then two bytes of frame sync and nothing. */
+function hollowFlac(): Uint8Array {
+  const flac = makeFlac({ sampleRate: 16000, seconds: 10 }).slice(0, 44)
+  expect(inspectPromptAudio(flac)).toMatchObject({ durationSeconds: 10 })
+  return flac
+}
+
+describe('checkPromptAudioSignal: the audio is all there', () => {
+  it('refuses the 44-byte FLAC whose header claims 10 s', () => {
+    const flac = hollowFlac()
+    expect(() => checkPromptAudioRules(inspectPromptAudio(flac))).not.toThrow()
+    const err = signalError(flac)
+    expect(err.code).toBe('invalid_audio')
+    expect(err.message).toBe('FLAC audio ends after 0.00 s of the 10.00 s its header states')
+  })
+
+  it('accepts real encoders\' FLAC, and ours', () => {
+    for (const flac of [FLAC_FIXTURES.lpc16, FLAC_FIXTURES.fixed16, FLAC_FIXTURES.stereo24, FLAC_FIXTURES.wasted16, FLAC_FIXTURES.stereo16, makeFlac()]) {
+      expect(() => signalOk(flac)).not.toThrow()
+    }
+  })
+
+  it('refuses a WAV whose fact chunk claims more frames than its data holds', () => {
+    const wav = makeWav({ bits: 32, float: true, seconds: 2 })
+    const fact = chunkOffset(wav, 'fact') + 8
+    const err = inspectError(patch(wav, (v) => v.setUint32(fact, 96000, true)))
+    expect(err.message).toBe('WAV fact chunk states 96000 frames but the data chunk holds 48000')
+  })
+
+  it('refuses float samples that are not numbers', () => {
+    const wav = makeWav({ bits: 32, float: true, seconds: 2 })
+    const data = chunkOffset(wav, 'data') + 8
+    expect(signalError(patch(wav, (v) => v.setFloat32(data + 400, Number.NaN, true))).message).toMatch(/finite/)
+  })
+})
+
+describe('checkPromptAudioSignal: not silent', () => {
+  it('refuses a silent WAV and a silent FLAC, saying so', () => {
+    const message = 'the prompt is silent: every sample is zero (or constant)'
+    expect(signalError(wavOf(2, () => 0)).message).toBe(message)
+    expect(signalError(FLAC_FIXTURES.silent16).message).toBe(message)
+    // A constant offset is no sound either.
+    expect(signalError(wavOf(2, () => 3000)).message).toBe(message)
+  })
+
+  it('refuses a near-silent prompt (hiss, dither), naming its level', () => {
+    const hiss = wavOf(2, (i) => ((i * 7919) % 9) - 4)
+    expect(signalError(hiss).message).toMatch(/^the prompt is near-silent: its loudest moment is -\d+\.\d dBFS, below the -50 dBFS a voice needs$/)
+    expect(signalError(FLAC_FIXTURES.hiss16).message).toMatch(/near-silent: its loudest moment is -8\d\.\d dBFS/)
+  })
+
+  it('hears one short phrase in a long quiet prompt', () => {
+    // 3 s of near-silence with 100 ms of a tone in the middle.
+    const wav = wavOf(3, (i) => (i > 24000 && i < 25600 ? Math.round(8000 * Math.sin(i / 5)) : (i % 3) - 1))
+    expect(() => signalOk(wav)).not.toThrow()
+  })
+
+  it('hears what the origin hears: a stereo prompt whose channels cancel out is silent', () => {
+    const wav = wavOf(2, (i) => (i % 2 ? -1 : 1) * Math.round(8000 * Math.sin(Math.floor(i / 2) / 5)), 2)
+    expect(signalError(wav).message).toMatch(/silent/)
+  })
+
+  it('measures every encoding at its own scale', () => {
+    for (const wav of [makeWav({ bits: 24 }), makeWav({ bits: 32 }), makeWav({ bits: 32, float: true }), makeWav({ channels: 2 })]) {
+      expect(() => signalOk(wav)).not.toThrow()
+    }
+    const quiet = makeWav({ bits: 24 })
+    const data = chunkOffset(quiet, 'data') + 8
+    const view = new DataView(quiet.buffer)
+    // Every 24-bit sample scaled down by 2^12 (about -72 dB): still there, but near-silent.
+    for (let at = data; at + 3 <= quiet.length; at += 3) {
+      const v = ((view.getInt8(at + 2) << 16) | view.getUint16(at, true)) >> 12
+      view.setUint16(at, v & 0xffff, true)
+      view.setInt8(at + 2, v >> 16)
+    }
+    expect(signalError(quiet).message).toMatch(/near-silent/)
+  })
+
+  it('takes a quieter threshold from the rules', () => {
+    const hiss = wavOf(2, (i) => ((i * 7919) % 9) - 4)
+    expect(() => checkPromptAudioSignal(hiss, inspectPromptAudio(hiss), { ...DEFAULT_PROMPT_AUDIO_RULES, minLoudestDbfs: -90 })).not.toThrow()
+  })
+})
+
+describe('checkPromptAudioRules: sample rate ceiling', () => {
+  it('refuses more than 96 kHz', () => {
+    expect(ruleError(makeWav({ sampleRate: 192000, seconds: 1 })).message).toBe('sample rate 192000 Hz is above the maximum of 96000 Hz')
   })
 })

@@ -7,14 +7,13 @@ export const PROMPT_CONTENT_TYPES: Record<PromptAudioInfo['format'], string> = {
 }
 
 /**
- * What is stored with a voice (R2 custom metadata). `prompt_text` is what the origin receives for
- * zero_shot (voice-store.ts reads it back), so it is kept exactly as accepted.
+ * What is stored with a voice in R2 custom metadata (2 KB in all): its name and what the audio is.
+ * The transcript is kept in the owner's Durable Object instead (voice-transcripts.ts).
  */
-export function voiceMetadata(input: { name: string; promptText: string; info: PromptAudioInfo }): Record<string, string> {
+export function voiceMetadata(input: { name: string; info: PromptAudioInfo }): Record<string, string> {
   const { info } = input
   return {
     name: input.name,
-    prompt_text: input.promptText,
     format: info.format,
     sample_rate: String(info.sampleRate),
     channels: String(info.channels),
@@ -39,14 +38,17 @@ export interface VoiceView {
   content_url: string
 }
 
-/** The owner's view of a voice. */
-export function voiceView(voiceId: string, object: R2Object): VoiceView {
+/**
+ * The owner's view of a voice. `transcript` from the owner's Durable Object; a voice stored before
+ * transcripts moved there still has its own in the metadata.
+ */
+export function voiceView(voiceId: string, object: R2Object, transcript: string | undefined): VoiceView {
   const m = object.customMetadata ?? {}
   const num = (v: string | undefined) => (v === undefined || v === '' ? null : Number(v))
   return {
     voice_id: voiceId,
     name: m.name ?? null,
-    prompt_text: m.prompt_text ?? null,
+    prompt_text: transcript ?? m.prompt_text ?? null,
     format: m.format ?? null,
     sample_rate: num(m.sample_rate),
     channels: num(m.channels),

@@ -1,8 +1,9 @@
 import { Hono } from 'hono'
 import type { AppEnv } from '../app-env'
-import { checkPromptAudioRules, inspectPromptAudio, PromptAudioError, type PromptAudioInfo } from './prompt-audio'
+import { checkPromptAudioRules, checkPromptAudioSignal, inspectPromptAudio, PromptAudioError, type PromptAudioInfo } from './prompt-audio'
 import { requireFreshAuth } from '../auth/fresh-auth'
 import { requireUser } from '../auth/require-user'
+import { invalidToken } from '../http/bearer-challenge'
 import { getConfig } from '../config/app-config'
 import { tierFor } from '../config/tiers'
 import { ApiError, notFound } from '../http/api-error'
@@ -36,7 +37,8 @@ export const voiceRoutes = new Hono<AppEnv>()
     // together: concurrent uploads cannot overshoot either.
     const owner = userObject(c.env, user)
     const cap = tier.maxVoices === null ? undefined : { prefix: voicePrefix(user.key), max: tier.maxVoices }
-    const reserved = await owner.reserveStored(key, upload.audio.byteLength, tier, cap)
+    const reserved = await owner.reserveVoice(key, upload.audio.byteLength, tier, cap, upload.promptText)
+    if (!reserved.ok && reserved.reason === 'closed') throw invalidToken('token revoked', { internal: 'account closed' })
     if (!reserved.ok && reserved.reason === 'count') throw new ApiError(409, 'voice_limit', `your tier keeps at most ${tier.maxVoices} voices: delete one first`)
     if (!reserved.ok) {
       // 413, not 429: waiting does not help, a smaller prompt or deleting something does.
@@ -49,15 +51,15 @@ export const voiceRoutes = new Hono<AppEnv>()
     try {
       object = await c.env.AUDIO.put(key, upload.audio, {
         httpMetadata: { contentType: PROMPT_CONTENT_TYPES[info.format] },
-        customMetadata: voiceMetadata({ name: upload.name, promptText: upload.promptText, info }),
+        customMetadata: voiceMetadata({ name: upload.name, info }),
       })
     } catch (e) {
-      // Nothing was stored: the reservation goes back.
-      await owner.removeStored(key)
+      // Nothing was stored: the reservation and the transcript go.
+      await owner.forgetVoice(key)
       throw e
     }
     c.set('logFields', { action: 'voice.create', resource: voiceId })
-    return c.json(voiceView(voiceId, object), 201, { Location: `/v1/voices/${voiceId}`, 'Cache-Control': 'no-store' })
+    return c.json(voiceView(voiceId, object, upload.promptText), 201, { Location: `/v1/voices/${voiceId}`, 'Cache-Control': 'no-store' })
   })
   .get('/v1/voices', async (c) => {
     const user = c.get('user')
@@ -65,18 +67,22 @@ export const voiceRoutes = new Hono<AppEnv>()
     const prefix = voicePrefix(user.key)
     const listing = await listWithMetadata(c.env.AUDIO, { prefix, limit, cursor })
     const ids = listing.objects.map((o) => o.key.slice(prefix.length))
-    const takenDown = await takedownViews(c.env, user.key, 'voice', ids)
-    const items = listing.objects.map((o, i) => ({ ...voiceView(ids[i]!, o), taken_down: takenDown(ids[i]!) }))
+    const [takenDown, transcripts] = await Promise.all([
+      takedownViews(c.env, user.key, 'voice', ids),
+      listing.objects.length ? userObject(c.env, user).voiceTranscripts(listing.objects.map((o) => o.key)) : ({} as Record<string, string>),
+    ])
+    const items = listing.objects.map((o, i) => ({ ...voiceView(ids[i]!, o, transcripts[o.key]), taken_down: takenDown(ids[i]!) }))
     return c.json({ items, cursor: listing.truncated ? listing.cursor : null }, 200, { 'Cache-Control': 'private, no-store' })
   })
   .get('/v1/voices/:id', async (c) => {
     const id = c.req.param('id')
     const user = c.get('user')
-    const object = isValidId(id) ? await c.env.AUDIO.head(voiceKey(user.key, id)) : null
+    const key = voiceKey(user.key, id)
+    const object = isValidId(id) ? await c.env.AUDIO.head(key) : null
     if (!object) throw notFound('voice')
     await refuseIfTakenDown(c.env, { ownerKey: user.key, kind: 'voice', objectId: id, viewer: 'owner' })
-    const shared = await sharedVoice(c.env.AUDIO, id)
-    return c.json({ ...voiceView(id, object), shared: shared?.ownerKey === user.key }, 200, { 'Cache-Control': 'private, no-store' })
+    const [shared, transcripts] = await Promise.all([sharedVoice(c.env.AUDIO, id), userObject(c.env, user).voiceTranscripts([key])])
+    return c.json({ ...voiceView(id, object, transcripts[key]), shared: shared?.ownerKey === user.key }, 200, { 'Cache-Control': 'private, no-store' })
   })
   .get('/v1/voices/:id/content', async (c) => {
     const id = c.req.param('id')
@@ -100,19 +106,21 @@ export const voiceRoutes = new Hono<AppEnv>()
     // The pointer first: a published voice must never point at nothing for long.
     await unpublishVoice(c.env.AUDIO, id, user.key)
     await c.env.AUDIO.delete(key)
-    await userObject(c.env, user).removeStored(key)
+    await userObject(c.env, user).forgetVoice(key)
     c.set('logFields', { action: 'voice.delete', resource: id })
     return c.body(null, 204)
   })
 
 /**
  * Parses and checks the prompt before anything is stored: not WAV or FLAC → 415; malformed, lying
- * about its length, or outside the origin's rules (rate, duration, channels) → 400 naming the rule.
+ * about its length (its audio is read: FLAC frames decoded), outside the origin's rules (rate,
+ * duration, channels) or (near-)silent → 400 naming the rule.
  */
 function checkedPrompt(bytes: Uint8Array): PromptAudioInfo {
   try {
     const info = inspectPromptAudio(bytes)
     checkPromptAudioRules(info)
+    checkPromptAudioSignal(bytes, info)
     return info
   } catch (e) {
     if (!(e instanceof PromptAudioError)) throw e

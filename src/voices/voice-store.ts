@@ -1,12 +1,15 @@
+import type { Env } from '../env'
 import { notFound } from '../http/api-error'
 import type { StreamedFile } from '../origin/multipart-body'
 import { isValidId, voiceKey } from '../storage/keys'
+import { userObjectByKey } from '../users/user-stub'
 import { sharedVoice } from './shared-voices'
 
 export interface VoiceForSynthesis {
   voiceId: string
   /** Whose voice it is: the caller, or the owner of a published voice. */
   ownerKey: string
+  /** The voice's transcript, when asked for (zero_shot needs it; the other modes do not). */
   promptText: string
   /** Opens the prompt audio for one origin attempt; the body streams from R2. */
   openPromptWav: () => Promise<StreamedFile>
@@ -15,9 +18,11 @@ export interface VoiceForSynthesis {
 /**
  * Finds a voice the caller may synthesize with: their own, or one an admin published
  * (shared-voices.ts). Someone else's unpublished voice is "not found", exactly like a voice that
- * does not exist: its existence is not revealed.
+ * does not exist: its existence is not revealed. The transcript lives in the owner's Durable
+ * Object (users/voice-transcripts.ts), or in the R2 metadata of a voice stored before it moved there.
  */
-export async function voiceForSynthesis(bucket: R2Bucket, callerKey: string, voiceId: string): Promise<VoiceForSynthesis> {
+export async function voiceForSynthesis(env: Env, callerKey: string, voiceId: string, o: { transcript: boolean }): Promise<VoiceForSynthesis> {
+  const bucket = env.AUDIO
   if (!isValidId(voiceId)) throw notFound('voice')
   let ownerKey = callerKey
   let key = voiceKey(callerKey, voiceId)
@@ -30,7 +35,8 @@ export async function voiceForSynthesis(bucket: R2Bucket, callerKey: string, voi
     head = await bucket.head(key)
   }
   if (!head) throw notFound('voice')
-  const promptText = head.customMetadata?.prompt_text ?? ''
+  const kept = o.transcript ? (await userObjectByKey(env, ownerKey).voiceTranscripts([key]))[key] : undefined
+  const promptText = kept ?? head.customMetadata?.prompt_text ?? ''
   const contentType = head.httpMetadata?.contentType ?? 'audio/wav'
   return {
     voiceId,

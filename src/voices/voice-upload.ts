@@ -9,8 +9,9 @@ import { ApiError, badRequest } from '../http/api-error'
 const MAX_UPLOAD_BYTES = 16 * 1024 * 1024
 const MAX_NAME_CHARS = 100
 /**
- * The transcript of at most 30 s of speech is a few hundred characters. It is stored in R2 custom
- * metadata (8 KiB per object, up to 4 bytes a character), so it must stay bounded.
+ * The transcript of at most 30 s of speech is a few hundred characters; 1000 leaves room for fast
+ * speakers. It is kept in the owner's Durable Object (voice-transcripts.ts), where any length fits,
+ * and sent to the origin as a form field, which takes it whole.
  */
 const MAX_PROMPT_TEXT_CHARS = 1000
 

@@ -1,4 +1,5 @@
 import { exports } from 'cloudflare:workers'
+import { checkAgainstOpenApi } from './openapi-conformance'
 
 export interface CallOptions {
   token?: string
@@ -17,7 +18,14 @@ export function call(method: string, path: string, o: CallOptions = {}): Promise
     headers.set('content-type', 'application/json')
     body = JSON.stringify(o.json)
   }
-  return exports.default.fetch(new Request(`https://edge.test${path}`, { method, headers, body, signal: o.signal }))
+  return checked(new Request(`https://edge.test${path}`, { method, headers, body, signal: o.signal }))
+}
+
+/** Sends a request to the Worker and checks the response against the OpenAPI document. */
+export async function checked(request: Request): Promise<Response> {
+  const res = await exports.default.fetch(request)
+  await checkAgainstOpenApi(request.method, request.url, res)
+  return res
 }
 
 export async function errorOf(res: Response): Promise<{ code: string; message: string; request_id: string }> {

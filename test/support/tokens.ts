@@ -45,6 +45,10 @@ export interface LoginOptions {
   /** The client address the edge sees (CF-Connecting-IP); unique per test keeps IP throttles apart. */
   ip?: string
   cookie?: boolean
+  /** A trusted-device token from an earlier login, sent as `device_token`. */
+  deviceToken?: string
+  /** More request headers (a `__Host-device` cookie, say). */
+  headers?: Record<string, string>
 }
 
 export interface TokenResponse {
@@ -53,13 +57,14 @@ export interface TokenResponse {
   expires_in: number
   refresh_token: string
   csrf_token?: string
+  device_token?: string
 }
 
 /** POST /auth/login as a client would. */
 export function login(username: string, o: LoginOptions = {}): Promise<Response> {
   return call('POST', '/auth/login', {
-    json: { username, password: o.password ?? TEST_PASSWORD, ...(o.cookie ? { cookie: true } : {}) },
-    headers: { 'cf-connecting-ip': o.ip ?? uniqueIp() },
+    json: { username, password: o.password ?? TEST_PASSWORD, ...(o.cookie ? { cookie: true } : {}), ...(o.deviceToken ? { device_token: o.deviceToken } : {}) },
+    headers: { 'cf-connecting-ip': o.ip ?? uniqueIp(), ...o.headers },
   })
 }
 

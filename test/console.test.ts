@@ -1,0 +1,118 @@
+import { env } from 'cloudflare:test'
+import { exports } from 'cloudflare:workers'
+import { describe, expect, it } from 'vitest'
+import { userKey } from '../src/auth/user-key'
+import { getLinkConfig } from '../src/links/link-config'
+import { signLink } from '../src/links/signed-link'
+import { call, errorOf } from './support/api'
+import { tokenFor, uniqueIp, uniqueUser } from './support/tokens'
+import { synthesizeStored } from './support/stored-audio'
+
+// The console's flows run in Chromium (test/browser/console.browser.mjs); these are its HTTP edges.
+const HTML = { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' }
+
+describe('the web console', () => {
+  it('/ leads to the console, a page with only same-origin script and no inline code', async () => {
+    const root = await exports.default.fetch(new Request('https://edge.test/', { redirect: 'manual' }))
+    expect(root.status).toBe(302)
+    expect(root.headers.get('location')).toBe('/console')
+    const page = await call('GET', '/console', { headers: HTML })
+    expect(page.status).toBe(200)
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/)
+    const csp = page.headers.get('content-security-policy') ?? ''
+    expect(csp).toContain("default-src 'self'")
+    expect(csp).not.toContain('unsafe-inline')
+    expect(csp).toContain("frame-ancestors 'none'")
+    const text = await page.text()
+    expect(text).toContain('<script type="module" src="/console/app.js"></script>')
+    expect(text).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/) // no inline script the CSP would block
+  })
+})
+
+describe('signed /d/ links in a browser', () => {
+  const follow = (path: string, headers: Record<string, string> = {}) => call('GET', path, { headers: { 'cf-connecting-ip': uniqueIp(), ...headers } })
+
+  it('an expired link is a page for a browser and JSON for everything else', async () => {
+    const sub = uniqueUser('dl')
+    const token = await tokenFor(sub)
+    const { id } = await synthesizeStored(token, { text: 'Soon gone.', mode: 'sft', speaker: '英文女' })
+    const key = await userKey('cosyvoice-edge', sub)
+    const expired = await signLink({ userKey: key, audioId: id, expiresAt: Math.floor(Date.now() / 1000) - 5 }, await getLinkConfig(env))
+    const page = await follow(`/d/${expired}`, HTML)
+    expect(page.status).toBe(403)
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/)
+    expect(page.headers.get('content-security-policy')).toContain("default-src 'none'")
+    expect(await page.text()).toContain('This link has expired')
+    const json = await follow(`/d/${expired}`)
+    expect(json.status).toBe(403)
+    expect((await errorOf(json)).code).toBe('link_expired')
+  })
+
+  it('a forged or mangled link is a page saying so, never the audio', async () => {
+    const page = await follow('/d/not-a-link-<script>', HTML)
+    expect(page.status).toBe(403)
+    const text = await page.text()
+    expect(text).toContain('This link is not valid')
+    expect(text).not.toContain('<script>')
+    expect((await errorOf(await follow('/d/not-a-link'))).code).toBe('invalid_link')
+  })
+
+  it('the link says whether it plays inline or downloads, under a recognisable name', async () => {
+    const token = await tokenFor(uniqueUser('dl'))
+    const { id } = await synthesizeStored(token, { text: 'Play me here.', mode: 'sft', speaker: '英文女' })
+    const inline = await call('POST', `/v1/audio/${id}/link`, { token, json: { disposition: 'inline' } })
+    const { url } = (await inline.json()) as { url: string }
+    expect(url).toMatch(/\/d\/[^?]+\?inline=1$/)
+    const played = await follow(new URL(url).pathname + new URL(url).search, HTML)
+    expect(played.status).toBe(200)
+    expect(played.headers.get('content-disposition')).toMatch(new RegExp(`^inline; filename="cosyvoice-${id}\\.wav"`))
+    await played.arrayBuffer()
+    const plain = (await (await call('POST', `/v1/audio/${id}/link`, { token, json: {} })).json()) as { url: string }
+    expect(plain.url).not.toContain('?')
+    const downloaded = await follow(new URL(plain.url).pathname, HTML)
+    expect(downloaded.headers.get('content-disposition')).toMatch(/^attachment; /)
+    await downloaded.arrayBuffer()
+    const bad = await call('POST', `/v1/audio/${id}/link`, { token, json: { disposition: 'embed' } })
+    expect(bad.status).toBe(400)
+  })
+})
+
+describe('GET /v1/queue: waiting is visible', () => {
+  it("shows a waiting request its place in line, and nobody else's requests", async () => {
+    // Fill the origin's 4 slots with slow syntheses (seen in flight by the pool), then queue one more.
+    const slow = { text: 'Hold the slot. [[dev:delay=6000]]', mode: 'sft', speaker: '英文女' }
+    const [ops, waiter, other, ...holders] = await Promise.all([tokenFor(uniqueUser('ops'), { role: 'admin', scope: 'admin' }), ...Array.from({ length: 6 }, (_, i) => tokenFor(uniqueUser(['waiter', 'other', 'hold'][Math.min(i, 2)])))])
+    const holding = holders.map((token) => call('POST', '/v1/tts', { token, json: slow }).then((r) => r.arrayBuffer()))
+    for (let i = 0; i < 200; i++) {
+      const status = (await (await call('GET', '/admin/origins', { token: ops })).json()) as { origins: { in_flight: number }[] }
+      if (status.origins[0]!.in_flight === 4) break
+      await new Promise((r) => setTimeout(r, 25))
+    }
+    let queue: { items: { position: number; ahead: number; waiting_since: string; estimate_seconds: number | null }[]; waiting: number } = { items: [], waiting: 0 }
+    const queued = (async () => {
+      for (let i = 0; i < 40 && queue.items.length === 0; i++) {
+        await new Promise((r) => setTimeout(r, 250))
+        queue = (await (await call('GET', '/v1/queue', { token: waiter })).json()) as typeof queue
+      }
+    })()
+    const waiting = call('POST', '/v1/tts', { token: waiter, json: { text: 'My turn.', mode: 'sft', speaker: '英文女' } })
+    await queued
+    expect(queue.items).toHaveLength(1)
+    expect(queue.items[0]!.position).toBe(1)
+    expect(queue.items[0]!.ahead).toBe(0)
+    expect(Date.parse(queue.items[0]!.waiting_since)).not.toBeNaN()
+    expect(queue.waiting).toBe(1)
+    const theirs = (await (await call('GET', '/v1/queue', { token: other })).json()) as typeof queue
+    expect(theirs.items).toEqual([])
+    expect(theirs.waiting).toBe(1)
+    // Then its turn comes.
+    expect((await waiting).status).toBe(200)
+    await (await waiting).arrayBuffer()
+    await Promise.all(holding)
+    expect(((await (await call('GET', '/v1/queue', { token: waiter })).json()) as typeof queue).items).toEqual([])
+  })
+
+  it('needs a token', async () => {
+    expect((await call('GET', '/v1/queue')).status).toBe(401)
+  })
+})

@@ -1,0 +1,6 @@
+export interface SocketEdge {
+  url: string
+  close(): Promise<void>
+}
+
+export function startSocketEdge(options: { originUrl: string; secrets: Record<string, string> }): Promise<SocketEdge>
