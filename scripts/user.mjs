@@ -46,6 +46,7 @@ Commands:
 Options:
   --role ROLE     with add: free (default), premium, admin or another tier of TIERS
   --remote        the deployed database (wrangler must be logged in); default: the local one of npm run dev
+  --persist-to DIR  the local database of a \`wrangler dev --persist-to DIR\` (default: .wrangler/state)
   --url URL       where invite links point (default: http://127.0.0.1:$PORT, PORT defaulting to 8787)
   -h, --help      this help
 
@@ -103,13 +104,13 @@ function role(arg, remote) {
 }
 
 /** Runs SQL in the directory with wrangler; the rows of each statement. One file: one transaction. */
-function execute(sql, { remote }) {
+function execute(sql, { remote, persistTo }) {
   const dir = mkdtempSync(join(tmpdir(), 'cosyvoice-user-'))
   const file = join(dir, 'change.sql')
   try {
     writeFileSync(file, sql, { mode: 0o600 })
     const run = () =>
-      spawnSync(process.execPath, [WRANGLER, 'd1', 'execute', 'DB', remote ? '--remote' : '--local', '--json', '--file', file], {
+      spawnSync(process.execPath, [WRANGLER, 'd1', 'execute', 'DB', remote ? '--remote' : '--local', ...persistArgs(persistTo), '--json', '--file', file], {
         cwd: ROOT,
         encoding: 'utf8',
         env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: '1' },
@@ -117,7 +118,7 @@ function execute(sql, { remote }) {
     let result = run()
     if (result.status !== 0 && /no such table/.test(result.stdout + result.stderr)) {
       if (remote) throw new Error('the deployed database has no tables: run `npx wrangler d1 migrations apply DB --remote` first')
-      applyLocalMigrations()
+      applyLocalMigrations(persistTo)
       result = run()
     }
     if (result.status !== 0) throw new Error(wranglerError(result))
@@ -127,8 +128,11 @@ function execute(sql, { remote }) {
   }
 }
 
-function applyLocalMigrations() {
-  const result = spawnSync(process.execPath, [WRANGLER, 'd1', 'migrations', 'apply', 'DB', '--local'], {
+/** `--persist-to DIR`: the local state of a `wrangler dev --persist-to DIR` (tests run the Worker on their own state). */
+const persistArgs = (persistTo) => (persistTo ? ['--persist-to', persistTo] : [])
+
+function applyLocalMigrations(persistTo) {
+  const result = spawnSync(process.execPath, [WRANGLER, 'd1', 'migrations', 'apply', 'DB', '--local', ...persistArgs(persistTo)], {
     cwd: ROOT,
     encoding: 'utf8',
     env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: '1' },
@@ -223,6 +227,7 @@ async function main(argv) {
         remote: { type: 'boolean' },
         local: { type: 'boolean' },
         url: { type: 'string' },
+        'persist-to': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     })
@@ -241,7 +246,8 @@ async function main(argv) {
   const [command, ...args] = positionals
   const remote = values.remote === true
   if (remote && values.local) throw new UsageError('choose --local or --remote, not both')
-  const where = { remote }
+  if (remote && values['persist-to']) throw new UsageError('--persist-to is for the local database only')
+  const where = { remote, persistTo: values['persist-to'] }
   const expectArgs = (n, usage) => {
     if (args.length !== n) throw new UsageError(`usage: npm run user -- ${usage}`)
   }

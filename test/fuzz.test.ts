@@ -180,8 +180,9 @@ async function check(c: FuzzCase): Promise<void> {
   statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1)
   if (res.status >= 500) expect.fail(`5xx: ${describeCase(c, res, text)}`)
   if (res.status >= 400 && c.method !== 'HEAD') {
-    // A browser gets a page for a refused share (/s/) or signed link (/d/), and only when it asked for HTML.
-    const htmlSharePage = /^\/[sd]\//.test(new URL(request.url).pathname) && (res.headers.get('content-type') ?? '').startsWith('text/html') && /text\/html/.test(request.headers.get('accept') ?? '')
+    // A browser gets a page for a refused share (/s/), signed link (/d/) or invite (/auth/invite/), and
+    // only when it asked for HTML.
+    const htmlSharePage = /^\/(?:[sd]|auth\/invite)\//.test(new URL(request.url).pathname) && (res.headers.get('content-type') ?? '').startsWith('text/html') && /text\/html/.test(request.headers.get('accept') ?? '')
     if (!htmlSharePage) {
       let error: unknown
       try {

@@ -14,7 +14,7 @@ export const accountDocs = describeRoutes(
     method: 'post', path: '/auth/login', tag: 'auth', summary: 'Log in: tokens, or a cookie session with {"cookie": true}', auth: 'none', anonymousLimit: true,
     body: { json: LoginBody },
     responses: { 200: { description: 'Tokens (RFC 6749 §5.1) or a cookie session', json: tokens, headers: cookies } },
-    errors: { 401: ['invalid_credentials'], 429: ['too_many_attempts'] },
+    errors: { 401: ['invalid_credentials'], 403: ['account_disabled'], 429: ['too_many_attempts'] },
   },
   {
     method: 'post', path: '/auth/refresh', tag: 'auth', summary: 'Rotate a refresh token (body, or the refresh cookie)', auth: 'none', anonymousLimit: true,

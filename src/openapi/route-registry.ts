@@ -1,6 +1,7 @@
 import type { RouteDoc } from '../http/route-doc'
 import { describeRoutes, object, bool } from '../http/route-doc'
 import { accountDocs } from '../accounts/api-docs'
+import { accountAdminDocs } from '../accounts/account-api-docs'
 import { apiKeyDocs } from '../apikeys/api-docs'
 import { audioDocs } from '../audio/api-docs'
 import { auditDocs } from '../audit/api-docs'
@@ -24,6 +25,7 @@ const ownDocs = describeRoutes(
 export const ALL_ROUTE_DOCS: readonly RouteDoc[] = [
   ...ownDocs,
   ...accountDocs,
+  ...accountAdminDocs,
   ...tokenDocs,
   ...synthesisDocs,
   ...audioDocs,

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm run test:browser`: the web console in real Chromium (Debian's `chromium`, driven by
 // playwright-core) against the real Worker (`wrangler dev`, fresh local state) and the dev origin
-// (tone engine). Users are made the way the README says (`scripts/user.mjs add … --file`).
+// (tone engine). Users are made the way the README says (`scripts/user.mjs add … --persist-to`, into the D1 of this run's own state).
 // `--screenshots` also writes docs/console/<page>-{desktop,390}.png.
 // Ends with `browser tests: N passed, N failed`.
 import { spawn, spawnSync } from 'node:child_process'
@@ -45,7 +45,7 @@ writeFileSync(envFile, [
   '',
 ].join('\n'))
 for (const [name, role] of [['alice', 'premium'], ['bob', 'free'], ['root', 'admin']]) {
-  const r = spawnSync(process.execPath, ['scripts/user.mjs', 'add', name, '--role', role, '--file', envFile], { cwd: ROOT, input: `${PASSWORDS[name]}\n`, encoding: 'utf8' })
+  const r = spawnSync(process.execPath, ['scripts/user.mjs', 'add', name, '--role', role, '--persist-to', join(dir, 'state')], { cwd: ROOT, input: `${PASSWORDS[name]}\n`, encoding: 'utf8' })
   if (r.status !== 0) throw new Error(`user add ${name}: ${r.stderr}`)
 }
 
