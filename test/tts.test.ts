@@ -25,7 +25,7 @@ async function userPrefix(sub: string): Promise<string> {
 describe('POST /v1/tts', () => {
   it('streams a playable 24 kHz WAV of real speech and stores the same audio as a complete WAV', async () => {
     // The one test where the speech itself is the point: an eSpeak origin, not the tone one.
-    const edge = appWith({ ORIGINS: JSON.stringify([{ url: inject('speechOriginUrl'), concurrency: 1 }]) })
+    const edge = appWith({ ORIGINS: JSON.stringify([{ url: inject('speechOriginUrl'), concurrency: 1, speakers: PRESET_SPEAKERS }]) })
     const token = await tokenFor(uniqueUser('alice'))
     const res = await edge.fetch(
       new Request('https://edge.test/v1/tts', { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(HELLO) }),
