@@ -21,7 +21,6 @@ export default defineConfig({
             ORIGINS: JSON.stringify([
               { url: origins[0], concurrency: 4, speakers: PRESET_SPEAKERS },
             ]),
-            TEST_ORIGIN_URLS: JSON.stringify(origins),
             // One front end on another origin may call the API with credentials (test/cors.test.ts).
             CORS_ORIGINS: 'https://app.example.com',
             // The account directory's schema, applied to the test D1 by test/apply-migrations.ts.
@@ -43,6 +42,9 @@ export default defineConfig({
     globalSetup: ['./test/global-setup.ts'],
     setupFiles: ['./test/apply-migrations.ts'],
     include: ['test/**/*.test.ts', 'src/**/*.unit.test.ts'],
+    // Two test files at a time (vitest's default on a 2-core machine is one): most of a file's time
+    // is spent waiting on loopback origins and Durable Objects, not on the CPU.
+    maxWorkers: 2,
     testTimeout: 30_000,
     // Every request logs a JSON line; show them only for failing tests.
     silent: 'passed-only',

@@ -129,7 +129,7 @@ try {
       failed = true
       console.error(`bench: ${title} failed:`, e)
       console.error(`bench: the Workers' last log lines:\n${runtime.logs(Math.max(0, runtime.logCount() - 30)).join('\n')}`)
-      entry = { number, title: `${number}. ${title}`, load: sectionLoad, rows: [], error: String(e?.message ?? e) }
+      entry = { number, title: `${number}. ${title}`, load: sectionLoad, rows: [], error: String(/** @type {Error} */ (e)?.message ?? e) }
     }
     sections.push(entry)
     printRows(entry)
@@ -169,7 +169,9 @@ process.exit(failed ? 1 : 0)
 /** The JWKS endpoint the helper Worker's remote key set fetches (once; jose caches it). */
 function serveJson(body) {
   return new Promise((resolve) => {
-    const server = http.createServer((req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body)))
-    server.listen(0, '127.0.0.1', () => resolve({ url: `http://127.0.0.1:${server.address().port}/jwks.json`, close: () => new Promise((r) => server.close(r)) }))
+    const server = http.createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body)))
+    server.listen(0, '127.0.0.1', () =>
+      resolve({ url: `http://127.0.0.1:${/** @type {import('node:net').AddressInfo} */ (server.address()).port}/jwks.json`, close: () => new Promise((r) => server.close(r)) }),
+    )
   })
 }

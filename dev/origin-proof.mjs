@@ -17,7 +17,7 @@ export function edgeProofMessage({ timestamp, method, path, requestId, userId, r
 
 export function signEdgeProof({ secret, timestamp, method, path, requestId, userId, role }) {
   const message = edgeProofMessage({ timestamp, method, path, requestId, userId, role });
-  return 'v1=' + createHmac('sha256', secret).update(message, 'utf8').digest('hex');
+  return `v1=${createHmac('sha256', secret).update(message, 'utf8').digest('hex')}`;
 }
 
 /**

@@ -56,11 +56,45 @@ const FAULTS = new Set(['empty', 'error', 'cut', 'odd', 'refuse', 'error500']);
 const DIRECTIVE = /\[\[dev:([a-z0-9_]+)(?:=(\d+))?\]\]/gi;
 const RECORDED_HEADERS = ['x-request-id', 'x-user-id', 'x-user-role', 'x-edge-timestamp', 'x-edge-signature'];
 
+/**
+ * @typedef {'empty' | 'error' | 'cut' | 'odd' | 'refuse' | 'error500'} DevOriginFault
+ *
+ * @typedef {object} DevOriginOptions
+ * @property {number} [port]  0 (default) picks a free port
+ * @property {string} [host]  default 127.0.0.1
+ * @property {string} [secret]  when set, every /inference_* call must carry a valid edge proof (dev/origin-proof.mjs)
+ * @property {'espeak' | 'tone'} [engine]  default DEV_ORIGIN_ENGINE, else espeak
+ * @property {'cosyvoice3' | 'cosyvoice2'} [model]  cosyvoice3 (default) asserts `<|endofprompt|>` in prompt text + text in every mode
+ * @property {readonly string[]} [speakers]  preset speakers the model ships (default none, like the CosyVoice2/3 downloads)
+ * @property {boolean} [directives]  honour `[[dev:…]]` directives in tts_text and `X-Dev-*` headers (default off: faithful)
+ * @property {number} [maxConcurrent]  calls beyond this many at once are served but counted as violations
+ * @property {number} [sampleRate]  default 24000
+ * @property {DevOriginFault} [fault]  applies to every call until changed (`setFault`, or POST /__dev/fault)
+ * @property {number} [delayMs]
+ * @property {boolean | ((line: string) => void)} [log]
+ *
+ * @typedef {{ inFlight: number, maxInFlight: number, violations: number, total: number }} DevOriginStats
+ *
+ * @typedef {object} DevOrigin
+ * @property {string} url
+ * @property {number} port
+ * @property {() => Promise<void>} close
+ * @property {() => DevOriginStats} stats
+ * @property {(requestId?: string) => any[]} requests  what it received, with the outcome of each call
+ * @property {(fault: DevOriginFault | null) => void} setFault
+ * @property {() => void} reset
+ */
+
+/**
+ * Starts a dev origin; resolves once it listens.
+ * @param {DevOriginOptions} [options]
+ * @returns {Promise<DevOrigin>}
+ */
 export async function startOrigin({
   port = 0,
   host = '127.0.0.1',
   secret,
-  engine = process.env.DEV_ORIGIN_ENGINE || 'espeak',
+  engine = /** @type {'espeak' | 'tone'} */ (process.env.DEV_ORIGIN_ENGINE || 'espeak'),
   model = 'cosyvoice3',
   speakers = [],
   directives = false,
@@ -96,10 +130,10 @@ export async function startOrigin({
   });
   await new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, host, resolve);
+    server.listen(port, host, () => resolve(undefined));
   });
 
-  const address = server.address();
+  const address = /** @type {import('node:net').AddressInfo} */ (server.address());
   const urlHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return {
     url: `http://${urlHost}:${address.port}`,
@@ -114,7 +148,7 @@ export async function startOrigin({
 
 function closeServer(server) {
   return new Promise((resolve) => {
-    server.close(() => resolve());
+    server.close(() => resolve(undefined));
     server.closeAllConnections();
   });
 }
@@ -178,7 +212,7 @@ async function handleDevRoute(origin, req, res, url) {
     try {
       setFault(origin, body.fault);
     } catch (error) {
-      return sendJson(res, 400, { detail: error.message });
+      return sendJson(res, 400, { detail: /** @type {Error} */ (error).message });
     }
     return sendJson(res, 200, { fault: origin.defaults.fault ?? null });
   }
@@ -187,7 +221,7 @@ async function handleDevRoute(origin, req, res, url) {
 
 async function readJsonBody(req) {
   try {
-    return JSON.parse(await new Response(Readable.toWeb(req)).text());
+    return JSON.parse(await new Response(/** @type {ReadableStream} */ (Readable.toWeb(req))).text());
   } catch {
     return undefined;
   }
@@ -259,8 +293,8 @@ async function handleInference(origin, route, req, res, url) {
   const synthesis = plan.fault === 'empty' ? { empty: 'fault:empty' }
     : plan.fault === 'error' ? { error: 'fault:error' }
       : planSynthesis(origin, route.mode, { ...form, fields: { ...form.fields, tts_text: text } });
-  if (synthesis.error) return modelError(res, record, synthesis.error);
-  if (synthesis.empty) {
+  if (synthesis.error !== undefined) return modelError(res, record, synthesis.error);
+  if (synthesis.empty !== undefined) {
     record.outcome = synthesis.empty;
     return res.end();
   }
@@ -273,7 +307,7 @@ function modelError(res, record, reason) {
   res.destroy();
 }
 
-async function streamAudio(origin, res, record, { segments, style }, plan) {
+async function streamAudio(origin, res, record, /** @type {{ segments: any[], style: any }} */ { segments, style }, plan) {
   record.outcome = 'streaming';
   let first = true;
   for (let round = 0; round < plan.repeat; round += 1) {
@@ -286,13 +320,13 @@ async function streamAudio(origin, res, record, { segments, style }, plan) {
       try {
         pcm = await origin.synthesize(segment, style);
       } catch (error) {
-        return modelError(res, record, `synthesis:${error.message}`);
+        return modelError(res, record, `synthesis:${/** @type {Error} */ (error).message}`);
       }
       if (!(await writeChunk(res, pcm))) return abandon(record);
       record.bytes += pcm.length;
       record.chunks += 1;
 
-      if (plan.fault === 'cut') return modelError(res, record, 'fault:cut');
+      if (plan.fault === 'cut' && record.chunks >= plan.cutAfter) return modelError(res, record, 'fault:cut');
     }
   }
   if (plan.fault === 'odd') {
@@ -337,12 +371,9 @@ async function readForm(req) {
   }
   let formData;
   try {
-    formData = await new Request('http://origin.invalid' + req.url, {
-      method: 'POST',
-      headers: { 'content-type': contentType },
-      body: Readable.toWeb(req),
-      duplex: 'half',
-    }).formData();
+    // duplex: a streamed request body (Node's fetch requires it; the DOM typings do not know it yet).
+    const init = /** @type {RequestInit} */ ({ method: 'POST', headers: { 'content-type': contentType }, body: Readable.toWeb(req), duplex: 'half' });
+    formData = await new Request(`http://origin.invalid${req.url}`, init).formData();
   } catch {
     return null;
   }
@@ -397,7 +428,8 @@ function extractDirectives(ttsText) {
 }
 
 function faultPlan(headers, directives, defaults) {
-  const directiveFault = [...FAULTS].find((name) => directives[name] === true);
+  // `cut` may say after how many chunks: [[dev:cut=40]] (default 1).
+  const directiveFault = [...FAULTS].find((name) => directives[name] === true || (name === 'cut' && typeof directives.cut === 'number'));
   const requested = String(headers['x-dev-fault'] ?? '').trim().toLowerCase();
   const headerFault = FAULTS.has(requested) ? requested : undefined;
   return {
@@ -405,6 +437,7 @@ function faultPlan(headers, directives, defaults) {
     delayMs: clampCount(headers['x-dev-delay-ms'] ?? directives.delay ?? defaults.delayMs, MAX_WAIT_MS),
     gapMs: clampCount(headers['x-dev-gap-ms'] ?? directives.gap ?? 0, MAX_WAIT_MS),
     repeat: Math.max(1, clampCount(headers['x-dev-repeat'] ?? directives.repeat ?? 1, MAX_REPEAT)),
+    cutAfter: Math.max(1, clampCount(typeof directives.cut === 'number' ? directives.cut : 1, MAX_REPEAT * 100)),
   };
 }
 
@@ -532,7 +565,7 @@ function parseWavHeader(bytes) {
       };
     }
     if (id === 'data') {
-      if (!format || !format.blockAlign || !format.sampleRate) return null;
+      if (!format?.blockAlign || !format.sampleRate) return null;
       // Streaming writers (eSpeak among them) may leave a placeholder size: trust the file length.
       const dataLength = Math.min(size, bytes.length - body);
       return { ...format, dataOffset: body, dataLength, seconds: dataLength / format.blockAlign / format.sampleRate };
@@ -553,7 +586,7 @@ function parseFlacStreamInfo(bytes) {
 
 function wavToMonoSamples(bytes) {
   const wav = parseWavHeader(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-  if (!wav || wav.audioFormat !== 1 || wav.bitsPerSample !== 16) throw new Error('unexpected eSpeak WAV');
+  if (wav?.audioFormat !== 1 || wav.bitsPerSample !== 16) throw new Error('unexpected eSpeak WAV');
   const view = new DataView(bytes.buffer, bytes.byteOffset + wav.dataOffset, wav.dataLength);
   const frames = Math.floor(wav.dataLength / wav.blockAlign);
   const samples = new Int16Array(frames);
@@ -600,7 +633,7 @@ async function loadEspeak() {
   try {
     return (await import('espeak-ng')).default;
   } catch (error) {
-    throw new Error(`espeak-ng is not installed (npm install, or use the tone engine): ${error.message}`);
+    throw new Error(`espeak-ng is not installed (npm install, or use the tone engine): ${/** @type {Error} */ (error).message}`);
   }
 }
 
@@ -778,7 +811,8 @@ function parseCliArgs(argv) {
       continue;
     }
     if (!numeric[flag] && !text[flag]) throw new Error(`unknown option: ${flag}`);
-    const value = inline ?? argv[(i += 1)];
+    i += inline === undefined ? 1 : 0;
+    const value = inline ?? argv[i];
     if (value === undefined) throw new Error(`missing value for ${flag}`);
     if (text[flag]) options[text[flag]] = value;
     else if (Number.isFinite(Number(value))) options[numeric[flag]] = Number(value);
@@ -800,7 +834,7 @@ async function main() {
   try {
     options = parseCliArgs(process.argv.slice(2));
   } catch (error) {
-    console.error(`${error.message}\n${USAGE}`);
+    console.error(`${/** @type {Error} */ (error).message}\n${USAGE}`);
     process.exit(2);
   }
   if (!options) return console.log(USAGE);

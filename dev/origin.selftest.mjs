@@ -26,7 +26,7 @@ async function check(name, fn) {
     console.log(`ok   ${name} (${Date.now() - started}ms)${note ? ` - ${note}` : ''}`);
   } catch (error) {
     results.push({ name, ok: false });
-    console.log(`FAIL ${name}\n     ${String(error.stack ?? error).split('\n').slice(0, 6).join('\n     ')}`);
+    console.log(`FAIL ${name}\n     ${String(/** @type {Error} */ (error).stack ?? error).split('\n').slice(0, 6).join('\n     ')}`);
   }
 }
 
@@ -36,13 +36,18 @@ async function check(name, fn) {
 async function encodeForm(fields) {
   const form = new FormData();
   for (const [name, value] of Object.entries(fields)) {
-    if (value instanceof Uint8Array) form.set(name, new Blob([value], { type: 'audio/wav' }), `${name}.wav`);
+    if (value instanceof Uint8Array) form.set(name, new Blob([/** @type {Uint8Array<ArrayBuffer>} */ (value)], { type: 'audio/wav' }), `${name}.wav`);
     else form.set(name, value);
   }
   const request = new Request('http://x/', { method: 'POST', body: form });
   return { body: Buffer.from(await request.arrayBuffer()), contentType: request.headers.get('content-type') };
 }
 
+/**
+ * @param {{ url: string }} origin
+ * @param {string} path
+ * @param {{ method?: string, fields?: Record<string, string | Uint8Array>, headers?: Record<string, string> }} [request]
+ */
 async function raw(origin, path, { method = 'POST', fields, headers = {} } = {}) {
   const { port } = new URL(origin.url);
   const encoded = fields ? await encodeForm(fields) : { body: Buffer.alloc(0) };
@@ -56,9 +61,9 @@ async function raw(origin, path, { method = 'POST', fields, headers = {} } = {})
   const started = Date.now();
   const received = await new Promise((resolve, reject) => {
     const parts = [];
-    const socket = net.connect(port, '127.0.0.1', () => socket.write(Buffer.concat([Buffer.from(`${head}\r\n\r\n`), encoded.body])));
+    const socket = net.connect(Number(port), '127.0.0.1', () => socket.write(Buffer.concat([Buffer.from(`${head}\r\n\r\n`), encoded.body])));
     socket.on('data', (data) => parts.push(data));
-    socket.on('error', (error) => (error.code === 'ECONNRESET' ? resolve(Buffer.concat(parts)) : reject(error)));
+    socket.on('error', (/** @type {NodeJS.ErrnoException} */ error) => (error.code === 'ECONNRESET' ? resolve(Buffer.concat(parts)) : reject(error)));
     socket.on('close', () => resolve(Buffer.concat(parts)));
   });
   return { ...parseResponse(received), elapsed: Date.now() - started };
@@ -99,7 +104,7 @@ function parseChunked(bytes) {
 async function post(origin, path, fields, headers = {}) {
   const form = new FormData();
   for (const [name, value] of Object.entries(fields)) {
-    if (value instanceof Uint8Array) form.set(name, new Blob([value], { type: 'audio/wav' }), `${name}.wav`);
+    if (value instanceof Uint8Array) form.set(name, new Blob([/** @type {Uint8Array<ArrayBuffer>} */ (value)], { type: 'audio/wav' }), `${name}.wav`);
     else form.set(name, value);
   }
   return fetch(origin.url + path, { method: 'POST', body: form, headers });
@@ -174,6 +179,10 @@ function missing(...names) {
   return { detail: names.map((name) => ({ type: 'missing', loc: ['body', name], msg: 'Field required', input: null })) };
 }
 
+/**
+ * @param {string} secret
+ * @param {{ path: string, method?: string, requestId?: string, timestamp?: number, userId?: string, role?: string }} proof
+ */
 function proofHeaders(secret, { path, method = 'POST', requestId = randomUUID(), timestamp, userId = 'user-1', role = 'member' }) {
   const ts = String(timestamp ?? Math.floor(Date.now() / 1000));
   return {
@@ -536,7 +545,7 @@ await check('concurrency: sequential is fine, overlapping requests count as viol
   assert.equal(tone.stats().violations, 0);
   const slow = { ...sftFields, tts_text: `${SYSTEM}[[dev:delay=300]]Hello there.` };
   const all = await Promise.all([1, 2, 3].map(() => raw(tone, '/inference_sft', { fields: slow })));
-  all.forEach((response) => assertAudio(response));
+  for (const response of all) assertAudio(response);
   assert.deepEqual(tone.stats(), { inFlight: 0, maxInFlight: 3, violations: 2, total: 5 });
   return JSON.stringify(tone.stats());
 });
@@ -544,7 +553,7 @@ await check('concurrency: sequential is fine, overlapping requests count as viol
 await check('client abort releases the in-flight slot', async () => {
   const controller = new AbortController();
   const form = formOf({ ...sftFields, tts_text: `${SYSTEM}[[dev:delay=5000]]Hello.` });
-  const pending = fetch(tone.url + '/inference_sft', { method: 'POST', body: form, signal: controller.signal });
+  const pending = fetch(`${tone.url}/inference_sft`, { method: 'POST', body: form, signal: controller.signal });
   await new Promise((resolve) => setTimeout(resolve, 150));
   assert.equal(tone.stats().inFlight, 1);
   controller.abort();

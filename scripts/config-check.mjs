@@ -21,11 +21,13 @@ const root = fileURLToPath(new URL('..', import.meta.url))
 /** Settings that must never sit in wrangler.toml, which is committed. */
 const SECRETS = ['JWT_SECRET', 'ORIGIN_SECRET', 'LINK_SECRET', 'LINK_SECRET_PREVIOUS', 'AUTH_USERS', 'SIGNING_JWK', 'SIGNING_JWK_PREVIOUS']
 
-const usage = (message) => {
+/** @param {string} message @returns {never} */
+function usage(message) {
   process.stderr.write(`config:check: ${message}\n`)
   process.exit(2)
 }
 
+/** @type {{ env?: string, config: string, secrets?: string, remote: boolean, online: boolean }} */
 let values
 try {
   ;({ values } = parseArgs({
@@ -38,7 +40,7 @@ try {
     },
   }))
 } catch (e) {
-  usage(e.message)
+  usage(/** @type {Error} */ (e).message)
 }
 
 const problems = []
@@ -50,7 +52,7 @@ let config
 try {
   config = unstable_readConfig({ config: values.config, env: values.env }, { hideWarnings: true })
 } catch (e) {
-  problems.push(`${values.config}: ${e.message.split('\n')[0]}`)
+  problems.push(`${values.config}: ${/** @type {Error} */ (e).message.split('\n')[0]}`)
 }
 const vars = { ...(config?.vars ?? {}) }
 const bindings = config ? bindingNames(config) : []
@@ -67,12 +69,15 @@ if (values.remote) {
     const listed = execFileSync('npx', ['wrangler', 'secret', 'list', '--format', 'json', ...(values.env ? ['--env', values.env] : [])], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
     presentSecrets = JSON.parse(listed).map((s) => s.name)
   } catch (e) {
-    problems.push(`wrangler secret list failed (logged in? the Worker deployed once?): ${String(e.stderr ?? e.message).trim().split('\n')[0]}`)
+    const failure = /** @type {Error & { stderr?: string }} */ (e)
+    problems.push(`wrangler secret list failed (logged in? the Worker deployed once?): ${String(failure.stderr ?? failure.message).trim().split('\n')[0]}`)
   }
 }
 
-// 3. Names the Worker does not read: probably a typo (TRUSTED_ISSUER for TRUSTED_ISSUERS).
-const known = new Set([...readFileSync(join(root, 'src/env.ts'), 'utf8').matchAll(/^\s+([A-Z][A-Z0-9_]*)\??:/gm)].map((m) => m[1]))
+// 3. Names the Worker does not read: probably a typo (TRUSTED_ISSUER for TRUSTED_ISSUERS). The Env type
+// is in two files: what wrangler.toml names (generated, worker-configuration.d.ts), and the rest (src/env.ts).
+const envTypes = ['worker-configuration.d.ts', 'src/env.ts'].map((file) => readFileSync(join(root, file), 'utf8')).join('\n')
+const known = new Set([...envTypes.matchAll(/^\s+([A-Z][A-Z0-9_]*)\??:/gm)].map((m) => m[1]))
 for (const name of Object.keys({ ...vars, ...secrets })) if (!known.has(name) && !bindings.includes(name)) warnings.push(`${name} is not a setting the Worker reads (a typo?)`)
 
 // 4. The Worker's own validators, bundled for Node.

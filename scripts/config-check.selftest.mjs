@@ -17,7 +17,12 @@ const provider = await startJwksServer({ tenants: { auth0: { alg: 'RS256', issue
 const secret = (c) => c.repeat(40)
 const good = { JWT_SECRET: secret('a'), ORIGIN_SECRET: secret('b'), LINK_SECRET: secret('c') }
 
-/** Runs the check with these secrets (and optionally extra wrangler.toml lines); → {code, lines}. */
+/**
+ * Runs the check with these secrets (and optionally extra wrangler.toml lines); → {code, lines}.
+ * @param {Record<string, string>} secrets
+ * @param {{ toml?: string, args?: string[] }} [options]
+ * @returns {Promise<{ code: number, lines: string[] }>}
+ */
 async function check(secrets, { toml = '', args = [] } = {}) {
   const config = join(dir, `wrangler-${Math.random().toString(36).slice(2)}.toml`)
   writeFileSync(config, readFileSync(join(root, 'wrangler.toml'), 'utf8').replace('[vars]\n', `[vars]\n${toml}`))
@@ -27,7 +32,8 @@ async function check(secrets, { toml = '', args = [] } = {}) {
     const { stdout } = await promisify(execFile)('node', [join(root, 'scripts/config-check.mjs'), '--config', config, '--secrets', file, ...args])
     return { code: 0, lines: stdout.trim().split('\n') }
   } catch (e) {
-    return { code: e.code, lines: String(e.stdout).trim().split('\n') }
+    const failed = /** @type {{ code: number, stdout: string }} */ (e)
+    return { code: failed.code, lines: String(failed.stdout).trim().split('\n') }
   }
 }
 
@@ -38,7 +44,7 @@ async function test(name, fn) {
     console.log(`ok   ${name}`)
   } catch (e) {
     failures++
-    console.log(`FAIL ${name}\n${e.message}`)
+    console.log(`FAIL ${name}\n${/** @type {Error} */ (e).message}`)
   }
 }
 
@@ -46,7 +52,7 @@ try {
   await test('a good configuration: exit 0, one OK line', async () => {
     const r = await check(good)
     assert.equal(r.code, 0, r.lines.join('\n'))
-    assert.match(r.lines.at(-1), /^config:check: OK/)
+    assert.match(String(r.lines.at(-1)), /^config:check: OK/)
   })
 
   await test('missing secrets: one line each, with how to set them, exit 1', async () => {
@@ -57,7 +63,7 @@ try {
       'problem: ORIGIN_SECRET is not set (npx wrangler secret put ORIGIN_SECRET; locally, .dev.vars)',
       'problem: LINK_SECRET is not set (npx wrangler secret put LINK_SECRET; locally, .dev.vars)',
     ])
-    assert.match(r.lines.at(-1), /^config:check: 3 problems/)
+    assert.match(String(r.lines.at(-1)), /^config:check: 3 problems/)
   })
 
   await test('every broken TRUSTED_ISSUERS entry, a secret in wrangler.toml and a typo, all in one run', async () => {
@@ -79,7 +85,7 @@ try {
       'problem: TRUSTED_ISSUERS[3].default_role cannot be admin: map the IdP roles that are admins in role_map',
       r.lines.at(-1),
     ])
-    assert.match(r.lines.at(-1), /^config:check: 6 problems/)
+    assert.match(String(r.lines.at(-1)), /^config:check: 6 problems/)
   })
 
   await test('--online: a discovered issuer spelt differently, and a JWKS without a key for the algorithms', async () => {

@@ -8,8 +8,10 @@ export const DEV_VARS_PATH = fileURLToPath(new URL('../.dev.vars', import.meta.u
 /** The secrets a fresh checkout needs; each gets 32 random bytes. */
 const GENERATED = ['JWT_SECRET', 'ORIGIN_SECRET', 'LINK_SECRET']
 
+/** @returns {Record<string, string>} */
 export function readDevVars(path = DEV_VARS_PATH) {
   if (!existsSync(path)) return {}
+  /** @type {Record<string, string>} */
   const vars = {}
   for (const line of readFileSync(path, 'utf8').split(/\r?\n/)) {
     const m = /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)\s*$/.exec(line)

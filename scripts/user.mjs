@@ -142,6 +142,7 @@ function applyLocalMigrations(persistTo) {
 
 /** wrangler's own message, on one line. */
 function wranglerError(result) {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: removing terminal colour codes (ESC [ … m) is the point
   const out = `${result.stdout ?? ''}\n${result.stderr ?? ''}`.replace(/\x1b\[[0-9;]*m/g, '')
   try {
     const text = JSON.parse(result.stdout).error?.text
@@ -230,7 +231,8 @@ async function main(argv) {
         help: { type: 'boolean', short: 'h' },
       },
     })
-  } catch (e) {
+  } catch (caught) {
+    const e = /** @type {NodeJS.ErrnoException} */ (caught)
     const option = /'(-[^' ]*)/.exec(e.message)?.[1]
     if (e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') throw new UsageError(`unknown option ${option} (--help lists them)`)
     if (e.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') throw new UsageError(/does not take/.test(e.message) ? `${option} takes no value` : `${option} needs a value`)

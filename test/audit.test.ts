@@ -7,11 +7,12 @@ interface AuditPage { items: { action: string; resource: string | null; status: 
 /** Audit writes happen after the response (waitUntil): poll until they show up. */
 async function auditOf(token: string, path = '/v1/audit', want = 1): Promise<AuditPage> {
   let page: AuditPage = { items: [], cursor: null }
-  for (let i = 0; i < 40; i++) {
-    page = (await (await call('GET', path, { token })).json()) as AuditPage
-    if (page.items.length >= want) break
-    await new Promise((r) => setTimeout(r, 25))
-  }
+  await expect
+    .poll(async () => {
+      page = (await (await call('GET', path, { token })).json()) as AuditPage
+      return page.items.length
+    }, { interval: 25, timeout: 2000 })
+    .toBeGreaterThanOrEqual(want)
   return page
 }
 

@@ -60,12 +60,7 @@ describe('external identity providers (TRUSTED_ISSUERS)', () => {
     const newKid = await rotateIdp(IDP.rotating.tenant)
     const second = await idpToken(IDP.rotating.tenant, claims(IDP.rotating))
     // The cooldown of this issuer is 0.2 s: poll briefly until it has passed.
-    let status = 0
-    for (let i = 0; i < 10 && status !== 200; i++) {
-      await new Promise((r) => setTimeout(r, 100))
-      status = (await call('GET', '/v1/audio', { token: second })).status
-    }
-    expect(status).toBe(200)
+    await expect.poll(async () => (await call('GET', '/v1/audio', { token: second })).status, { interval: 100, timeout: 2000 }).toBe(200)
     const stats = await idpStats(IDP.rotating.tenant)
     expect(stats.kid).toBe(newKid)
     expect(stats.fetches).toBeGreaterThan(fetchesBefore)

@@ -1,7 +1,7 @@
-import { env, exports } from 'cloudflare:workers'
+import { exports } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
-import app from '../src/index'
 import { errorOf } from './support/api'
+import { appWith } from './support/app'
 import { AUDIENCE } from './support/auth-fixtures'
 import { issuerOf, tenantToken } from './support/idp'
 import { watchLogLines } from './support/log-lines'
@@ -70,23 +70,23 @@ describe('Cloudflare Access as an issuer', () => {
   })
 
   it('a broken cloudflare_access entry still reads the header, to refuse its tokens with the reason logged', async () => {
-    const ctx = { waitUntil() {}, passThroughOnException() {}, props: {} } as unknown as ExecutionContext
-    const broken = { ...env, TRUSTED_ISSUERS: JSON.stringify([{ type: 'cloudflare_access', team_domain: `${jwksUrl()}/access`, audience: AUDIENCE.access, default_role: 'admin' }]) }
-    const res = await app.fetch(new Request('https://edge.test/v1/audio', { headers: { 'cf-access-jwt-assertion': await accessJwt() } }), broken, ctx)
+    const broken = appWith({ TRUSTED_ISSUERS: JSON.stringify([{ type: 'cloudflare_access', team_domain: `${jwksUrl()}/access`, audience: AUDIENCE.access, default_role: 'admin' }]) })
+    const res = await broken.fetch(new Request('https://edge.test/v1/audio', { headers: { 'cf-access-jwt-assertion': await accessJwt() } }))
+    await broken.settled()
     expect(res.status).toBe(401)
     expect(res.headers.get('www-authenticate')).toMatch(/issuer is not available/)
     expect(logs.reasonOf(res.headers.get('x-request-id'))).toMatch(/ERR_ISSUER_MISCONFIGURED: TRUSTED_ISSUERS\[0\]\.default_role cannot be admin/)
   })
 
   it('without a cloudflare_access entry, neither the header nor the cookie is read', async () => {
-    const ctx = { waitUntil() {}, passThroughOnException() {}, props: {} } as unknown as ExecutionContext
-    const withoutAccess = { ...env, TRUSTED_ISSUERS: JSON.stringify([{ issuer: issuerOf('okta'), audience: AUDIENCE.okta, algorithms: ['ES256'] }]) }
+    const withoutAccess = appWith({ TRUSTED_ISSUERS: JSON.stringify([{ issuer: issuerOf('okta'), audience: AUDIENCE.okta, algorithms: ['ES256'] }]) })
     const token = await accessJwt()
     const sources: Record<string, string>[] = [{ 'cf-access-jwt-assertion': token }, { cookie: `CF_Authorization=${token}` }]
     for (const headers of sources) {
-      const res = await app.fetch(new Request('https://edge.test/v1/audio', { headers }), withoutAccess, ctx)
+      const res = await withoutAccess.fetch(new Request('https://edge.test/v1/audio', { headers }))
       expect(res.status).toBe(401)
       expect(res.headers.get('www-authenticate')).toMatch(/missing bearer token/)
     }
+    await withoutAccess.settled()
   })
 })

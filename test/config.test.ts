@@ -1,13 +1,14 @@
-import { env } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
-import app from '../src/index'
+import { appWith } from './support/app'
 import { tokenFor, uniqueUser } from './support/tokens'
 
 /** The app over the test bindings with some settings changed or removed. */
 async function callWith(overrides: Record<string, unknown>, path = '/v1/audio') {
   const token = await tokenFor(uniqueUser())
-  const ctx = { waitUntil() {}, passThroughOnException() {}, props: {} } as unknown as ExecutionContext
-  return app.fetch(new Request(`https://edge.test${path}`, { headers: { authorization: `Bearer ${token}` } }), { ...env, ...overrides }, ctx)
+  const edge = appWith(overrides)
+  const res = await edge.fetch(new Request(`https://edge.test${path}`, { headers: { authorization: `Bearer ${token}` } }))
+  await edge.settled()
+  return res
 }
 
 describe('configuration fails closed', () => {
@@ -22,6 +23,11 @@ describe('configuration fails closed', () => {
     ['TIERS with a negative limit', { TIERS: '{"free":{"per_minute":-1}}' }, /TIERS\.free\.per_minute must be a non-negative integer/],
     ['an unknown ORIGIN_POOL_LOCATION', { ORIGIN_POOL_LOCATION: 'mars' }, /ORIGIN_POOL_LOCATION must be one of wnam, enam/],
     ['no R2 binding', { AUDIO: undefined }, /R2 binding AUDIO/],
+    ['an origin URL that is not http(s)', { ORIGINS: '[{"url":"ftp://gpu-1"}]' }, /ORIGINS\[0\]\.url must be http\(s\)/],
+    ['an origin that is neither a URL nor an object', { ORIGINS: '[5]' }, /ORIGINS\[0\] must be a URL or an object with "url"/],
+    ['a pool setting that is not a number', { ORIGIN_QUEUE_MAX: 'lots' }, /ORIGIN_QUEUE_MAX must be a whole number from 0 to 100000/],
+    ['a timeout out of range', { ORIGIN_IDLE_TIMEOUT_MS: '5' }, /ORIGIN_IDLE_TIMEOUT_MS must be a whole number of milliseconds from 100 to 600000/],
+    ['a token lifetime out of range', { ACCESS_TTL: '5' }, /ACCESS_TTL must be a whole number of seconds from 60 to 86400/],
   ]
   for (const [name, overrides, message] of cases) {
     it(`answers 500 naming the setting for ${name}, and never serves the request`, async () => {

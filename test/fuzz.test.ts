@@ -175,7 +175,7 @@ async function check(c: FuzzCase): Promise<void> {
   const ctx = createExecutionContext()
   const res = await app.fetch(request, fuzzEnv, ctx)
   // Errors are read as text; anything else (audio, say) only drained.
-  const text = res.status >= 400 ? await res.text() : (await res.arrayBuffer(), '')
+  const text = res.status >= 400 ? await res.text() : await res.arrayBuffer().then(() => '')
   await waitOnExecutionContext(ctx)
   statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1)
   if (res.status >= 500) expect.fail(`5xx: ${describeCase(c, res, text)}`)

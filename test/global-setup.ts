@@ -4,39 +4,25 @@ import { TEST_SECRETS } from './support/test-secrets'
 import { startJwksServer } from './support/jwks-server.mjs'
 import { startSocketEdge } from './support/socket-edge.mjs'
 import { TENANTS } from './support/auth-fixtures'
-import { makeTestSigningKeys, type TestSigningKeys } from './support/signing-keys'
-
-declare module 'vitest' {
-  export interface ProvidedContext {
-    originUrls: string[]
-    /** Loopback OpenID provider (test/support/jwks-server.mjs): discovery, JWKS, /sign, /rotate, /stats per tenant. */
-    jwksUrl: string
-    /**
-     * Origins for the pool tests (test/origins.test.ts), all CosyVoice3 with the preset speakers
-     * unless named otherwise; each counts its own concurrency. `broken` fails every synthesis until
-     * told otherwise (POST /__dev/fault); `v2` is a CosyVoice2 model.
-     */
-    poolOrigins: { single1: string; single2: string; broken: string; v2: string; refused: string }
-    /** The edge's signing keys of this run (private JWKs). */
-    signingKeys: TestSigningKeys
-    /** A tone-engine origin of its own for the fuzz suite (test/fuzz.test.ts): fast, and nobody's counts. */
-    fuzzOrigin: string
-    /** The Worker under workerd on a real loopback socket (test/cut-stream.test.ts). */
-    socketEdgeUrl: string
-  }
-}
+import { makeTestSigningKeys } from './support/signing-keys'
 
 /**
  * Real CosyVoice-protocol servers on loopback (the dev origin), started once for the whole run.
  * They fail the way the stock server fails; the tests' fault directives ([[dev:…]]) are switched on
  * explicitly, and their speakers are the presets the test ORIGINS declare. Each checks the edge
  * proof with the test ORIGIN_SECRET.
+ *
+ * The primary one, every test's ORIGINS, makes tones: fast and deterministic, for the many tests
+ * about what the edge does with audio rather than what the audio says. The speech origin (eSpeak,
+ * one synthesis at a time) serves the tests where real speech is the point.
  */
 const devOrigin = { port: 0, secret: TEST_SECRETS.ORIGIN_SECRET, speakers: PRESET_SPEAKERS, directives: true }
 
 export default async function setup(project: TestProject) {
-  const primary = await startOrigin({ ...devOrigin, engine: 'espeak' })
+  const primary = await startOrigin({ ...devOrigin, engine: 'tone' })
   project.provide('originUrls', [primary.url])
+  const speech = await startOrigin({ ...devOrigin, engine: 'espeak' })
+  project.provide('speechOriginUrl', speech.url)
   project.provide('signingKeys', await makeTestSigningKeys())
   const idp = await startJwksServer({ tenants: TENANTS })
   project.provide('jwksUrl', idp.url)
@@ -58,6 +44,7 @@ export default async function setup(project: TestProject) {
     await Promise.all(Object.values(pool).map((o) => o.close()))
     await idp.close()
     await primary.close()
+    await speech.close()
   }
 }
 

@@ -1,7 +1,6 @@
-import { env } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
-import app from '../src/index'
 import { call, errorOf } from './support/api'
+import { appWith } from './support/app'
 import { BROKEN, IDP } from './support/auth-fixtures'
 import { tenantToken } from './support/idp'
 import { watchLogLines } from './support/log-lines'
@@ -17,8 +16,10 @@ async function tokenOf(issuer: string): Promise<string> {
 
 /** The app over the test bindings with TRUSTED_ISSUERS replaced (a fresh config, built for this env). */
 async function callWithIssuers(trustedIssuers: string, token: string, path = '/v1/audio'): Promise<Response> {
-  const ctx = { waitUntil() {}, passThroughOnException() {}, props: {} } as unknown as ExecutionContext
-  return app.fetch(new Request(`https://edge.test${path}`, { headers: { authorization: `Bearer ${token}` } }), { ...env, TRUSTED_ISSUERS: trustedIssuers }, ctx)
+  const edge = appWith({ TRUSTED_ISSUERS: trustedIssuers })
+  const res = await edge.fetch(new Request(`https://edge.test${path}`, { headers: { authorization: `Bearer ${token}` } }))
+  await edge.settled()
+  return res
 }
 
 describe('a broken TRUSTED_ISSUERS entry fails alone and loudly (finding 5)', () => {

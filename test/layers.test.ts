@@ -6,8 +6,8 @@ import { describe, expect, it } from 'vitest'
  * layer; folders in one layer do not import each other. Type-only imports count too: a type is
  * still a dependency a reader has to follow. README.md ("Where things are") describes each folder.
  */
-export const LAYERS: readonly (readonly string[])[] = [
-  ['codecs', 'sql'], // pure byte and SQL helpers: import nothing of ours
+const LAYERS: readonly (readonly string[])[] = [
+  ['codecs', 'sql', 'log'], // pure byte and SQL helpers, the structured log: import nothing of ours
   ['config'], // settings, validated once
   ['http'], // errors, bodies, Range/ETag, bearer challenges, serving R2 objects
   ['storage', 'origin'], // R2 keys, recorder, listings · calling one GPU machine
@@ -30,7 +30,7 @@ interface Import {
 }
 
 /** Every static, re-export and `import('…')` specifier of a module, and whether it is type-only. */
-export function importsOf(from: string, source: string): Import[] {
+function importsOf(from: string, source: string): Import[] {
   const found: Import[] = []
   const statement = /(?:^|\n)\s*(import|export)\s+(type\s+)?([^'";]*?)\s*from\s*'([^']+)'|(?:^|\n)\s*import\s+'([^']+)'|import\(\s*'([^']+)'\s*\)/g
   for (const m of source.matchAll(statement)) {
@@ -51,7 +51,7 @@ const resolve = (from: string, spec: string) => {
     if (p === '..') parts.pop()
     else if (p !== '.') parts.push(p)
   }
-  return parts.join('/').replace(/\.ts$/, '') + '.ts'
+  return `${parts.join('/').replace(/\.ts$/, '')}.ts`
 }
 
 const folderOf = (path: string) => (path.includes('/') ? path.split('/')[0]! : null)
@@ -59,7 +59,7 @@ const layerOf = (folder: string) => LAYERS.findIndex((l) => l.includes(folder))
 const isRoute = (path: string) => /-routes?\.ts$/.test(path)
 
 /** The rule breaks in a set of modules (paths relative to src/, source text). */
-export function layerViolations(modules: Record<string, string>): string[] {
+function layerViolations(modules: Record<string, string>): string[] {
   const problems: string[] = []
   const durableObjects = new Set(Object.keys(modules).filter((p) => /extends DurableObject\b/.test(modules[p]!)))
   for (const [path, source] of Object.entries(modules)) {

@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
-import app from '../src/index'
 import { call, errorOf } from './support/api'
+import { appWith } from './support/app'
 import { tokenFor, uniqueUser } from './support/tokens'
 
 const SHORT = { text: 'Hi.', mode: 'sft', speaker: '英文女' }
@@ -76,12 +76,7 @@ describe('per-user limits', () => {
     await reader.read()
     client.abort()
     // The slot is freed by the cancel itself; poll briefly only because cancellation crosses threads.
-    let next = await synth(token)
-    for (let i = 0; i < 20 && next.status === 429; i++) {
-      await new Promise((r) => setTimeout(r, 50))
-      next = await synth(token)
-    }
-    expect(next.status).toBe(200)
+    await expect.poll(async () => (await synth(token)).status, { interval: 50, timeout: 2000 }).toBe(200)
     const u = await usage(token)
     // The GPU did the work for the one that left: it is charged like a success, just not stored.
     expect(u.syntheses_per_day.used).toBe(2)
@@ -90,26 +85,20 @@ describe('per-user limits', () => {
 
   it('a client that stops reading is let go after the idle timeout, freeing its slot', async () => {
     const token = await tokenFor(uniqueUser())
-    const ctx = { waitUntil() {}, passThroughOnException() {}, props: {} } as unknown as ExecutionContext
-    const res = await app.fetch(
+    const edge = appWith({ ORIGIN_IDLE_TIMEOUT_MS: '200' })
+    const res = await edge.fetch(
       new Request('https://edge.test/v1/tts', {
         method: 'POST',
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
         body: JSON.stringify({ ...SHORT, text: 'One. Two. Three. Four.' }),
       }),
-      { ...env, ORIGIN_IDLE_TIMEOUT_MS: '200' },
-      ctx,
     )
     expect(res.status).toBe(200)
     const reader = res.body!.getReader()
     await reader.read() // the WAV header, then nothing more is read
-    let u = await usage(token)
-    for (let i = 0; i < 40 && u.concurrent_syntheses.used > 0; i++) {
-      await new Promise((r) => setTimeout(r, 50))
-      u = await usage(token)
-    }
-    expect(u.concurrent_syntheses.used).toBe(0)
+    await expect.poll(async () => (await usage(token)).concurrent_syntheses.used, { interval: 50, timeout: 5000 }).toBe(0)
     await expect(reader.read()).rejects.toThrow(/stopped reading/)
+    await edge.settled()
     expect((await call('GET', '/v1/audio', { token }).then((r) => r.json())) as { items: unknown[] }).toMatchObject({ items: [] })
   })
 
@@ -208,18 +197,20 @@ describe('floods stay cheap', () => {
     let objectCalls = 0
     const users = new Proxy(env.USERS, {
       get(target, prop) {
-        if (prop === 'get') return (id: DurableObjectId) => ((objectCalls += 1), target.get(id))
+        if (prop === 'get')
+          return (id: DurableObjectId) => {
+            objectCalls += 1
+            return target.get(id)
+          }
         const value = Reflect.get(target, prop)
         return typeof value === 'function' ? value.bind(target) : value
       },
     })
-    const ctx = { waitUntil() {}, passThroughOnException() {}, props: {} } as unknown as ExecutionContext
+    const edge = appWith({ USERS: users })
     const token = await tokenFor(uniqueUser(), { role: 'burst' })
     const send = () =>
-      app.fetch(
+      edge.fetch(
         new Request('https://edge.test/v1/tts', { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(SHORT) }),
-        { ...env, USERS: users },
-        ctx,
       )
     for (let i = 0; i < 5; i++) {
       const res = await send()
@@ -236,5 +227,6 @@ describe('floods stay cheap', () => {
       expect(r.headers.get('ratelimit')).toMatch(/"minute";r=0/)
     }
     expect(objectCalls).toBe(callsAtLimit)
+    await edge.settled()
   })
 })

@@ -87,7 +87,7 @@ describe('a distributed guess', () => {
     }
     // Each Retry-After is at most the policy's delay (some of it may already have passed), and the
     // delays keep growing.
-    delays.forEach((d, i) => expect(d).toBeLessThanOrEqual(2 * 2 ** i))
+    for (const [i, d] of delays.entries()) expect(d).toBeLessThanOrEqual(2 * 2 ** i)
     expect(delays[3]).toBeGreaterThan(delays[0]!)
     expect(delays[3]).toBeGreaterThan(4)
   })

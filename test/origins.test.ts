@@ -1,12 +1,12 @@
-import { env, runDurableObjectAlarm } from 'cloudflare:test'
-import { describe, expect, inject, it } from 'vitest'
+import { runDurableObjectAlarm } from 'cloudflare:test'
+import { afterEach, describe, expect, inject, it } from 'vitest'
 import { PRESET_SPEAKERS } from '../dev/origin.mjs'
-import app from '../src/index'
 import { parseOrigins } from '../src/config/origins'
 import { edgeProofHeaders } from '../src/origin/edge-proof'
 import { poolStub } from '../src/pool/pool-client'
 import type { PoolStatus } from '../src/pool/pool-types'
 import { call, errorOf } from './support/api'
+import { appWith } from './support/app'
 import { makeWav } from './support/make-audio'
 import { originRecords } from './support/origin'
 import { TEST_SECRETS } from './support/test-secrets'
@@ -15,9 +15,14 @@ import { tokenFor, uniqueUser } from './support/tokens'
 const origins = inject('poolOrigins')
 const SHORT = 'Hi there.'
 const V3_PROMPT = 'You are a helpful assistant.<|endofprompt|>'
-const ctx = { waitUntil() {}, passThroughOnException() {}, props: {} } as unknown as ExecutionContext
 
 type OriginEntry = { url: string; concurrency?: number; weight?: number; speakers?: string[]; canary?: Record<string, string> }
+
+/** Every test's edges: their waitUntil work (freeing slots, settling quota) is awaited after the test. */
+const edges: ReturnType<typeof appWith>[] = []
+afterEach(async () => {
+  await Promise.all(edges.splice(0).map((edge) => edge.settled()))
+})
 
 /**
  * The app over the real bindings with its own ORIGINS (and pool settings): every edge gets a pool
@@ -27,8 +32,10 @@ type OriginEntry = { url: string; concurrency?: number; weight?: number; speaker
 function edgeWith(entries: OriginEntry[], settings: Record<string, string> = {}) {
   const label = crypto.randomUUID().slice(0, 8)
   const ORIGINS = JSON.stringify(entries.map((e, i) => ({ speakers: PRESET_SPEAKERS, ...e, name: `test-${label}-${i}` })))
-  const edgeEnv = { ...env, ...settings, ORIGINS }
-  const send = (path: string, init: RequestInit) => app.fetch(new Request(`https://edge.test${path}`, init), edgeEnv, ctx)
+  const app = appWith({ ...settings, ORIGINS })
+  edges.push(app)
+  const edgeEnv = app.env
+  const send = (path: string, init: RequestInit) => app.fetch(new Request(`https://edge.test${path}`, init))
   const post = (token: string, body: unknown, signal?: AbortSignal) =>
     send('/v1/tts', { method: 'POST', signal, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) })
   return {
@@ -68,13 +75,16 @@ async function devStats(url: string): Promise<{ inFlight: number; maxInFlight: n
   return (await fetch(`${url}/__dev/stats`)).json()
 }
 
-/** Polls briefly for something that happens in another request or in waitUntil. */
+/** Polls for something that happens in another request or in waitUntil; returns what it saw last. */
 async function until<T>(probe: () => Promise<T>, ok: (value: T) => boolean): Promise<T> {
-  for (let i = 0; ; i++) {
-    const value = await probe()
-    if (ok(value) || i >= 200) return value
-    await new Promise((r) => setTimeout(r, 25))
-  }
+  let value!: T
+  await expect
+    .poll(async () => {
+      value = await probe()
+      return ok(value)
+    }, { interval: 25, timeout: 5000 })
+    .toBe(true)
+  return value
 }
 
 describe('admission: an origin never runs more than its concurrency', () => {
@@ -116,7 +126,7 @@ describe('admission: an origin never runs more than its concurrency', () => {
       [0, 1, 2].map(async (i) => {
         const res = await edge.tts(token, `Queue ${i}. [[dev:delay=300]]`)
         const retryAfter = res.headers.get('retry-after')
-        return { status: res.status, code: res.status === 200 ? ((await res.arrayBuffer()), 'ok') : (await errorOf(res)).code, retryAfter }
+        return { status: res.status, code: res.status === 200 ? await res.arrayBuffer().then(() => 'ok') : (await errorOf(res)).code, retryAfter }
       }),
     )
     // One running, one waiting, the third over the bound.
@@ -132,7 +142,7 @@ describe('admission: an origin never runs more than its concurrency', () => {
     const results = await Promise.all(
       users.map(async (token, i) => {
         const res = await edge.tts(token, `Queue ${i}. [[dev:delay=300]]`)
-        return { status: res.status, code: res.status === 200 ? ((await res.arrayBuffer()), 'ok') : (await errorOf(res)).code, retryAfter: res.headers.get('retry-after') }
+        return { status: res.status, code: res.status === 200 ? await res.arrayBuffer().then(() => 'ok') : (await errorOf(res)).code, retryAfter: res.headers.get('retry-after') }
       }),
     )
     // One running, one waiting, the third user over the pool's bound.
@@ -145,7 +155,11 @@ describe('admission: an origin never runs more than its concurrency', () => {
   it('is fair across users: A queues 10, then B sends 1, and B is served before A’s fourth', async () => {
     const edge = edgeWith([{ url: origins.single1 }], { ORIGIN_QUEUE_PER_USER: '20' })
     const [a, b] = await Promise.all([heavyUser(), heavyUser()])
-    const read = async (res: Response) => (expect(res.status).toBe(200), await res.arrayBuffer(), res.headers.get('x-request-id')!)
+    const read = async (res: Response) => {
+      expect(res.status).toBe(200)
+      await res.arrayBuffer()
+      return res.headers.get('x-request-id')!
+    }
     const fromA = Array.from({ length: 10 }, (_, i) => edge.tts(a, `A ${i}. [[dev:delay=250]]`).then(read))
     await until(() => edge.status(), (s) => s.queue.waiting === 9)
     const fromB = edge.tts(b, 'B. [[dev:delay=100]]').then(read)
@@ -260,7 +274,7 @@ describe('failover and the circuit breaker: origins are judged by evidence', () 
       const results = await Promise.all(
         accounts.map(async (token, account) => {
           const res = await edge.synth(token, failing[(round + account) % failing.length]!(account))
-          return `${res.status} ${res.status === 200 ? (await res.arrayBuffer(), 'audio') : (await errorOf(res)).code}`
+          return `${res.status} ${res.status === 200 ? await res.arrayBuffer().then(() => 'audio') : (await errorOf(res)).code}`
         }),
       )
       outcomes.push(...results)
@@ -423,10 +437,8 @@ describe('ORIGINS: speakers and canaries are validated once, naming the field', 
   ]
   for (const [name, origins, message] of cases) {
     it(`answers 500 misconfigured for ${name}`, async () => {
-      const res = await app.fetch(
+      const res = await appWith({ ORIGINS: JSON.stringify(origins) }).fetch(
         new Request('https://edge.test/v1/speakers', { headers: { authorization: `Bearer ${await tokenFor(uniqueUser())}` } }),
-        { ...env, ORIGINS: JSON.stringify(origins) },
-        ctx,
       )
       expect(res.status).toBe(500)
       const error = await errorOf(res)

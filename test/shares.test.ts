@@ -190,12 +190,10 @@ describe('share links', () => {
       expect(revoke).toMatchObject({ resource: made.ref })
 
       // The owner's audit trail: create, the anonymous download and the revocation, all by ref.
-      let items: { action: string; resource: string | null }[] = []
-      for (let i = 0; i < 40 && items.length < 3; i++) {
-        items = ((await (await call('GET', '/v1/audit', { token })).json()) as { items: typeof items }).items.filter((e) => e.action.startsWith('share.'))
-        if (items.length < 3) await new Promise((r) => setTimeout(r, 25))
-      }
-      expect(items.map((e) => [e.action, e.resource])).toEqual([['share.revoke', made.ref], ['share.download', made.ref], ['share.create', made.ref]])
+      type Entry = { action: string; resource: string | null }
+      const shareEntries = async () =>
+        ((await (await call('GET', '/v1/audit', { token })).json()) as { items: Entry[] }).items.filter((e) => e.action.startsWith('share.')).map((e) => [e.action, e.resource])
+      await expect.poll(shareEntries, { interval: 25, timeout: 2000 }).toEqual([['share.revoke', made.ref], ['share.download', made.ref], ['share.create', made.ref]])
     } finally {
       log.mockRestore()
     }
@@ -317,7 +315,7 @@ describe('the share page', () => {
     const html = await res.text()
     expect(html).toMatch(/^<!doctype html>\n<html lang="en">/)
     expect(html).not.toMatch(/<script|https?:\/\//) // no scripts, no external assets
-    expect(html).toContain('&#60;script&#62;alert(1)&#60;/script&#62; for &#34;you&#34;')
+    expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt; for &quot;you&quot;')
     expect(html).toContain(`<time datetime="${made.expires_at}">`)
     const src = /<audio controls preload="none" src="([^"]+)"/.exec(html)![1]!
     expect(src).toBe(`/s/${made.share_id}/audio`)

@@ -74,7 +74,7 @@ describe('refresh tokens', () => {
   })
 
   it('refuses a made-up refresh token', async () => {
-    await expectInvalid(await call('POST', '/auth/refresh', { json: { refresh_token: 'x'.repeat(43) + '.' + 'y'.repeat(43) } }), 'invalid_grant')
+    await expectInvalid(await call('POST', '/auth/refresh', { json: { refresh_token: `${'x'.repeat(43)}.${'y'.repeat(43)}` } }), 'invalid_grant')
     await expectInvalid(await call('POST', '/auth/refresh', { json: { refresh_token: 'nonsense' } }), 'invalid_grant')
   })
 })

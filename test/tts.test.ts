@@ -2,6 +2,7 @@ import { env } from 'cloudflare:test'
 import { describe, expect, inject, it } from 'vitest'
 import { PRESET_SPEAKERS } from '../dev/origin.mjs'
 import { call, errorOf, listKeys } from './support/api'
+import { appWith } from './support/app'
 import { makeWav } from './support/make-audio'
 import { originRecords, originUrls } from './support/origin'
 import { tokenFor, uniqueUser } from './support/tokens'
@@ -22,9 +23,13 @@ async function userPrefix(sub: string): Promise<string> {
 }
 
 describe('POST /v1/tts', () => {
-  it('streams a playable 24 kHz WAV and stores the same audio as a complete WAV', async () => {
+  it('streams a playable 24 kHz WAV of real speech and stores the same audio as a complete WAV', async () => {
+    // The one test where the speech itself is the point: an eSpeak origin, not the tone one.
+    const edge = appWith({ ORIGINS: JSON.stringify([{ url: inject('speechOriginUrl'), concurrency: 1, speakers: PRESET_SPEAKERS }]) })
     const token = await tokenFor(uniqueUser('alice'))
-    const res = await call('POST', '/v1/tts', { token, json: HELLO })
+    const res = await edge.fetch(
+      new Request('https://edge.test/v1/tts', { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(HELLO) }),
+    )
     expect(res.status).toBe(200)
     expect(res.headers.get('content-type')).toBe('audio/wav')
     const id = res.headers.get('x-audio-id')!
@@ -55,6 +60,7 @@ describe('POST /v1/tts', () => {
     expect(view.duration_seconds).toBeCloseTo(pcm.length / 48000, 2)
     expect(view.text_sha256).toMatch(/^[0-9a-f]{64}$/)
     expect(view.request_id).toBe(res.headers.get('x-request-id'))
+    await edge.settled()
   })
 
   it('sends raw PCM when asked, labelled with its rate', async () => {
@@ -96,6 +102,51 @@ describe('POST /v1/tts', () => {
     expect(stored.length).toBe(streamed.length)
     expect(readWavHeader(stored).dataSize).toBe(streamed.length - 44)
     expect(await sha256(stored.subarray(44))).toBe(await sha256(streamed.subarray(44)))
+  })
+
+  it('a long recording cut mid-way leaves no incomplete multipart upload behind', async () => {
+    // Listings never show an unfinished multipart upload, so the test notes each upload the Worker
+    // starts and asks R2 about it afterwards: an upload that was aborted (or completed) takes no part.
+    const uploads: { key: string; uploadId: string }[] = []
+    const bucket = new Proxy(env.AUDIO, {
+      get(target, prop) {
+        if (prop === 'createMultipartUpload')
+          return async (key: string, options?: R2MultipartOptions) => {
+            const upload = await target.createMultipartUpload(key, options)
+            uploads.push({ key, uploadId: upload.uploadId })
+            return upload
+          }
+        const value = Reflect.get(target, prop)
+        return typeof value === 'function' ? value.bind(target) : value
+      },
+    })
+    const takesParts = (key: string, uploadId: string) =>
+      env.AUDIO.resumeMultipartUpload(key, uploadId)
+        .uploadPart(2, new Uint8Array(16))
+        .then(
+          () => true,
+          () => false,
+        )
+    // The probe can tell: an upload left open takes a part.
+    const open = await env.AUDIO.createMultipartUpload(`probe/${crypto.randomUUID()}`)
+    expect(await takesParts(open.key, open.uploadId)).toBe(true)
+    await open.abort()
+    expect(await takesParts(open.key, open.uploadId)).toBe(false)
+
+    const edge = appWith({ AUDIO: bucket })
+    const token = await tokenFor(uniqueUser(), { role: 'premium' })
+    // ~150 KB of audio a chunk: cut after 40 chunks, past the first 5 MiB part.
+    const text = 'Hello there, this is a long one. [[dev:repeat=70]] [[dev:cut=40]]'
+    const res = await edge.fetch(
+      new Request('https://edge.test/v1/tts', { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ text, mode: 'sft', speaker: '英文女' }) }),
+    )
+    expect(res.status).toBe(200)
+    await expect(res.arrayBuffer()).rejects.toThrow()
+    await edge.settled() // dropping the recording is waitUntil work
+    expect(uploads).toHaveLength(1)
+    const [{ key, uploadId }] = uploads as [{ key: string; uploadId: string }]
+    expect(await takesParts(key, uploadId)).toBe(false)
+    expect(await env.AUDIO.head(key)).toBeNull()
   })
 })
 
@@ -215,22 +266,21 @@ describe('origin failures leave nothing that looks complete', () => {
   })
 
   it('an unreachable origin → 502 origin_unavailable', async () => {
-    const { res } = await synthWithOrigins('http://127.0.0.1:9')
+    const { res, settled } = await synthWithOrigins('http://127.0.0.1:9')
     expect(res.status).toBe(502)
     expect((await errorOf(res)).code).toBe('origin_unavailable')
+    await settled()
   })
 })
 
 async function synthWithOrigins(url: string) {
-  // A second app instance over the same bindings, pointed at a dead port.
-  const { default: app } = await import('../src/index')
+  // The app over the same bindings, pointed at other origins.
+  const edge = appWith({ ORIGINS: JSON.stringify([{ url, speakers: PRESET_SPEAKERS }]) })
   const token = await tokenFor(uniqueUser())
-  const res = await app.fetch(
+  const res = await edge.fetch(
     new Request('https://edge.test/v1/tts', { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(HELLO) }),
-    { ...env, ORIGINS: JSON.stringify([{ url, speakers: PRESET_SPEAKERS }]) },
-    { waitUntil() {}, passThroughOnException() {}, props: {} } as unknown as ExecutionContext,
   )
-  return { res }
+  return { res, settled: edge.settled }
 }
 
 describe('speakers', () => {
@@ -260,15 +310,14 @@ describe('speakers', () => {
   })
 
   it('an origin list without speakers offers no sft', async () => {
-    const { default: app } = await import('../src/index')
     const token = await tokenFor(uniqueUser())
-    const edgeEnv = { ...env, ORIGINS: JSON.stringify([{ url: originUrls()[0] }]) }
-    const ctx = { waitUntil() {}, passThroughOnException() {}, props: {} } as unknown as ExecutionContext
-    const send = (path: string, init: RequestInit = {}) => app.fetch(new Request(`https://edge.test${path}`, { ...init, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' } }), edgeEnv, ctx)
+    const edge = appWith({ ORIGINS: JSON.stringify([{ url: originUrls()[0] }]) })
+    const send = (path: string, init: RequestInit = {}) => edge.fetch(new Request(`https://edge.test${path}`, { ...init, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' } }))
     expect(await (await send('/v1/speakers')).json()).toEqual({ speakers: [], modes: ['zero_shot', 'cross_lingual', 'instruct2'] })
     const sft = await send('/v1/tts', { method: 'POST', body: JSON.stringify(HELLO) })
     expect(sft.status).toBe(400)
     expect((await errorOf(sft)).code).toBe('unknown_speaker')
+    await edge.settled()
   })
 })
 
@@ -323,14 +372,12 @@ describe('the README examples, with the markers each model needs', () => {
   })
 
   it('on a CosyVoice2 origin, instruct2 carries the marker at the end of the instruction and zero_shot none', async () => {
-    const { default: app } = await import('../src/index')
     const v2 = inject('poolOrigins').v2
     const token = await tokenFor(uniqueUser(), { role: 'premium' })
     const voice = await voiceFor(token)
-    const edgeEnv = { ...env, ORIGINS: JSON.stringify([{ url: v2, model: 'cosyvoice2', name: 'v2-readme' }]) }
-    const ctx = { waitUntil() {}, passThroughOnException() {}, props: {} } as unknown as ExecutionContext
+    const edge = appWith({ ORIGINS: JSON.stringify([{ url: v2, model: 'cosyvoice2', name: 'v2-readme' }]) })
     const tts = (json: unknown) =>
-      app.fetch(new Request('https://edge.test/v1/tts', { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(json) }), edgeEnv, ctx)
+      edge.fetch(new Request('https://edge.test/v1/tts', { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(json) }))
     const instruct = await tts({ text: '今天天气很好。', mode: 'instruct2', voice_id: voice, instruct: '用四川话说这句话' })
     expect(instruct.status).toBe(200)
     expect((await instruct.arrayBuffer()).byteLength).toBeGreaterThan(44)
@@ -341,6 +388,7 @@ describe('the README examples, with the markers each model needs', () => {
     await zeroShot.arrayBuffer()
     const [zeroShotRecord] = await originRecords(zeroShot.headers.get('x-request-id')!, v2)
     expect(zeroShotRecord!.fields).toMatchObject({ tts_text: 'Good morning.', prompt_text: PROMPT_TEXT })
+    await edge.settled()
   })
 })
 

@@ -58,11 +58,13 @@ async function listVoices(token: string): Promise<VoiceView[]> {
 /** Audit writes happen after the response (waitUntil): poll briefly until they show up. */
 async function auditActions(token: string, want: number): Promise<string[]> {
   let actions: string[] = []
-  for (let i = 0; i < 40 && actions.length < want; i++) {
-    if (i) await new Promise((r) => setTimeout(r, 25))
-    const page = (await (await call('GET', '/v1/audit', { token })).json()) as { items: { action: string; resource: string }[] }
-    actions = page.items.map((e) => `${e.action} ${e.resource}`)
-  }
+  await expect
+    .poll(async () => {
+      const page = (await (await call('GET', '/v1/audit', { token })).json()) as { items: { action: string; resource: string }[] }
+      actions = page.items.map((e) => `${e.action} ${e.resource}`)
+      return actions.length
+    }, { interval: 25, timeout: 2000 })
+    .toBeGreaterThanOrEqual(want)
   return actions
 }
 

@@ -4,7 +4,11 @@
 import autocannon from 'autocannon'
 import http from 'node:http'
 
-/** Runs autocannon and returns the figures the report uses. */
+/**
+ * Runs autocannon and returns the figures the report uses.
+ * @param {{ url: string, method?: string, headers?: Record<string, string>, body?: string, connections?: number, duration?: number, amount?: number,
+ *   requests?: object[], expectStatus?: number[] }} options
+ */
 export async function load({ url, method = 'GET', headers = {}, body, connections = 8, duration = 5, amount, requests, expectStatus }) {
   const options = { url, method, headers, body, connections, ...(amount ? { amount } : { duration }), requests }
   const result = await autocannon(options)
@@ -28,7 +32,11 @@ export async function load({ url, method = 'GET', headers = {}, body, connection
 
 const sharedAgent = new http.Agent({ keepAlive: true, maxSockets: 1 })
 
-/** One request; resolves with milliseconds to the response head, first body byte and end. */
+/**
+ * One request; resolves with milliseconds to the response head, first body byte and end.
+ * @param {string} url
+ * @param {{ method?: string, headers?: Record<string, string>, body?: string }} request
+ */
 function timedRequest(url, { method = 'GET', headers = {}, body }, agent = sharedAgent) {
   return new Promise((resolve, reject) => {
     const start = process.hrtime.bigint()

@@ -12,7 +12,7 @@ export function freePort() {
     const server = createServer()
     server.once('error', reject)
     server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address()
+      const { port } = /** @type {import('node:net').AddressInfo} */ (server.address())
       server.close(() => resolve(port))
     })
   })
@@ -35,14 +35,14 @@ function startChild(command, args, { env, logPath, cwd = ROOT }) {
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return
       try {
-        process.kill(-child.pid, 'SIGTERM')
+        process.kill(-(child.pid ?? 0), 'SIGTERM')
       } catch {
         return
       }
       const timeout = new Promise((resolve) => setTimeout(resolve, 5000, 'timeout'))
       if ((await Promise.race([exited, timeout])) === 'timeout') {
         try {
-          process.kill(-child.pid, 'SIGKILL')
+          process.kill(-(child.pid ?? 0), 'SIGKILL')
         } catch {}
       }
     },

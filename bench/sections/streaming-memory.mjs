@@ -15,7 +15,7 @@ const MiB = 1024 * 1024
 function streamOnce(url, token, minutes, pid) {
   const text = `${PROMPT}[[dev:repeat=${minutes * 3}]]${SEGMENT}`
   const body = JSON.stringify({ text, mode: 'sft', speaker: SPEAKER })
-  const start = rssBytes(pid)
+  const start = rssBytes(pid) ?? 0
   let peak = start
   const timer = setInterval(() => (peak = Math.max(peak, rssBytes(pid) ?? 0)), SAMPLE_MS)
   const began = Date.now()

@@ -8,6 +8,7 @@ import type { AccountApplied } from '../users/user-object'
 import { userObjectByKey } from '../users/user-stub'
 import { accountDirectory } from './account-directory'
 import type { AccountRecord, DeletionJob, UserDirectory } from './user-directory'
+import { log } from '../log/log'
 
 /** Accounts and jobs looked at per scheduled run. */
 const PER_RUN = 100
@@ -81,7 +82,7 @@ export async function syncPendingAccounts(env: Env): Promise<{ synced: number; j
       await syncAccount(env, directory, record)
       synced++
     } catch (e) {
-      console.error(JSON.stringify({ level: 'error', account: record.account.id, sync_error: String(e) }))
+      log.error({ account: record.account.id, sync_error: String(e) })
     }
   }
   for (const job of await directory.openJobs(PER_RUN)) {
@@ -89,7 +90,7 @@ export async function syncPendingAccounts(env: Env): Promise<{ synced: number; j
       await refreshJob(env, directory, job)
       jobs++
     } catch (e) {
-      console.error(JSON.stringify({ level: 'error', job: job.id, erasure_start_error: String(e) }))
+      log.error({ job: job.id, erasure_start_error: String(e) })
     }
   }
   return { synced, jobs }

@@ -20,6 +20,7 @@ import { inviteUrl, newInvite } from './invite-token'
 import { NewUserBody, UserChangeBody } from './account-bodies'
 import { USER_PAGE_MAX, type Account, type UserDirectory } from './user-directory'
 import { canonicalUsername, passwordProblem } from './username.mjs'
+import { log } from '../log/log'
 
 const noStore = { 'Cache-Control': 'no-store' }
 
@@ -154,7 +155,7 @@ export const adminUserRoutes = new Hono<AppEnv>()
       job = await startErasure(c.env, directory, job)
     } catch (e) {
       // The job is in the directory: the scheduled run (or the next poll) starts it.
-      console.error(JSON.stringify({ level: 'error', request_id: c.get('requestId'), job: job.id, erasure_start_error: String(e) }))
+      log.error({ request_id: c.get('requestId'), job: job.id, erasure_start_error: String(e) })
     }
     c.set('logFields', { action: 'admin.user_delete', resource: job.username, target: job.userId, job: job.id })
     return c.json({ job: jobView(job) }, 202, { ...noStore, Location: `/admin/jobs/${job.id}` })
@@ -195,7 +196,7 @@ async function deliver(c: Context<AppEnv>, directory: UserDirectory, record: Par
   try {
     await syncAccount(c.env, directory, record)
   } catch (e) {
-    console.error(JSON.stringify({ level: 'error', request_id: c.get('requestId'), account: record.account.id, sync_error: String(e) }))
+    log.error({ request_id: c.get('requestId'), account: record.account.id, sync_error: String(e) })
   }
 }
 
@@ -230,6 +231,6 @@ function auditTarget(c: Context<AppEnv>, userId: string, action: string, status:
   c.executionCtx.waitUntil(
     accountKey(c.env, userId)
       .then((key) => userObjectByKey(c.env, key).recordAudit({ at: Date.now(), action, resource: null, status, requestId, actor: `admin:${admin.sub}`, detail }))
-      .catch((e: unknown) => console.error(JSON.stringify({ level: 'error', request_id: requestId, audit_error: String(e) }))),
+      .catch((e: unknown) => log.error({ request_id: requestId, audit_error: String(e) })),
   )
 }

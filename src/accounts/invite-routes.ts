@@ -2,7 +2,7 @@ import { Hono, type Context } from 'hono'
 import type { AppEnv } from '../app-env'
 import { hashPassword } from '../auth/password-hash'
 import { ApiError, badRequest } from '../http/api-error'
-import { readAtMost, readJson } from '../http/read-json'
+import { readBytes, readJson } from '../http/read-json'
 import { parseBody } from '../http/request-body'
 import { anonymousRateLimit } from '../limits/anonymous-limit'
 import { wantsHtml } from '../http/wants-html'
@@ -14,6 +14,7 @@ import { inviteTokenHash } from './invite-token'
 import { InviteBody } from './account-bodies'
 import type { InviteRefusal } from './user-directory'
 import { MIN_PASSWORD_CHARS, passwordProblem } from './username.mjs'
+import { log } from '../log/log'
 
 const noStore = { 'Cache-Control': 'no-store' }
 const MAX_FORM_BYTES = 4096
@@ -64,7 +65,7 @@ export const inviteRoutes = new Hono<AppEnv>()
     try {
       await syncAccount(c.env, directory, used.record)
     } catch (e) {
-      console.error(JSON.stringify({ level: 'error', request_id: c.get('requestId'), account: account.id, sync_error: String(e) }))
+      log.error({ request_id: c.get('requestId'), account: account.id, sync_error: String(e) })
     }
     c.set('logFields', { action: 'auth.invite_used', target: account.id })
     // No token here, so the request context cannot write it to the user's trail: done directly.
@@ -72,7 +73,7 @@ export const inviteRoutes = new Hono<AppEnv>()
     c.executionCtx.waitUntil(
       accountKey(c.env, account.id)
         .then((key) => userObjectByKey(c.env, key).recordAudit({ at: now, action: 'account.password_set', resource: null, status: 200, requestId, actor: 'invite' }))
-        .catch((e: unknown) => console.error(JSON.stringify({ level: 'error', request_id: requestId, audit_error: String(e) }))),
+        .catch((e: unknown) => log.error({ request_id: requestId, audit_error: String(e) })),
     )
     if (html) return inviteDonePage(account.username)
     return c.json({ username: account.username, password_set: true }, 200, noStore)
@@ -88,8 +89,6 @@ const isForm = (type: string | undefined) => /^application\/x-www-form-urlencode
 
 /** The `password` field of the invite page's form (bounded like every body). */
 async function formPassword(c: Context<AppEnv>): Promise<unknown> {
-  const tooLarge = () => new ApiError(413, 'body_too_large', `the body is over ${MAX_FORM_BYTES} bytes`)
-  if (Number(c.req.header('content-length') ?? 0) > MAX_FORM_BYTES) throw tooLarge()
-  const text = new TextDecoder().decode(await readAtMost(c.req.raw.body, MAX_FORM_BYTES, tooLarge))
+  const text = new TextDecoder().decode(await readBytes(c, MAX_FORM_BYTES))
   return new URLSearchParams(text).get('password') ?? undefined
 }

@@ -3,6 +3,7 @@ import { formatPasswordHash } from '../auth/password-hash'
 import { getConfig } from '../config/app-config'
 import type { Env } from '../env'
 import type { UserDirectory } from './user-directory'
+import { log } from '../log/log'
 
 /**
  * AUTH_USERS, the JSON secret that listed the edge's users before the directory, is migrated once:
@@ -21,5 +22,5 @@ export async function importLegacyUsers(env: Env, directory: UserDirectory): Pro
     passwordHash: formatPasswordHash(user.password),
   }))
   const count = await directory.importLegacy(entries, Date.now())
-  if (count > 0) console.log(JSON.stringify({ level: 'info', accounts_imported_from_AUTH_USERS: count }))
+  if (count > 0) log.info({ level: 'info', accounts_imported_from_AUTH_USERS: count })
 }

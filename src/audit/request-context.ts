@@ -1,6 +1,7 @@
 import type { MiddlewareHandler } from 'hono'
 import type { AppEnv } from '../app-env'
 import { userObject } from '../users/user-stub'
+import { log } from '../log/log'
 
 /**
  * Gives every request an id (echoed as X-Request-ID and sent to the origin) and writes one
@@ -29,24 +30,22 @@ export const requestContext = (): MiddlewareHandler<AppEnv> =>
             actor: user.apiKey !== undefined ? `api_key:${user.apiKey}` : null,
             detail: auditDetail(fields.audit_detail),
           })
-          .catch((e: unknown) => console.error(JSON.stringify({ level: 'error', request_id: requestId, audit_error: String(e) }))),
+          .catch((e: unknown) => log.error({ request_id: requestId, audit_error: String(e) })),
       )
     }
-    console.log(
-      JSON.stringify({
-        request_id: requestId,
-        sub: user?.sub,
-        role: user?.role,
-        api_key: user?.apiKey,
-        method: c.req.method,
-        route: c.req.routePath,
-        path: redactPath(new URL(c.req.url).pathname),
-        status: c.res.status,
-        duration_ms: Date.now() - started,
-        bytes: Number(c.res.headers.get('content-length') ?? 0) || undefined,
-        ...c.get('logFields'),
-      }),
-    )
+    log.info({
+      request_id: requestId,
+      sub: user?.sub,
+      role: user?.role,
+      api_key: user?.apiKey,
+      method: c.req.method,
+      route: c.req.routePath,
+      path: redactPath(new URL(c.req.url).pathname),
+      status: c.res.status,
+      duration_ms: Date.now() - started,
+      bytes: Number(c.res.headers.get('content-length') ?? 0) || undefined,
+      ...c.get('logFields'),
+    })
   }
 
 function auditDetail(value: unknown): Record<string, string | number | boolean | null> | null {

@@ -1,6 +1,8 @@
 import type { Env } from '../env'
 import { getConfig } from '../config/app-config'
 import { ConfigError } from '../config/config-error'
+import { integerSetting, readSetting } from '../config/setting'
+import { log } from '../log/log'
 import { parsePasswordHash, type PasswordHash } from './password-hash'
 import { parseSigningKeys, type SigningKeys } from './signing-keys'
 import { parseTrustedIssuers, type TrustedIssuers } from './trusted-issuers'
@@ -53,7 +55,7 @@ async function build(env: Env): Promise<AuthConfig> {
   const { jwt, tiers } = getConfig(env)
   const trustedIssuers = parseTrustedIssuers(env.TRUSTED_ISSUERS, { edgeIssuer: jwt.issuer, tiers })
   // Loudly, once per isolate: each of the entry's refused tokens logs the reason again.
-  for (const p of trustedIssuers.problems) console.error(JSON.stringify({ level: 'error', config_error: p.message, issuer: p.issuer }))
+  for (const p of trustedIssuers.problems) log.error({ config_error: p.message, issuer: p.issuer })
   return {
     edge: {
       issuer: jwt.issuer,
@@ -63,10 +65,10 @@ async function build(env: Env): Promise<AuthConfig> {
     },
     trustedIssuers,
     users: parseUsers(env.AUTH_USERS),
-    accessTtl: seconds(env.ACCESS_TTL, 'ACCESS_TTL', 3600, 60, 86400),
-    refreshTtl: seconds(env.REFRESH_TTL, 'REFRESH_TTL', 30 * 86400, 300, 365 * 86400),
-    mintMaxTtl: seconds(env.TOKEN_MINT_MAX_TTL, 'TOKEN_MINT_MAX_TTL', 86400, 60, 30 * 86400),
-    revocationCacheMs: seconds(env.REVOCATION_CACHE_SECONDS, 'REVOCATION_CACHE_SECONDS', 5, 0, 60) * 1000,
+    accessTtl: readSetting('ACCESS_TTL', seconds(3600, 60, 86400), env.ACCESS_TTL),
+    refreshTtl: readSetting('REFRESH_TTL', seconds(30 * 86400, 300, 365 * 86400), env.REFRESH_TTL),
+    mintMaxTtl: readSetting('TOKEN_MINT_MAX_TTL', seconds(86400, 60, 30 * 86400), env.TOKEN_MINT_MAX_TTL),
+    revocationCacheMs: readSetting('REVOCATION_CACHE_SECONDS', seconds(5, 0, 60), env.REVOCATION_CACHE_SECONDS) * 1000,
   }
 }
 
@@ -102,9 +104,4 @@ function parseUsers(raw: string | undefined): ReadonlyMap<string, LoginUser> {
 
 export const USERNAME = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/
 
-function seconds(raw: string | undefined, name: string, fallback: number, min: number, max: number): number {
-  if (!raw?.trim()) return fallback
-  const value = Number(raw)
-  if (!Number.isInteger(value) || value < min || value > max) throw new ConfigError(`${name} must be a whole number of seconds from ${min} to ${max}`)
-  return value
-}
+const seconds = (fallback: number, min: number, max: number) => integerSetting(fallback, min, max, ' of seconds')

@@ -1,5 +1,6 @@
-import { getCookie } from 'hono/cookie'
 import type { Context } from 'hono'
+import { generateCookie, getCookie } from 'hono/cookie'
+import type { CookieOptions } from 'hono/utils/cookie'
 import { base64url } from '../codecs/base64'
 
 /**
@@ -16,21 +17,27 @@ import { base64url } from '../codecs/base64'
  * compute it. A bearer token in the Authorization header needs none: browsers never add it on
  * their own.
  */
-const ACCESS_COOKIE = '__Host-access'
-const CSRF_COOKIE = '__Host-csrf'
-const REFRESH_COOKIE = '__Host-refresh'
+const ACCESS_COOKIE = 'access'
+const CSRF_COOKIE = 'csrf'
+const REFRESH_COOKIE = 'refresh'
 export const CSRF_HEADER = 'x-csrf-token'
+
+/** hono adds the `__Host-` prefix, and refuses a Domain or a Path other than / for it. */
+const HOST_ONLY = { prefix: 'host', path: '/', secure: true } as const satisfies CookieOptions
+const ACCESS = { ...HOST_ONLY, httpOnly: true, sameSite: 'Lax' } as const satisfies CookieOptions
+const CSRF = { ...HOST_ONLY, sameSite: 'Lax' } as const satisfies CookieOptions
+const REFRESH = { ...HOST_ONLY, httpOnly: true, sameSite: 'Strict' } as const satisfies CookieOptions
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
 
 export const isSafeMethod = (method: string) => SAFE_METHODS.has(method.toUpperCase())
 
 export function accessCookie(c: Context): string | undefined {
-  return getCookie(c, ACCESS_COOKIE)
+  return getCookie(c, ACCESS_COOKIE, 'host')
 }
 
 export function refreshCookie(c: Context): string | undefined {
-  return getCookie(c, REFRESH_COOKIE)
+  return getCookie(c, REFRESH_COOKIE, 'host')
 }
 
 /** `key` is JWT_SECRET imported once for HMAC-SHA256 (AuthConfig.edge.hmacKey). */
@@ -49,16 +56,16 @@ export async function csrfValid(sent: string | undefined, jti: string | undefine
 /** Set-Cookie values for a browser session: the access token for `maxAge` seconds, the refresh token for `refresh.maxAge`. */
 export function sessionCookies(accessToken: string, csrfToken: string, maxAge: number, refresh: { token: string; maxAge: number }): string[] {
   return [
-    `${ACCESS_COOKIE}=${accessToken}; Path=/; Max-Age=${maxAge}; Secure; HttpOnly; SameSite=Lax`,
-    `${CSRF_COOKIE}=${csrfToken}; Path=/; Max-Age=${maxAge}; Secure; SameSite=Lax`,
-    `${REFRESH_COOKIE}=${refresh.token}; Path=/; Max-Age=${refresh.maxAge}; Secure; HttpOnly; SameSite=Strict`,
+    generateCookie(ACCESS_COOKIE, accessToken, { ...ACCESS, maxAge }),
+    generateCookie(CSRF_COOKIE, csrfToken, { ...CSRF, maxAge }),
+    generateCookie(REFRESH_COOKIE, refresh.token, { ...REFRESH, maxAge: refresh.maxAge }),
   ]
 }
 
 export function clearedSessionCookies(): string[] {
   return [
-    `${ACCESS_COOKIE}=; Path=/; Max-Age=0; Secure; HttpOnly; SameSite=Lax`,
-    `${CSRF_COOKIE}=; Path=/; Max-Age=0; Secure; SameSite=Lax`,
-    `${REFRESH_COOKIE}=; Path=/; Max-Age=0; Secure; HttpOnly; SameSite=Strict`,
+    generateCookie(ACCESS_COOKIE, '', { ...ACCESS, maxAge: 0 }),
+    generateCookie(CSRF_COOKIE, '', { ...CSRF, maxAge: 0 }),
+    generateCookie(REFRESH_COOKIE, '', { ...REFRESH, maxAge: 0 }),
   ]
 }

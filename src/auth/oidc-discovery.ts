@@ -1,4 +1,4 @@
-import { GatedFetchError, gatedFetch } from './gated-fetch'
+import { type Fetched, GatedFetchError, gatedFetch } from './gated-fetch'
 import { allowedFetchUrl } from './fetch-url'
 
 /** The issuer's discovery document could not be used: unreachable, malformed, or naming another issuer. */
@@ -62,7 +62,7 @@ function createDiscoverer(issuer: string, options: DiscoveryOptions): Discoverer
   let failure: DiscoveryError | undefined
 
   async function refresh(): Promise<URL> {
-    let fetched
+    let fetched: Fetched
     try {
       fetched = await fetchGated(discoveryUrl(issuer), { headers: { accept: 'application/json' } })
     } catch (e) {

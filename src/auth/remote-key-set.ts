@@ -1,5 +1,5 @@
 import { createRemoteJWKSet, customFetch, type JWTVerifyGetKey } from 'jose'
-import { GatedFetchError, gatedFetch } from './gated-fetch'
+import { type Fetched, GatedFetchError, gatedFetch } from './gated-fetch'
 
 /** The IdP's keys could not be had (down, slow, non-200, or a refetch refused by the gate). */
 export class JwksUnavailableError extends Error {
@@ -27,7 +27,7 @@ export interface RemoteKeySetOptions {
 export function remoteKeySet(url: URL, options: RemoteKeySetOptions): JWTVerifyGetKey {
   const fetchGated = gatedFetch(options.cooldownMs, options.timeoutMs)
   const jwksFetch = async (input: string, init: RequestInit): Promise<Response> => {
-    let fetched
+    let fetched: Fetched
     try {
       fetched = await fetchGated(input, init)
     } catch (e) {

@@ -7,7 +7,7 @@ import { verifyApiKey } from './api-key-verify'
 import { getAuthConfig } from './auth-config'
 import { accessToken, sameOriginRequest } from './cloudflare-access'
 import { accessCookie, CSRF_HEADER, csrfValid, isSafeMethod } from './cookie-session'
-import type { AdminReach, Scope } from './principal'
+import type { AdminReach, Principal, Scope } from './principal'
 import { revocations } from './revocation-check'
 import { verifyRepeatedToken } from './verified-tokens'
 import { InvalidTokenError } from './verify-token'
@@ -59,7 +59,7 @@ export const requireUser = (options: RequireUserOptions = {}): MiddlewareHandler
     }
     const apiKey = looksLikeApiKey(token)
     if (apiKey && !header) throw invalidToken('an API key is accepted only in the Authorization header')
-    let user
+    let user: Principal
     try {
       user = apiKey
         ? await verifyApiKey(c.env, token, auth, { revocation, client: c.req.header('cf-connecting-ip') ?? 'unknown' })

@@ -16,7 +16,9 @@ export function wavHeader(format: PcmFormat, dataBytes?: number): Uint8Array {
   const header = new Uint8Array(WAV_HEADER_BYTES)
   const view = new DataView(header.buffer)
   const blockAlign = (format.channels * format.bitsPerSample) / 8
-  const ascii = (offset: number, s: string) => [...s].forEach((ch, i) => view.setUint8(offset + i, ch.charCodeAt(0)))
+  const ascii = (offset: number, s: string) => {
+    for (let i = 0; i < s.length; i++) view.setUint8(offset + i, s.charCodeAt(i))
+  }
   ascii(0, 'RIFF')
   view.setUint32(4, dataBytes === undefined ? UNKNOWN_LENGTH : 36 + dataBytes, true)
   ascii(8, 'WAVE')

@@ -1,5 +1,5 @@
-import { ConfigError } from './config-error'
 import type { Env } from '../env'
+import { integerSetting, readSetting } from './setting'
 
 /** How the edge treats its origins: timeouts, the admission queue and the circuit breaker. */
 export interface PoolSettings {
@@ -19,24 +19,19 @@ export interface PoolSettings {
   breakerCooldownMs: number
 }
 
-const SETTINGS: Record<keyof PoolSettings, { name: keyof Env & string; fallback: number; min: number; max: number }> = {
-  firstByteTimeoutMs: { name: 'ORIGIN_FIRST_BYTE_TIMEOUT_MS', fallback: 60_000, min: 100, max: 600_000 },
-  idleTimeoutMs: { name: 'ORIGIN_IDLE_TIMEOUT_MS', fallback: 30_000, min: 100, max: 600_000 },
-  queueTimeoutMs: { name: 'ORIGIN_QUEUE_TIMEOUT_MS', fallback: 30_000, min: 0, max: 300_000 },
-  queuePerUser: { name: 'ORIGIN_QUEUE_PER_USER', fallback: 10, min: 0, max: 10_000 },
-  queueMax: { name: 'ORIGIN_QUEUE_MAX', fallback: 200, min: 0, max: 100_000 },
-  breakerFailures: { name: 'ORIGIN_BREAKER_FAILURES', fallback: 3, min: 1, max: 1000 },
-  breakerCooldownMs: { name: 'ORIGIN_BREAKER_COOLDOWN_MS', fallback: 30_000, min: 1000, max: 86_400_000 },
-}
+/** Each setting's name and schema (default and range). */
+const SETTINGS = {
+  firstByteTimeoutMs: ['ORIGIN_FIRST_BYTE_TIMEOUT_MS', integerSetting(60_000, 100, 600_000, ' of milliseconds')],
+  idleTimeoutMs: ['ORIGIN_IDLE_TIMEOUT_MS', integerSetting(30_000, 100, 600_000, ' of milliseconds')],
+  queueTimeoutMs: ['ORIGIN_QUEUE_TIMEOUT_MS', integerSetting(30_000, 0, 300_000, ' of milliseconds')],
+  queuePerUser: ['ORIGIN_QUEUE_PER_USER', integerSetting(10, 0, 10_000)],
+  queueMax: ['ORIGIN_QUEUE_MAX', integerSetting(200, 0, 100_000)],
+  breakerFailures: ['ORIGIN_BREAKER_FAILURES', integerSetting(3, 1, 1000)],
+  breakerCooldownMs: ['ORIGIN_BREAKER_COOLDOWN_MS', integerSetting(30_000, 1000, 86_400_000, ' of milliseconds')],
+} as const satisfies Record<keyof PoolSettings, readonly [keyof Env & string, ReturnType<typeof integerSetting>]>
 
 /** Reads the ORIGIN_* settings; each must be an integer in its range or absent (the default). */
 export function parsePoolSettings(env: Env): PoolSettings {
-  const entries = Object.entries(SETTINGS).map(([key, { name, fallback, min, max }]) => {
-    const raw = env[name]
-    if (raw === undefined || (typeof raw === 'string' && raw.trim() === '')) return [key, fallback]
-    const value = Number(raw)
-    if (!Number.isInteger(value) || value < min || value > max) throw new ConfigError(`${name} must be an integer from ${min} to ${max}`)
-    return [key, value]
-  })
+  const entries = Object.entries(SETTINGS).map(([key, [name, schema]]) => [key, readSetting(name, schema, env[name])])
   return Object.fromEntries(entries) as PoolSettings
 }

@@ -3,6 +3,7 @@ import { HTTPException } from 'hono/http-exception'
 import type { AppEnv } from '../app-env'
 import { ApiError } from './api-error'
 import { ConfigError } from '../config/config-error'
+import { log } from '../log/log'
 
 function errorBody(c: Context<AppEnv>, code: string, message: string) {
   return { error: { code, message, request_id: c.get('requestId') ?? null } }
@@ -16,13 +17,13 @@ export const onError: ErrorHandler<AppEnv> = (err, c) => {
   }
   if (err instanceof ConfigError) {
     // Fail closed and say what is missing: an operator must see it, a client learns nothing secret.
-    console.error(JSON.stringify({ level: 'error', request_id: c.get('requestId'), config_error: err.message }))
+    log.error({ request_id: c.get('requestId'), config_error: err.message })
     return c.json(errorBody(c, 'misconfigured', err.message), 500)
   }
   if (err instanceof HTTPException) {
     return c.json(errorBody(c, err.status === 400 ? 'bad_request' : 'http_error', err.message), err.status)
   }
-  console.error(JSON.stringify({ level: 'error', request_id: c.get('requestId'), error: describe(err), stack: (err as Error)?.stack }))
+  log.error({ request_id: c.get('requestId'), error: describe(err), stack: (err as Error)?.stack })
   return c.json(errorBody(c, 'internal_error', 'internal error'), 500)
 }
 

@@ -1,3 +1,5 @@
+import { html, raw } from 'hono/html'
+import type { HtmlEscapedString } from 'hono/utils/html'
 import { base64 } from '../codecs/base64'
 import { ABUSE_REASONS } from '../users/abuse-reasons'
 import type { Share } from '../users/share-ledger'
@@ -9,7 +11,8 @@ export const REPORT_DETAILS_MAX = 1000
  * The page a browser gets for `/s/<id>`: an audio player, the expiry, a download link and a form to
  * report the audio, in one small self-contained document. No scripts, no external assets; the CSP
  * allows only the audio from this origin, the one inline style (by hash) and forms posting back
- * here, so the owner's note (escaped) can never become markup that runs or loads anything.
+ * here, so the owner's note (escaped by hono's `html` template, like every value put into a page)
+ * can never become markup that runs or loads anything.
  */
 const STYLE = [
   'body{font:16px/1.5 system-ui,sans-serif;margin:0;padding:2rem 1rem;color:#1a1a1a;background:#fafafa}',
@@ -45,17 +48,20 @@ async function headers(): Promise<Record<string, string>> {
   }
 }
 
+/** A fragment of a page: hono's `html` template, whose interpolated values are escaped. */
+export type PageHtml = HtmlEscapedString | Promise<HtmlEscapedString>
+
 export async function sharePage(share: Share): Promise<Response> {
-  const audio = `/s/${escapeHtml(share.shareId)}/audio`
+  const audio = `/s/${share.shareId}/audio`
   const expires = new Date(share.expiresAt)
-  const body = `
+  const body = html`
 <h1>Shared audio</h1>
-${share.note ? `<p class="note">${escapeHtml(share.note)}</p>` : ''}
+${share.note ? html`<p class="note">${share.note}</p>` : ''}
 <audio controls preload="none" src="${audio}" aria-label="Shared audio">Your browser cannot play this audio here; use the download link below.</audio>
 <p><a class="button" href="${audio}?download=1" download>Download the audio (WAV)</a></p>
 <p class="meta">Available until <time datetime="${expires.toISOString()}">${expires.toISOString().slice(0, 16).replace('T', ' ')} UTC</time>.${downloadsNote(share)}</p>
 ${reportForm(share.shareId)}`
-  return new Response(document('Shared audio', body), { status: 200, headers: await headers() })
+  return new Response(await document('Shared audio', body), { status: 200, headers: await headers() })
 }
 
 /**
@@ -65,18 +71,18 @@ ${reportForm(share.shareId)}`
  */
 export async function shareErrorPage(status: 404 | 410 | 451, message: string, reportShareId: string | null = null): Promise<Response> {
   const title = status === 404 ? 'Share not found' : status === 451 ? 'This audio was removed' : 'This share is no longer available'
-  return sharePageResponse(status, title, `<p>${escapeHtml(message)}</p>${reportShareId ? `\n${reportForm(reportShareId)}` : ''}`)
+  return sharePageResponse(status, title, html`<p>${message}</p>${reportShareId ? html`\n${reportForm(reportShareId)}` : ''}`)
 }
 
 /** A refused signed `/d/` link as a page, with the status its JSON answer has. */
 export function linkErrorPage(status: number, title: string, message: string): Promise<Response> {
-  return sharePageResponse(status, title, `<p>${escapeHtml(message)}</p>`)
+  return sharePageResponse(status, title, html`<p>${message}</p>`)
 }
 
 /** Any page under `/s/` (the report's answers too: moderation/), with the share page's headers. */
-export async function sharePageResponse(status: number, title: string, bodyHtml: string, extraHeaders: Record<string, string> = {}): Promise<Response> {
-  const body = `\n<h1>${escapeHtml(title)}</h1>\n${bodyHtml}`
-  return new Response(document('Shared audio', body), { status, headers: { ...(await headers()), ...extraHeaders } })
+export async function sharePageResponse(status: number, title: string, bodyHtml: PageHtml, extraHeaders: Record<string, string> = {}): Promise<Response> {
+  const body = html`\n<h1>${title}</h1>\n${bodyHtml}`
+  return new Response(await document('Shared audio', body), { status, headers: { ...(await headers()), ...extraHeaders } })
 }
 
 /**
@@ -84,13 +90,11 @@ export async function sharePageResponse(status: number, title: string, bodyHtml:
  * (moderation/report-routes.ts). It says what happens to a report and that the person who shared
  * the audio is not told who sent it.
  */
-function reportForm(shareId: string): string {
-  const options = Object.entries(ABUSE_REASONS)
-    .map(([code, label]) => `<option value="${code}">${escapeHtml(label)}</option>`)
-    .join('')
-  return `<details>
+function reportForm(shareId: string): PageHtml {
+  const options = Object.entries(ABUSE_REASONS).map(([code, label]) => html`<option value="${code}">${label}</option>`)
+  return html`<details>
 <summary>Report this audio</summary>
-<form method="post" action="/s/${escapeHtml(shareId)}/report">
+<form method="post" action="/s/${shareId}/report">
 <label for="reason">What is wrong with it?</label>
 <select id="reason" name="reason" required><option value="">Choose a reason</option>${options}</select>
 <label for="details">Anything else we should know (optional)</label>
@@ -108,15 +112,16 @@ function downloadsNote(share: Share): string {
   return ` ${left} of ${share.maxDownloads} downloads left; playing or downloading counts as one.`
 }
 
-function document(title: string, body: string): string {
-  return `<!doctype html>
+async function document(title: string, body: PageHtml): Promise<string> {
+  // STYLE is ours and must reach the page byte for byte: the CSP allows it by its hash.
+  const page = await html`<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex, nofollow">
-<title>${escapeHtml(title)}</title>
-<style>${STYLE}</style>
+<title>${title}</title>
+<style>${raw(STYLE)}</style>
 </head>
 <body>
 <main>${body}
@@ -124,8 +129,5 @@ function document(title: string, body: string): string {
 </body>
 </html>
 `
-}
-
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`)
+  return page.toString()
 }

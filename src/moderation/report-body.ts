@@ -1,6 +1,6 @@
 import type { Context } from 'hono'
 import { ApiError, badRequest } from '../http/api-error'
-import { readAtMost, readJson } from '../http/read-json'
+import { readBytes, readJson } from '../http/read-json'
 import { REPORT_DETAILS_MAX } from '../links/share-page'
 import { ABUSE_REASON_CODES, isAbuseReason, type AbuseReason } from '../users/abuse-reasons'
 
@@ -48,9 +48,7 @@ function details(value: unknown): string | null {
 }
 
 async function readForm(c: Context): Promise<Record<string, string>> {
-  const tooLarge = () => new ApiError(413, 'body_too_large', `the report is over ${MAX_BODY_BYTES} bytes`)
-  if (Number(c.req.header('content-length') ?? 0) > MAX_BODY_BYTES) throw tooLarge()
-  const bytes = await readAtMost(c.req.raw.body, MAX_BODY_BYTES, tooLarge)
+  const bytes = await readBytes(c, MAX_BODY_BYTES, 'the report')
   let text: string
   try {
     text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes)

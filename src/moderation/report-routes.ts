@@ -1,9 +1,10 @@
 import { Hono, type Context } from 'hono'
+import { html as page } from 'hono/html'
 import type { AppEnv } from '../app-env'
 import { ApiError, notFound } from '../http/api-error'
 import { anonymousRateLimit } from '../limits/anonymous-limit'
-import { escapeHtml, sharePageResponse } from '../links/share-page'
 import { wantsHtml } from '../http/wants-html'
+import { sharePageResponse } from '../links/share-page'
 import { shareOwner } from '../links/share-id'
 import { shareRef } from '../users/share-ref'
 import { moderationQueue } from './queue-stub'
@@ -27,7 +28,7 @@ export const reportRoutes = new Hono<AppEnv>().post('/s/:id/report', anonymousRa
     // A person who posted the form gets a page, not JSON, for whatever went wrong with it.
     if (!html || !(e instanceof ApiError)) throw e
     c.set('logFields', { ...c.get('logFields'), action: 'report.refused', error: { code: e.code, internal: e.internal } })
-    return sharePageResponse(e.status, 'Your report was not sent', `<p>${escapeHtml(e.message)}</p>`, e.headers)
+    return sharePageResponse(e.status, 'Your report was not sent', page`<p>${e.message}</p>`, e.headers)
   }
 })
 
@@ -61,6 +62,7 @@ async function fileReport(c: Context<AppEnv>, html: boolean): Promise<Response> 
   return sharePageResponse(
     202,
     'Thank you',
-    `<p>Your report was received. The people who run this service will look at it.</p>\n<p><a href="/s/${escapeHtml(shareId)}">Back to the shared audio</a></p>`,
+    page`<p>Your report was received. The people who run this service will look at it.</p>
+<p><a href="/s/${shareId}">Back to the shared audio</a></p>`,
   )
 }

@@ -28,7 +28,11 @@ function schemaOf(s: v.GenericSchema | JsonSchema): JsonSchema {
 export function errorsOf(route: RouteDoc): Record<number, string[]> {
   const all: Record<number, Set<string>> = {}
   const add = (errors: Record<number, readonly string[]> | undefined) => {
-    for (const [status, codes] of Object.entries(errors ?? {})) for (const code of codes) (all[Number(status)] ??= new Set()).add(code)
+    for (const [status, codes] of Object.entries(errors ?? {})) {
+      const set = all[Number(status)] ?? new Set<string>()
+      for (const code of codes) set.add(code)
+      all[Number(status)] = set
+    }
   }
   if (route.auth !== 'none') add({ 401: ['invalid_token'], 403: ['insufficient_scope', 'csrf_failed'], 429: ['rate_limited'] })
   if (route.freshAuth) add({ 401: ['reauth_required'] })
@@ -131,7 +135,8 @@ export function openApiDocument(routes: readonly RouteDoc[] = ALL_ROUTE_DOCS) {
   const paths: Record<string, Record<string, unknown>> = {}
   for (const route of routes) {
     const path = openApiPath(route.path)
-    const item = (paths[path] ??= {})
+    const item = paths[path] ?? {}
+    paths[path] = item
     if (item[route.method]) throw new Error(`${route.method.toUpperCase()} ${route.path} is described twice`)
     item[route.method] = operation(route)
   }

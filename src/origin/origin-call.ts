@@ -109,8 +109,14 @@ export function readWithin<T>(reader: ReadableStreamDefaultReader<T>, signal: Ab
     const onAbort = () => reject(signal.reason)
     signal.addEventListener('abort', onAbort, { once: true })
     reader.read().then(
-      (r) => (signal.removeEventListener('abort', onAbort), resolve(r)),
-      (e) => (signal.removeEventListener('abort', onAbort), reject(e)),
+      (r) => {
+        signal.removeEventListener('abort', onAbort)
+        resolve(r)
+      },
+      (e) => {
+        signal.removeEventListener('abort', onAbort)
+        reject(e)
+      },
     )
   })
 }

@@ -15,7 +15,9 @@ export function canaryPromptWav(): Uint8Array {
   const frames = Math.round(SAMPLE_RATE * SECONDS)
   const wav = new Uint8Array(44 + frames * 2)
   const view = new DataView(wav.buffer)
-  const ascii = (offset: number, text: string) => [...text].forEach((c, i) => view.setUint8(offset + i, c.charCodeAt(0)))
+  const ascii = (offset: number, text: string) => {
+    for (let i = 0; i < text.length; i++) view.setUint8(offset + i, text.charCodeAt(i))
+  }
   ascii(0, 'RIFF')
   view.setUint32(4, 36 + frames * 2, true)
   ascii(8, 'WAVEfmt ')

@@ -7,6 +7,7 @@ import { FairQueue, type Waiting } from './fair-queue'
 import { OriginStats } from './origin-stats'
 import type { AcquireResult, AttemptFailure, PoolPolicy, PoolStatus, QueuePlace, RefusalCode, SlotReport } from './pool-types'
 import { SlotLedger } from './slot-ledger'
+import { migrate } from '../sql/migrations'
 import { SuspicionLedger } from './suspicion-ledger'
 
 /** Until the pool has seen syntheses finish, a refusal assumes one takes this long. */
@@ -80,7 +81,7 @@ export class OriginPool extends DurableObject<Env> {
     // Canaries under way died with the previous instance: free their slots, send them again.
     for (const ticket of this.#canaries.recoverInterrupted()) this.#slots.take(ticket)
     // The alarm needs the origins after a restart, before any Worker has called.
-    sql.exec('CREATE TABLE IF NOT EXISTS policy (id INTEGER PRIMARY KEY CHECK (id = 1), json TEXT NOT NULL)')
+    migrate(sql, 'pool_policy', ['CREATE TABLE IF NOT EXISTS policy (id INTEGER PRIMARY KEY CHECK (id = 1), json TEXT NOT NULL)'])
     const stored = sql.exec<{ json: string }>('SELECT json FROM policy').toArray()[0]
     const policy = stored && (JSON.parse(stored.json) as Partial<PoolPolicy>)
     // A policy stored by an older version has no canaries: the next acquire brings a current one.

@@ -1,4 +1,5 @@
 import type { AttemptFailure } from './pool-types'
+import { migrate } from '../sql/migrations'
 
 const SAMPLES_KEPT = 200
 const ERRORS_KEPT = 20
@@ -12,13 +13,15 @@ export class OriginStats {
 
   constructor(sql: SqlStorage) {
     this.#sql = sql
-    sql.exec(`
+    migrate(sql, 'origin_stats', [
+      `
       CREATE TABLE IF NOT EXISTS samples (id INTEGER PRIMARY KEY AUTOINCREMENT, origin TEXT NOT NULL, ttfb_ms INTEGER NOT NULL, duration_ms INTEGER NOT NULL);
       CREATE INDEX IF NOT EXISTS samples_origin ON samples (origin, id);
       CREATE TABLE IF NOT EXISTS errors (id INTEGER PRIMARY KEY AUTOINCREMENT, origin TEXT NOT NULL, at INTEGER NOT NULL, code TEXT NOT NULL, detail TEXT);
       CREATE INDEX IF NOT EXISTS errors_origin ON errors (origin, id);
       CREATE TABLE IF NOT EXISTS counts (origin TEXT PRIMARY KEY, succeeded INTEGER NOT NULL DEFAULT 0, failed INTEGER NOT NULL DEFAULT 0);
-    `)
+    `,
+    ])
   }
 
   succeeded(origin: string, ttfbMs: number, durationMs: number): void {

@@ -7,6 +7,7 @@ import { originForm } from '../origin/cosyvoice-form'
 import type { OriginPool } from './origin-pool'
 import type { AcquireResult, AttemptFailure, PoolPolicy, SlotReport } from './pool-types'
 import { sha256Hex } from '../codecs/hex'
+import { log } from '../log/log'
 
 const CANARY_MAX_MS = 60_000
 const names = new WeakMap<readonly OriginConfig[], Promise<string>>()
@@ -129,7 +130,7 @@ export class OriginSlot {
         : this.#ttfbMs === undefined
           ? {}
           : { ttfbMs: this.#ttfbMs }
-    const released = this.#stub.release(this.#ticket, report).catch((e: unknown) => console.error(JSON.stringify({ level: 'error', pool_release_error: String(e) })))
+    const released = this.#stub.release(this.#ticket, report).catch((e: unknown) => log.error({ pool_release_error: String(e) }))
     this.#request.waitUntil(released)
     return released
   }

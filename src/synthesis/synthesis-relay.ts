@@ -1,6 +1,7 @@
 import { readWithin, type OpenOriginStream } from '../origin/origin-call'
 import type { WavRecorder } from '../storage/wav-recorder'
 import { wavHeader, type PcmFormat } from '../codecs/wav-header'
+import { log } from '../log/log'
 
 export type RelayFailure = 'odd_length' | 'origin_cut' | 'origin_idle_timeout' | 'storage_failed' | 'client_gone' | 'client_stalled'
 
@@ -54,7 +55,7 @@ export function relaySynthesis(options: RelayOptions): ReadableStream<Uint8Array
     if (!outcome.ok) options.abortOrigin(outcome.reason)
     // Slots first: freeing them must not wait on R2. Nothing here may fail the client's stream.
     const ending = Promise.all([
-      options.onEnd(outcome).catch((e: unknown) => console.error(JSON.stringify({ level: 'error', relay_on_end_error: String(e) }))),
+      options.onEnd(outcome).catch((e: unknown) => log.error({ relay_on_end_error: String(e) })),
       outcome.ok ? undefined : recorder.abort().catch(() => {}),
     ]).then(() => {})
     options.waitUntil(ending)
@@ -104,7 +105,10 @@ export function relaySynthesis(options: RelayOptions): ReadableStream<Uint8Array
           if (ended) return
           if (result.done) {
             // An odd byte count means the origin stopped inside a sample: a failed synthesis.
-            if (aligner.pending) throw ((failure = 'odd_length'), new Error('odd number of PCM bytes'))
+            if (aligner.pending) {
+              failure = 'odd_length'
+              throw new Error('odd number of PCM bytes')
+            }
             failure = 'storage_failed'
             finishing = true
             options.onOriginDone?.()

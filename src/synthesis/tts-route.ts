@@ -9,6 +9,7 @@ import { readJson } from '../http/read-json'
 import { COSYVOICE_PCM } from '../codecs/wav-header'
 import { relaySynthesis, type RelayFailure, type RelayOutcome } from './synthesis-relay'
 import { originForm } from '../origin/cosyvoice-form'
+import type { OpenOriginStream } from '../origin/origin-call'
 import { startSynthesis, suspicionOf } from './synthesize'
 import { audioKey, newId } from '../storage/keys'
 import { TimedRecorder } from './timed-recorder'
@@ -18,6 +19,7 @@ import { characterCount, parseTtsRequest } from './tts-request'
 import { originsWithoutSpeaker } from './speakers'
 import { audioMetadata } from '../audio/audio-metadata'
 import { LEASE_RENEW_MS } from '../config/leases'
+import { log } from '../log/log'
 import { refuseIfTakenDown } from '../users/takedown-check'
 
 
@@ -53,7 +55,7 @@ export const ttsRoutes = new Hono<AppEnv>().post('/v1/tts', serverTiming(), requ
   // Both leases are kept alive from now on: the wait for the first byte can outlast them.
   const renewal = setInterval(() => void Promise.all([admission.renew(), slot.renew()]).catch(() => {}), LEASE_RENEW_MS)
   const originAbort = new AbortController()
-  let open
+  let open: OpenOriginStream
   try {
     // startSynthesis releases the slot itself if no origin starts sending audio.
     open = await timing.time(
@@ -100,15 +102,13 @@ export const ttsRoutes = new Hono<AppEnv>().post('/v1/tts', serverTiming(), requ
       ])
       // The stages after the response started (r2, settle, release) can't be in its header: here,
       // with the ones before, is where operators and the bench read them.
-      console.log(
-        JSON.stringify({
-          request_id: requestId,
-          event: 'synthesis_end',
-          ok: outcome.ok,
-          ...(outcome.ok ? { bytes: outcome.object.size } : { reason: outcome.reason }),
-          timing_ms: timing.toJSON(),
-        }),
-      )
+      log.info({
+        request_id: requestId,
+        event: 'synthesis_end',
+        ok: outcome.ok,
+        ...(outcome.ok ? { bytes: outcome.object.size } : { reason: outcome.reason }),
+        timing_ms: timing.toJSON(),
+      })
     },
   })
   c.set('logFields', { action: 'tts', resource: audioId, mode: request.mode, characters, origin: open.origin.url })

@@ -1,5 +1,6 @@
 import { migrate } from '../sql/migrations'
 import { sharedVoiceKey, userPrefix, voicePrefix } from '../storage/keys'
+import { log } from '../log/log'
 
 /** R2 objects deleted per step (R2 deletes up to 1000 keys in one call; a step stays short). */
 const BATCH = 500
@@ -112,7 +113,7 @@ export class AccountErasure {
       return null
     } catch (e) {
       const error = (e instanceof Error ? `${e.name}: ${e.message}` : String(e)).slice(0, 500)
-      console.error(JSON.stringify({ level: 'error', job: job.job_id, erasure_error: error }))
+      log.error({ job: job.job_id, erasure_error: error })
       this.#sql.exec('UPDATE account_erasure SET last_error = ?, updated_at = ? WHERE id = 1', error, now)
       return now + RETRY_MS
     }

@@ -1,3 +1,5 @@
+import { migrate } from '../sql/migrations'
+
 /** One thing a user did, or that was done to their data. */
 export interface AuditEntry {
   at: number
@@ -19,9 +21,11 @@ export class AuditLog {
 
   constructor(sql: SqlStorage) {
     this.#sql = sql
-    sql.exec(`CREATE TABLE IF NOT EXISTS audit (
+    migrate(sql, 'audit', [
+      `CREATE TABLE IF NOT EXISTS audit (
       seq INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, action TEXT NOT NULL, resource TEXT,
-      status INTEGER NOT NULL, request_id TEXT, actor TEXT, detail TEXT)`)
+      status INTEGER NOT NULL, request_id TEXT, actor TEXT, detail TEXT)`,
+    ])
   }
 
   record(e: AuditEntry): void {

@@ -1,3 +1,5 @@
+import { migrate } from '../sql/migrations'
+
 /** What a revocation check needs to know of a token. */
 export interface TokenRef {
   jti: string | undefined
@@ -31,10 +33,12 @@ export class RevocationLedger {
 
   constructor(sql: SqlStorage) {
     this.#sql = sql
-    sql.exec(`
+    migrate(sql, 'revocations', [
+      `
       CREATE TABLE IF NOT EXISTS revoked_jtis (jti TEXT PRIMARY KEY, expires_at INTEGER NOT NULL);
       CREATE TABLE IF NOT EXISTS revoked_before (id INTEGER PRIMARY KEY CHECK (id = 1), at INTEGER NOT NULL);
-    `)
+    `,
+    ])
   }
 
   isRevoked(token: TokenRef, now: number): boolean {

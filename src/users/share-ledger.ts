@@ -1,4 +1,5 @@
 import { etagMatches, parseRange } from '../http/range'
+import { migrate } from '../sql/migrations'
 
 /** A share as its owner sees it. Times are milliseconds since the epoch. */
 export interface Share {
@@ -91,17 +92,21 @@ export class ShareLedger {
 
   constructor(sql: SqlStorage) {
     this.#sql = sql
-    sql.exec(`CREATE TABLE IF NOT EXISTS shares (
+    migrate(sql, 'shares', [
+      (sql) => {
+        sql.exec(`CREATE TABLE IF NOT EXISTS shares (
       seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, audio_id TEXT NOT NULL,
       audio_key TEXT NOT NULL, etag TEXT NOT NULL, size INTEGER NOT NULL, created_at INTEGER NOT NULL,
       expires_at INTEGER NOT NULL, max_downloads INTEGER, downloads INTEGER NOT NULL DEFAULT 0,
       revoked_at INTEGER, note TEXT)`)
-    sql.exec('CREATE INDEX IF NOT EXISTS shares_by_audio ON shares (audio_id)')
-    // Sessions live minutes, so the first layout (`share_sessions`, without `bytes`) is dropped rather than migrated.
-    sql.exec('DROP TABLE IF EXISTS share_sessions')
-    sql.exec(`CREATE TABLE IF NOT EXISTS download_sessions (
+        sql.exec('CREATE INDEX IF NOT EXISTS shares_by_audio ON shares (audio_id)')
+        // Sessions live minutes, so the first layout (`share_sessions`, without `bytes`) is dropped rather than migrated.
+        sql.exec('DROP TABLE IF EXISTS share_sessions')
+        sql.exec(`CREATE TABLE IF NOT EXISTS download_sessions (
       share_id TEXT NOT NULL, client TEXT NOT NULL, started_at INTEGER NOT NULL, pieces INTEGER NOT NULL,
       bytes INTEGER NOT NULL, PRIMARY KEY (share_id, client))`)
+      },
+    ])
   }
 
   /** Shares that can still be downloaded (for a per-user cap). */

@@ -1,6 +1,7 @@
 import type { Tier } from '../config/tiers'
 import type { AdmitResult, LimitSnapshot, LimitState, SettleOutcome } from './limit-types'
 import { LEASE_MS } from '../config/leases'
+import { migrate } from '../sql/migrations'
 
 /** `closed`: the account is disabled or deleted (accounts/account-gate.ts); nothing may be stored for it. */
 export type StoreReservation = { ok: true } | { ok: false; reason: 'storage_quota'; remaining: number } | { ok: false; reason: 'count' } | { ok: false; reason: 'closed' }
@@ -24,13 +25,15 @@ export class UsageLedger {
 
   constructor(sql: SqlStorage) {
     this.#sql = sql
-    sql.exec(`
+    migrate(sql, 'usage', [
+      `
       CREATE TABLE IF NOT EXISTS admissions (at INTEGER NOT NULL);
       CREATE INDEX IF NOT EXISTS admissions_at ON admissions (at);
       CREATE TABLE IF NOT EXISTS leases (id TEXT PRIMARY KEY, request_id TEXT, admitted_at INTEGER NOT NULL, expires_at INTEGER NOT NULL);
       CREATE TABLE IF NOT EXISTS daily (day INTEGER PRIMARY KEY, succeeded INTEGER NOT NULL);
       CREATE TABLE IF NOT EXISTS stored (key TEXT PRIMARY KEY, bytes INTEGER NOT NULL);
-    `)
+    `,
+    ])
   }
 
   admit(tier: Tier, requestId: string, now: number): AdmitResult {

@@ -156,7 +156,7 @@ function readResidual(r: BitReader, out: Int32Array, order: number, blockSize: n
   const method = r.bits(2)
   if (method > 1) throw invalidAudio(`${where} uses a reserved residual coding`)
   const parameterBits = method === 0 ? 4 : 5
-  const escape = method === 0 ? 15 : 31
+  const escapeCode = method === 0 ? 15 : 31
   const partitionOrder = r.bits(4)
   const partitions = 1 << partitionOrder
   const partitionSize = blockSize >> partitionOrder
@@ -165,7 +165,7 @@ function readResidual(r: BitReader, out: Int32Array, order: number, blockSize: n
   for (let p = 0; p < partitions; p++) {
     const end = (p + 1) * partitionSize
     const k = r.bits(parameterBits)
-    if (k === escape) {
+    if (k === escapeCode) {
       const raw = r.bits(5)
       for (; i < end; i++) out[i] = raw ? r.signed(raw) : 0
       continue
@@ -242,7 +242,7 @@ class BitReader {
       const index = this.#pos >>> 3
       if (index >= this.bytes.length) throw new EndOfData()
       const available = 8 - (this.#pos & 7)
-      const take = available < n ? available : n
+      const take = Math.min(available , n)
       value = value * (1 << take) + ((this.bytes[index]! >>> (available - take)) & ((1 << take) - 1))
       this.#pos += take
       n -= take

@@ -13,7 +13,7 @@ import { isValidId, newId, voiceKey, voicePrefix } from '../storage/keys'
 import { listWithMetadata } from '../storage/list-with-metadata'
 import { sharedVoice, unpublishVoice } from './shared-voices'
 import { PROMPT_CONTENT_TYPES, promptFilename, voiceMetadata, voiceView } from './voice-metadata'
-import { readVoiceUpload } from './voice-upload'
+import { readVoiceUpload, voiceUploadLimit } from './voice-upload'
 import { listingQuery, R2_PAGE_MAX } from '../http/listing-query'
 import { announceOwnerDelete, refuseIfTakenDown, takedownViews } from '../users/takedown-check'
 
@@ -25,7 +25,7 @@ import { announceOwnerDelete, refuseIfTakenDown, takedownViews } from '../users/
 export const voiceRoutes = new Hono<AppEnv>()
   .use('/v1/voices', requireUser({ scope: 'voices' }))
   .use('/v1/voices/*', requireUser({ scope: 'voices' }))
-  .post('/v1/voices', async (c) => {
+  .post('/v1/voices', voiceUploadLimit(), async (c) => {
     const user = c.get('user')
     const upload = await readVoiceUpload(c.req.raw)
     const info = checkedPrompt(upload.audio)

@@ -1,3 +1,5 @@
+import type { MiddlewareHandler } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
 import { ApiError, badRequest } from '../http/api-error'
 
 /**
@@ -22,42 +24,33 @@ export interface VoiceUpload {
   audio: Uint8Array
 }
 
-const tooLarge = () => new ApiError(413, 'body_too_large', `the upload is over ${MAX_UPLOAD_BYTES} bytes`)
+/**
+ * Bounds a voice upload before the route reads it (hono's body limit): a declared Content-Length
+ * over the limit is refused before reading; a body without one (chunked) is counted as it arrives
+ * and refused once past the limit, never buffered beyond it.
+ */
+export const voiceUploadLimit = (): MiddlewareHandler =>
+  bodyLimit({
+    maxSize: MAX_UPLOAD_BYTES,
+    onError: () => {
+      throw new ApiError(413, 'body_too_large', `the upload is over ${MAX_UPLOAD_BYTES} bytes`)
+    },
+  })
 
 /**
  * Reads a voice upload: multipart/form-data with exactly the fields `name`, `prompt_text` and the
- * file `prompt_wav`. The size is bounded twice: by the declared Content-Length before reading, and
- * by counting while reading (the length may be absent, with a chunked body, or wrong).
+ * file `prompt_wav`. Its size is bounded by `voiceUploadLimit()` on the route.
  */
 export async function readVoiceUpload(request: Request): Promise<VoiceUpload> {
   const type = request.headers.get('content-type') ?? ''
   if (!/^multipart\/form-data\s*;/i.test(type)) {
     throw new ApiError(415, 'unsupported_media_type', 'send multipart/form-data with the fields name, prompt_text and prompt_wav')
   }
-  const declared = Number(request.headers.get('content-length') ?? 0)
-  if (declared > MAX_UPLOAD_BYTES) throw tooLarge()
   if (!request.body) throw badRequest('the body is empty: send name, prompt_text and prompt_wav', 'invalid_upload')
-
-  let overLimit = false
-  let received = 0
-  const bounded = request.body.pipeThrough(
-    new TransformStream<Uint8Array, Uint8Array>({
-      transform(chunk, controller) {
-        received += chunk.byteLength
-        if (received > MAX_UPLOAD_BYTES) {
-          overLimit = true
-          controller.error(tooLarge())
-          return
-        }
-        controller.enqueue(chunk)
-      },
-    }),
-  )
   let form: FormData
   try {
-    form = await new Request(request.url, { method: 'POST', headers: { 'content-type': type }, body: bounded }).formData()
+    form = await request.formData()
   } catch (e) {
-    if (overLimit) throw tooLarge()
     throw new ApiError(400, 'invalid_upload', 'the body is not valid multipart/form-data', { cause: e })
   }
   return checkFields(form)
@@ -87,7 +80,9 @@ async function checkFields(form: FormData): Promise<VoiceUpload> {
 }
 
 /** Control characters refused in a name, and in a transcript (which may have line breaks and tabs). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
 const SINGLE_LINE = /[\u0000-\u001f\u007f]/
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
 const MULTI_LINE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/
 
 /** A text field: trimmed, not empty, bounded in characters (code points), no stray control characters. */

@@ -64,7 +64,7 @@ export async function startJwksServer({ port = 0, host = '127.0.0.1', tenants: o
       return text ? JSON.parse(text) : {}
     }
     try {
-      const path = new URL(req.url, 'http://x').pathname
+      const path = new URL(req.url ?? '/', 'http://x').pathname
       const m = /^\/([a-z0-9-]+)(\/.*)$/.exec(path)
       if (!m) return send(404, { error: 'no such route' })
       const t = await tenant(m[1])
@@ -108,8 +108,8 @@ export async function startJwksServer({ port = 0, host = '127.0.0.1', tenants: o
       send(500, { error: String(e) })
     }
   })
-  await new Promise((resolve) => server.listen(port, host, resolve))
-  const { port: bound } = server.address()
+  await /** @type {Promise<void>} */ (new Promise((resolve) => server.listen(port, host, resolve)))
+  const { port: bound } = /** @type {import('node:net').AddressInfo} */ (server.address())
   base = `http://${host}:${bound}`
   return {
     url: base,

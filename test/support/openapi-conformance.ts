@@ -22,7 +22,10 @@ const operations = Object.entries(doc.paths)
 const validators = new WeakMap<object, Validator>()
 const validatorOf = (schema: Schema) => {
   let v = validators.get(schema)
-  if (!v) validators.set(schema, (v = new Validator(schema, '2020-12', false)))
+  if (!v) {
+    v = new Validator(schema, '2020-12', false)
+    validators.set(schema, v)
+  }
   return v
 }
 
