@@ -69,7 +69,7 @@ try {
   stops.push(() => jwks.close())
 
   console.log(`bench: temp dir ${tmp}; building`)
-  const [edgeBundle, before] = await Promise.all([buildEdge(join(tmp, 'edge-bundle')), bundleAt(SETTINGS['before'], join(tmp, 'before'))])
+  const [edgeBundle, before] = await Promise.all([buildEdge(join(tmp, 'edge-bundle')), bundleAt(SETTINGS.before, join(tmp, 'before'))])
   const scripts = {
     model: await bundleWorker(join(ROOT, 'bench/workers/edge-model.ts'), join(tmp, 'edge-model.js')),
     passthrough: await bundleWorker(join(ROOT, 'bench/workers/passthrough.ts'), join(tmp, 'passthrough.js')),

@@ -13,7 +13,8 @@ const esbuild = createRequire(require.resolve('wrangler/package.json'))('esbuild
 
 /** `wrangler deploy --dry-run --outdir`: the production bundle; returns its files and entry. */
 export async function buildEdge(outdir) {
-  await new Promise((resolve, reject) => {
+  /** @type {Promise<void>} */
+  const built = new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [WRANGLER_BIN, 'deploy', '--dry-run', '--outdir', outdir], {
       cwd: ROOT,
       env: { ...process.env, WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1' },
@@ -24,6 +25,7 @@ export async function buildEdge(outdir) {
     child.stderr.on('data', (d) => (output += d))
     child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`wrangler deploy --dry-run failed:\n${output}`))))
   })
+  await built
   const files = readdirSync(outdir, { recursive: true })
     .map(String)
     .filter((f) => /\.(m?js|wasm)$/.test(f) && statSync(join(outdir, f)).isFile())

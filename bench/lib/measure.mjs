@@ -33,9 +33,16 @@ export async function load({ url, method = 'GET', headers = {}, body, connection
 const sharedAgent = new http.Agent({ keepAlive: true, maxSockets: 1 })
 
 /**
+ * What one request measured: milliseconds to the response head, first body byte and end.
+ * @typedef {{ status: number | undefined, headers: http.IncomingHttpHeaders, head: number, firstByte: number, total: number, bytes: number }} Timed
+ */
+
+/**
  * One request; resolves with milliseconds to the response head, first body byte and end.
  * @param {string} url
  * @param {{ method?: string, headers?: Record<string, string>, body?: string }} request
+ * @param {http.Agent} [agent]
+ * @returns {Promise<Timed>}
  */
 function timedRequest(url, { method = 'GET', headers = {}, body }, agent = sharedAgent) {
   return new Promise((resolve, reject) => {
@@ -86,6 +93,7 @@ export { timedRequest }
 export async function probeInterleaved(targets, { n = 200, warmup = 20 } = {}) {
   const names = Object.keys(targets)
   const agents = Object.fromEntries(names.map((name) => [name, new http.Agent({ keepAlive: true, maxSockets: 1 })]))
+  /** @type {Record<string, Timed[]>} */
   const samples = Object.fromEntries(names.map((name) => [name, []]))
   for (let i = 0; i < warmup + n; i++) {
     for (const name of names) {

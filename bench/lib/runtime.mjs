@@ -28,7 +28,7 @@ export async function startRuntime({ workers, persistTo }) {
       const take = (chunk) => {
         const text = partial + chunk
         const parts = text.split('\n')
-        partial = parts.pop()
+        partial = parts.pop() ?? ''
         for (const line of parts) if (line.trim()) lines.push(line)
       }
       stdout.on('data', take)
@@ -53,7 +53,7 @@ export async function startRuntime({ workers, persistTo }) {
     await mf.ready
   } catch (e) {
     await new Promise((resolve) => setTimeout(resolve, 200))
-    throw new Error(`workerd did not start: ${e.message}\n${[...lines, partial].join('\n')}`)
+    throw new Error(`workerd did not start: ${/** @type {Error} */ (e).message}\n${[...lines, partial].join('\n')}`)
   }
   await applyD1Migrations(mf, workers.find((w) => w.edge)?.name)
   const urls = {}

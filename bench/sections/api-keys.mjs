@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { probeInterleaved, ratio, round, signed } from '../lib/measure.mjs'
+import { probeInterleaved, ratio, signed } from '../lib/measure.mjs'
 import { ROOT } from '../lib/processes.mjs'
 import { edgeRequest } from '../lib/synthesis.mjs'
 import { randomSecret } from '../lib/tokens.mjs'
@@ -43,7 +43,7 @@ export async function apiKeys(ctx) {
   try {
     created = await createApiKey({ url: ctx.urls.edge, username: BENCH_LOGIN.username, password, name: 'bench', scope: 'tts' })
   } catch (e) {
-    return pending(`could not make a key: ${e.message}`)
+    return pending(`could not make a key: ${/** @type {Error} */ (e).message}`)
   }
   const n = ctx.settings['sequential samples per latency row (local)']
   const probed = await probeInterleaved(

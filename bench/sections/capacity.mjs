@@ -87,7 +87,7 @@ export async function capacity(ctx) {
   const noop = `no-op object: ${m.noop16.perSecond} calls/s (16 in flight), ${m.noop1.perSecond} (one at a time)`
   const noopBest = Math.max(m.noop16.perSecond, m.noop1.perSecond)
   const ownWork = (x) => Math.max(0, round(1e6 / x.perSecond - 1e6 / noopBest, 0))
-  const row = (id, label, x, extra = (r) => '') => ({
+  const row = (id, label, x, extra = (_r) => '') => ({
     id,
     label,
     value: `${x.after.perSecond} calls/s${extra(x.after)} (before: ${x.before.perSecond} calls/s${extra(x.before)})`,

@@ -30,10 +30,12 @@ export async function firstByte(ctx) {
   const seconds = settings['load seconds per throughput row']
   const connections = settings['autocannon connections']
   const rps = {}
-  for (const [name, url, request] of [
+  /** @type {[string, string, () => { method: string, headers: Record<string, string>, body: string }][]} */
+  const paths = [
     ['passthrough', `${urls.passthrough}/inference_sft`, () => originRequest(secrets.ORIGIN_SECRET)],
     ['edge', `${urls.edge}/v1/tts`, () => edgeRequest(tokens.admin)],
-  ]) {
+  ]
+  for (const [name, url, request] of paths) {
     const first = request()
     rps[name] = await load({ url, connections, duration: seconds, expectStatus: [200], ...first, requests: [{ setupRequest: (req) => ({ ...req, ...request() }) }] })
   }

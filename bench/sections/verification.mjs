@@ -53,6 +53,13 @@ export async function verification(ctx) {
   const rounds = ctx.quick ? 3 : ROUNDS
   const m = {}
   for (const cases of Object.values(GROUPS)) Object.assign(m, await measureGroup(ctx.urls.micro, cases, rounds))
+  /**
+   * @param {string} id
+   * @param {string} label
+   * @param {{ opsPerSecond: number, usPerOp: number }} value
+   * @param {{ opsPerSecond: number, usPerOp: number }} floor
+   * @param {{ target?: number | null, floorLabel?: string }} [options]
+   */
   const row = (id, label, value, floor, { target = null, floorLabel = 'bare crypto.subtle' } = {}) => {
     const slower = ratio(value.usPerOp, floor.usPerOp)
     return {
