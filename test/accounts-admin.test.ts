@@ -190,6 +190,27 @@ describe('PATCH /admin/users/<username>', () => {
     await expectStatus(call('POST', '/auth/refresh', { json: { refresh_token: a.refresh_token } }), 401)
   })
 
+  it('signing a user out everywhere ends every session and token, by the name an admin types; the account stays usable', async () => {
+    const admin = await adminToken()
+    const u = await createUser(admin)
+    const a = await logIn(u)
+    const other = await logIn(await createUser(admin))
+    await expectStatus(call('POST', `/admin/users/${u.username.toUpperCase()}/revoke`, { token: admin }), 200)
+    await expectStatus(call('GET', '/v1/audio', { token: a.access_token }), 401, 'invalid_token')
+    await expectStatus(call('POST', '/auth/refresh', { json: { refresh_token: a.refresh_token } }), 401, 'invalid_grant')
+    // Nobody else is signed out, and the account logs in again.
+    expect((await call('GET', '/v1/audio', { token: other.access_token })).status).toBe(200)
+    const again = await logIn(u)
+    expect((await call('GET', '/v1/audio', { token: again.access_token })).status).toBe(200)
+    expect((await getUser(admin, u.username)).user.status).toBe('active')
+    const trail = await trailWith(() => call('GET', `/admin/audit?sub=${u.user.id}`, { token: admin }), 'account.revoke')
+    expect(trail.find((e) => e.action === 'account.revoke')?.actor).toMatch(/^admin:/)
+
+    await expectStatus(call('POST', `/admin/users/${uniqueName()}/revoke`, { token: admin }), 404, 'not_found')
+    await expectStatus(call('POST', `/admin/users/${u.username}/revoke`, { token: a.access_token }), 401)
+    await expectStatus(call('POST', `/admin/users/${u.username}/revoke`, { token: again.access_token }), 403, 'insufficient_scope')
+  })
+
   it('a disabled account is refused even a token an admin mints for it later, and its shares and links stop', async () => {
     const admin = await adminToken({})
     const u = await createUser(admin)

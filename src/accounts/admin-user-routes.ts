@@ -5,6 +5,7 @@ import { getAuthConfig } from '../auth/auth-config'
 import { requireFreshAuth } from '../auth/fresh-auth'
 import { hashPassword } from '../auth/password-hash'
 import { requireUser } from '../auth/require-user'
+import { revocations } from '../auth/revocation-check'
 import { base64url, fromBase64url } from '../codecs/base64'
 import { getConfig } from '../config/app-config'
 import { tierFor } from '../config/tiers'
@@ -27,6 +28,7 @@ const noStore = { 'Cache-Control': 'no-store' }
 /**
  * The admin API over the account directory: create (with a password or a one-time invite link),
  * list and search (with each user's tier and usage), read, change role or status, re-invite,
+ * sign out everywhere,
  * delete (a background job erasing all their data). Admin role and `admin` scope; deleting also
  * needs a login within 5 minutes. Each change is written to the admin's audit trail (its log
  * fields) and to the target user's own trail, with the admin as actor.
@@ -137,6 +139,23 @@ export const adminUserRoutes = new Hono<AppEnv>()
       201,
       noStore,
     )
+  })
+
+  /**
+   * Signs the user out everywhere: every session, refresh and access token issued up to now stops
+   * working (at once on this isolate, within REVOCATION_CACHE_SECONDS elsewhere, exactly for
+   * synthesis). The account stays usable: a new login works. `POST /admin/revoke` does the same
+   * by account id, for any issuer.
+   */
+  .post('/admin/users/:username/revoke', async (c) => {
+    const { account } = await found(await accountDirectory(c.env), c.req.param('username'))
+    const key = await accountKey(c.env, account.id)
+    const second = Math.floor(Date.now() / 1000)
+    await userObjectByKey(c.env, key).revokeTokens({ allBefore: second })
+    revocations.noteRevoked(key, { revokedBefore: second })
+    c.set('logFields', { action: 'admin.user_revoke', resource: account.username, target: account.id })
+    auditTarget(c, account.id, 'account.revoke', 200, null)
+    return c.json({ user: view(c, account), revoked: { issued_before: new Date((second + 1) * 1000).toISOString() } }, 200, noStore)
   })
 
   /**

@@ -136,6 +136,11 @@ export const accountDocs = describeRoutes(
     errors: { 404: ['not_found'] },
   },
   {
+    method: 'post', path: '/admin/users/:username/revoke', tag: 'accounts', summary: 'Sign the user out everywhere: every token and session issued up to now stops working', auth: 'admin', scope: 'admin',
+    responses: { 200: { description: 'Revoked; the account stays usable', json: object({ user, revoked: object({ issued_before: time }) }) } },
+    errors: { 404: ['not_found'] },
+  },
+  {
     method: 'delete', path: '/admin/users/:username', tag: 'accounts', summary: 'Delete a user and, in the background, all their data', auth: 'admin', scope: 'admin', freshAuth: true,
     responses: { 202: { description: 'Closed at once; the job erasing the data', json: object({ job }), headers: { Location: '/admin/jobs/<id>' } } },
     errors: { 404: ['not_found'], 409: ['own_account'] },

@@ -59,7 +59,10 @@ const verifiedUnder = new WeakMap<AuthConfig, VerifiedTokens>()
 export async function verifyRepeatedToken(token: string, auth: AuthConfig, now = Date.now(), options: VerifyOptions = {}): Promise<Principal> {
   if (options.cloudflareAccessOnly) return verifyAccessToken(token, auth, now, options)
   let verified = verifiedUnder.get(auth)
-  if (!verified) verifiedUnder.set(auth, (verified = new VerifiedTokens()))
+  if (!verified) {
+    verified = new VerifiedTokens()
+    verifiedUnder.set(auth, verified)
+  }
   const known = verified.get(token, now)
   if (known) return known
   const principal = await verifyAccessToken(token, auth, now, options)

@@ -46,7 +46,8 @@ export class DenyCache {
     let byRole = this.#entries.get(userKey)
     if (!byRole) {
       if (this.#entries.size >= MAX_ENTRIES) this.#entries.delete(this.#entries.keys().next().value!)
-      this.#entries.set(userKey, (byRole = new Map()))
+      byRole = new Map()
+      this.#entries.set(userKey, byRole)
     }
     byRole.set(role, denial)
   }

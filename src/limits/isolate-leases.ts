@@ -52,7 +52,10 @@ export class IsolateLeases {
   /** Registers an admission call in flight until it settles. */
   ask<T>(user: string, call: Promise<T>): Promise<T> {
     let asking = this.#asking.get(user)
-    if (!asking) this.#asking.set(user, (asking = new Set()))
+    if (!asking) {
+      asking = new Set()
+      this.#asking.set(user, asking)
+    }
     const entry: Promise<T> = call.finally(() => {
       asking.delete(entry)
       if (asking.size === 0 && this.#asking.get(user) === asking) this.#asking.delete(user)
@@ -65,7 +68,8 @@ export class IsolateLeases {
     let held = this.#held.get(user)
     if (!held) {
       if (this.#held.size >= MAX_USERS) this.#held.delete(this.#held.keys().next().value!)
-      this.#held.set(user, (held = { leases: new Map(), headers }))
+      held = { leases: new Map(), headers }
+      this.#held.set(user, held)
     }
     held.leases.set(reservation, lapse)
     held.headers = headers

@@ -79,7 +79,7 @@ export class FairQueue<W extends Waiting> {
     // Usually the fairest user's first request fits: found in one pass, without sorting everyone.
     let first: [string, W[]] | undefined
     for (const entry of this.#byUser) if (!first || ahead(entry, first) < 0) first = entry
-    const users = first && first[1].some(place) ? [first] : [...this.#byUser.entries()].sort(ahead)
+    const users = first?.[1].some(place) ? [first] : [...this.#byUser.entries()].sort(ahead)
     for (const [, list] of users) {
       const waiter = list.find(place)
       if (!waiter) continue

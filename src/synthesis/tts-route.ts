@@ -82,6 +82,11 @@ export const ttsRoutes = new Hono<AppEnv>().post('/v1/tts', serverTiming(), requ
   const key = audioKey(user.key, audioId)
   const recorder = new TimedRecorder({ bucket: c.env.AUDIO, key, format: COSYVOICE_PCM, httpMetadata: { contentType: 'audio/wav' }, customMetadata }, timing)
   let released: Promise<void> | undefined
+  // The slot is released once: when the origin is done, or at the end if it never said so.
+  const releaseSlot = (report?: Parameters<typeof slot.release>[0]) => {
+    released ??= timing.time('release', slot.release(report))
+    return released
+  }
   const stream = relaySynthesis({
     open,
     format: request.format,
@@ -92,13 +97,13 @@ export const ttsRoutes = new Hono<AppEnv>().post('/v1/tts', serverTiming(), requ
     clientSignal: c.req.raw.signal,
     waitUntil: (p) => c.executionCtx.waitUntil(p),
     // The GPU is free once the origin is done, not once R2 has the recording: released meanwhile.
-    onOriginDone: () => void (released ??= timing.time('release', slot.release())),
+    onOriginDone: () => void releaseSlot(),
     onEnd: async (outcome: RelayOutcome) => {
       clearInterval(renewal)
       // Both slots are freed the moment the synthesis ends, in parallel (each through waitUntil).
       await Promise.all([
         timing.time('settle', admission.settle(outcome.ok ? { ok: true, storedKey: key, bytes: outcome.object.size } : { ok: false, charge: walkedAway(outcome.reason) })),
-        (released ??= timing.time('release', slot.release({ suspected: suspicionOf(outcome) }))),
+        releaseSlot({ suspected: suspicionOf(outcome) }),
       ])
       // The stages after the response started (r2, settle, release) can't be in its header: here,
       // with the ones before, is where operators and the bench read them.
