@@ -24,6 +24,9 @@ function h(tag, attrs = {}, ...children) {
 }
 
 let me = null // GET /auth/me
+let account = null // GET /auth/account's user; null for a principal with no account here (an IdP's user, a minted token)
+/** The name to show: the account's username (a token's `sub` is the account id, `u_…`), else the sub. */
+const myName = () => account?.username ?? me?.sub ?? ''
 let flashTimer
 
 function flash(message, kind = 'info') {
@@ -106,19 +109,28 @@ async function attempt(fn, done) {
   }
 }
 
+/** The account behind the session: 404 for a principal with no account here. */
+const loadAccount = () => api('GET', '/auth/account').then((r) => r.user ?? null).catch(() => null)
+
 function reauthenticate() {
+  if (!account) {
+    flash('This needs a sign-in within the last few minutes, and this session has no password at this service: sign in again where your session came from.', 'error')
+    return Promise.resolve(false)
+  }
   return new Promise((resolve) => {
     const pw = h('input', { type: 'password', id: 'reauth-password', autocomplete: 'current-password', required: true })
     const dialog = h('dialog.reauth', { 'aria-labelledby': 'reauth-title' },
       h('form', { method: 'dialog', onsubmit: async (ev) => {
         ev.preventDefault()
         try {
-          await login(me.sub, pw.value)
+          await login(account.username, pw.value)
+          // A new login is a new session: the Account page marks the current one by this id.
+          me = (await api('GET', '/auth/me').catch(() => null)) ?? me
           dialog.close(); dialog.remove(); resolve(true)
         } catch (e) { flash(e.message, 'error') }
       } },
         h('h2', { id: 'reauth-title', text: 'Confirm it is you' }),
-        h('p', { text: 'This action needs a sign-in within the last few minutes.' }),
+        h('p', { text: `This action needs a sign-in within the last few minutes. Enter the password of ${account.username}.` }),
         h('label', { for: 'reauth-password', text: 'Password' }), pw,
         h('div.row', {}, h('button', { type: 'submit', text: 'Confirm' }), h('button.secondary', { type: 'button', text: 'Cancel', onclick: () => { dialog.close(); dialog.remove(); resolve(false) } }))))
     document.body.append(dialog)
@@ -134,6 +146,7 @@ async function login(username, password) {
 
 function signedOut(message) {
   me = null
+  account = null
   nav.hidden = true
   $('#who').textContent = ''
   location.hash = '#/signin'
@@ -398,7 +411,10 @@ function shareForm(a, out) {
       out.replaceChildren(copyable('Share link', s.url, `share-${a.audio_id}`))
       const li = document.getElementById(`audio-${a.audio_id}`)
       let ul = li.querySelector('ul.shares')
-      if (!ul) li.append((ul = h('ul.shares', { 'aria-label': 'Shares' })))
+      if (!ul) {
+        ul = h('ul.shares', { 'aria-label': 'Shares' })
+        li.append(ul)
+      }
       ul.append(shareItem({ ...s, status: 'active', downloads: 0, note: body.note ?? null }))
     }, 'Share created.')
   } },
@@ -408,9 +424,9 @@ function shareForm(a, out) {
     h('button', { type: 'submit', text: 'Create share' }))
 }
 
-function copyable(label, value, id) {
+function copyable(label, value, id, hint) {
   const input = h('input', { readonly: true, value })
-  return h('div.copy', {}, field(id, label, input), h('button.secondary', { type: 'button', text: 'Copy', onclick: async () => {
+  return h('div.copy', {}, field(id, label, input, hint), h('button.secondary', { type: 'button', text: 'Copy', onclick: async () => {
     try { await navigator.clipboard.writeText(value); flash('Copied.', 'ok') } catch { input.select(); flash('Select and copy the link.', 'info') }
   } }))
 }
@@ -477,7 +493,7 @@ function voiceRecorder(recorded) {
   function finish() {
     const { stream, ctx, chunks } = session
     session = null
-    stream.getTracks().forEach((t) => t.stop())
+    for (const t of stream.getTracks()) t.stop()
     const rate = ctx.sampleRate
     ctx.close()
     button.textContent = 'Record'
@@ -489,8 +505,14 @@ function voiceRecorder(recorded) {
     let peak = 0
     for (const s of samples) peak = Math.max(peak, Math.abs(s))
     recorded.blob = null
-    if (seconds < 1 || seconds > 30) return (status.textContent = `The recording is ${seconds.toFixed(1)} s: it must be 1 to 30 s.`)
-    if (peak < 0.02) return (status.textContent = 'The recording is almost silent: check the microphone.')
+    if (seconds < 1 || seconds > 30) {
+      status.textContent = `The recording is ${seconds.toFixed(1)} s: it must be 1 to 30 s.`
+      return
+    }
+    if (peak < 0.02) {
+      status.textContent = 'The recording is almost silent: check the microphone.'
+      return
+    }
     recorded.blob = new Blob([encodeWav(samples, rate)], { type: 'audio/wav' })
     preview.src = URL.createObjectURL(recorded.blob)
     preview.hidden = false
@@ -552,7 +574,7 @@ async function renderAdmin() {
       const r = await api('POST', '/admin/tokens', { json: { sub: sub.value, role: role.value, scope: scope.value || undefined, ttl_seconds: Number(ttl.value) } })
       minted.replaceChildren(copyable(`Token (jti ${r.jti}, expires ${fmtTime(r.expires_at)}); shown once`, r.token, 'minted-token'))
     }, 'Token minted.')
-  } }, h('h2', { text: 'Mint a guest token' }), field('mint-sub', 'Subject (user name)', sub), field('mint-role', 'Role', role), field('mint-scope', 'Scopes (space separated)', scope), field('mint-ttl', 'Lifetime (seconds)', ttl), h('button', { type: 'submit', text: 'Mint' }), minted)
+  } }, h('h2', { text: 'Mint a guest token' }), field('mint-sub', 'Subject (sub)', sub, 'A name for the guest. An account’s id (u_…) would act as that account.'), field('mint-role', 'Role', role), field('mint-scope', 'Scopes (space separated)', scope), field('mint-ttl', 'Lifetime (seconds)', ttl), h('button', { type: 'submit', text: 'Mint' }), minted)
 
   const rjti = h('input')
   const rsub = h('input')
@@ -560,10 +582,12 @@ async function renderAdmin() {
   const revoke = h('form.card', { id: 'admin-revoke', onsubmit: (ev) => {
     ev.preventDefault()
     const body = rjti.value ? { jti: rjti.value } : { sub: rsub.value, issuer: riss.value || undefined }
-    if (!rjti.value && !rsub.value) return flash('Give a jti or a user.', 'error')
-    if (!confirm(rjti.value ? `Revoke token ${rjti.value}?` : `Revoke every token of ${rsub.value}?`)) return
+    if (!rjti.value && !rsub.value) return flash('Give a jti or a user id.', 'error')
+    if (!confirm(rjti.value ? `Revoke token ${rjti.value}?` : `Revoke every token of the user id ${rsub.value}?`)) return
     attempt(() => api('POST', '/admin/revoke', { json: body }), 'Revoked.')
-  } }, h('h2', { text: 'Revoke' }), field('revoke-jti', 'Token id (jti)', rjti, 'Or leave empty and name a user:'), field('revoke-sub', 'User whose tokens to revoke', rsub), field('revoke-iss', 'Issuer', riss), h('button.danger', { type: 'submit', text: 'Revoke' }))
+  } }, h('h2', { text: 'Revoke a token or a user id' }), field('revoke-jti', 'Token id (jti)', rjti, 'Or leave empty and give a user id with its issuer:'),
+    field('revoke-sub', 'User id (sub) whose tokens to revoke', rsub, 'The sub of the tokens: for an identity provider’s user, its id there; for an account here, its id (u_…). To sign an account out by name, use Sign out everywhere under Users.'),
+    field('revoke-iss', 'Issuer', riss), h('button.danger', { type: 'submit', text: 'Revoke' }))
 
   const asub = h('input', { required: true })
   const auditOut = h('div')
@@ -573,7 +597,7 @@ async function renderAdmin() {
       const r = await api('GET', `/admin/audit?sub=${encodeURIComponent(asub.value)}&limit=100`)
       auditOut.replaceChildren(auditTable(`Audit trail of ${asub.value}`, r.items ?? []))
     })
-  } }, h('h2', { text: "A user's audit trail" }), field('audit-sub', 'User', asub), h('button', { type: 'submit', text: 'Show' }), auditOut)
+  } }, h('h2', { text: "A user's audit trail" }), field('audit-sub', 'User id (sub)', asub, 'An account’s id (u_…): Audit trail under Users fills it in.'), h('button', { type: 'submit', text: 'Show' }), auditOut)
 
   const vid = h('input', { required: true })
   const vsub = h('input', { required: true })
@@ -582,7 +606,7 @@ async function renderAdmin() {
     if (!vid.value || !vsub.value) return flash('Give the voice id and its owner.', 'error')
     attempt(() => api(method, `/admin/voices/${encodeURIComponent(vid.value)}/publish?sub=${encodeURIComponent(vsub.value)}`), method === 'POST' ? 'Published.' : 'Withdrawn.')
   }
-  const voices = h('form.card', { id: 'admin-voices', onsubmit: publish('POST') }, h('h2', { text: 'Shared voices' }), field('pub-voice', 'Voice id', vid), field('pub-sub', 'Owner', vsub),
+  const voices = h('form.card', { id: 'admin-voices', onsubmit: publish('POST') }, h('h2', { text: 'Shared voices' }), field('pub-voice', 'Voice id', vid), field('pub-sub', 'Owner (user id)', vsub),
     h('div.row', {}, h('button', { type: 'submit', text: 'Publish' }), h('button.secondary', { type: 'button', text: 'Withdraw', onclick: publish('DELETE') })))
 
   const reports = h('section', { id: 'admin-reports', 'aria-labelledby': 'reports-title' })
@@ -608,20 +632,221 @@ async function renderAdmin() {
     return li
   }
 
-  page('Admin', origins, reports, mint, revoke, audit, voices)
+  const users = usersSection((u) => {
+    asub.value = u.id
+    audit.requestSubmit()
+    audit.scrollIntoView()
+  })
+
+  page('Admin', origins, users, reports, mint, revoke, audit, voices)
   loadOrigins()
+  users.load()
   loadReports()
 }
 
+// The roles every deploy has (TIERS is merged over them); others appear as users have them.
+const KNOWN_ROLES = ['free', 'premium', 'admin']
+
+/**
+ * The account directory (GET/POST/PATCH/DELETE /admin/users…): search, create (with a password or
+ * a one-time invite link), and per user sign out everywhere, disable/enable, role, re-invite, delete.
+ */
+function usersSection(showAudit) {
+  let seq = 0
+  const roles = h('datalist', { id: 'role-options' })
+  const noteRoles = (items) => {
+    const known = new Set([...KNOWN_ROLES, ...items.map((u) => u.role)])
+    roles.replaceChildren(...[...known].map((r) => h('option', { value: r })))
+  }
+  const search = h('input', { type: 'search', maxlength: 64, autocomplete: 'off' })
+  const list = h('ul.items', { id: 'user-list' })
+  const more = h('button.secondary', { type: 'button', text: 'More users', hidden: true })
+  const jobs = h('output.status', { id: 'user-jobs' })
+  let cursor = null
+  let query = ''
+
+  const load = (append = false) => attempt(async () => {
+    if (!append) { query = search.value.trim(); cursor = null }
+    const params = new URLSearchParams({ limit: '50' })
+    if (query) params.set('search', query)
+    if (append && cursor) params.set('cursor', cursor)
+    const r = await api('GET', `/admin/users?${params}`)
+    const items = r.items ?? []
+    noteRoles(items)
+    const rows = items.map((u) => userItem(u))
+    if (append) list.append(...rows)
+    else list.replaceChildren(...(rows.length ? rows : [h('li', { text: query ? `No user matches “${query}”.` : 'No users yet.' })]))
+    cursor = r.cursor ?? null
+    more.hidden = !cursor
+  })
+  more.addEventListener('click', () => load(true))
+
+  function userItem(u) {
+    const n = ++seq
+    const you = u.id === me.sub
+    const name = u.username
+    const path = `/admin/users/${encodeURIComponent(name)}`
+    const out = h('div.out')
+    const use = u.usage ? ` · ${u.usage.syntheses_today} syntheses today, ${u.usage.syntheses_running} running · ${fmtBytes(u.usage.stored_bytes)} stored` : ''
+    const role = h('input', { list: 'role-options', value: u.role, required: true, autocapitalize: 'none', spellcheck: 'false' })
+    const li = h('li.item', { 'data-username': name, 'data-user-id': u.id },
+      h('h3', { id: `user-${n}-name` }, name, you ? ' (you)' : null, ' ', h('span.badge', { text: u.status })),
+      h('p.meta', { text: `${u.role} · tier ${u.tier} · last login ${u.last_login_at ? fmtTime(u.last_login_at) : 'never'}${u.password_set ? '' : ' · no password yet (invite pending)'}${use}` }),
+      h('div.row', {},
+        button('Sign out everywhere', 'danger', () => {
+          if (!confirm(`Sign ${name} out everywhere? Every session and token of theirs stops working; they can sign in again.`)) return
+          attempt(() => api('POST', `${path}/revoke`), `${name} is signed out everywhere.`)
+        }),
+        u.status === 'active'
+          ? button('Disable', 'danger', () => {
+            if (!confirm(`Disable ${name}? Their sessions, tokens and API keys stop working and their links stop answering until enabled.`)) return
+            change({ status: 'disabled' }, `${name} is disabled.`)
+          })
+          : button('Enable', 'secondary', () => change({ status: 'active' }, `${name} is enabled.`)),
+        button('New invite link', 'secondary', () => attempt(async () => {
+          const r = await api('POST', `${path}/invite`)
+          out.replaceChildren(copyable(`New invite link for ${name} (shown once)`, r.invite_url, `user-${n}-invite`, `Works once, until ${fmtTime(r.invite_expires_at)}. Earlier links stop working; the password stays until this one is used.`))
+        }, 'Invite link made: copy it now.')),
+        button('Audit trail', 'secondary', () => showAudit(u)),
+        you ? null : button('Delete', 'danger', () => {
+          if (!confirm(`Delete ${name} and erase all of their audio, voices and shares? This cannot be undone.`)) return
+          attempt(async () => {
+            const { job } = await api('DELETE', path)
+            li.remove()
+            followJob(job)
+          })
+        })),
+      h('form.row', { onsubmit: async (ev) => {
+        ev.preventDefault()
+        const to = role.value.trim()
+        if (to === u.role) return
+        if (!confirm(`Change the role of ${name} from ${u.role} to ${to}? Their current access tokens are revoked.`)) return
+        if (!(await change({ role: to }, `${name} is now ${to}.`))) role.value = u.role
+      } }, field(`user-${n}-role`, `Role of ${name}`, role), h('button.secondary.small', { type: 'submit', text: 'Change role', 'aria-describedby': `user-${n}-name` })),
+      out)
+    function button(text, kind, onclick) {
+      return h(`button.small.${kind}`, { type: 'button', text, 'aria-describedby': `user-${n}-name`, onclick })
+    }
+    /** PATCH; on success the row is redrawn from the answer, on failure it stays as it was. */
+    function change(body, done) {
+      return attempt(async () => {
+        const r = await api('PATCH', path, { json: body })
+        li.replaceWith(userItem({ ...r.user, usage: u.usage }))
+        return true
+      }, done)
+    }
+    return li
+  }
+
+  /** DELETE answers 202 with the erasure job: polled here until done (it goes on without the page too). */
+  async function followJob(job) {
+    const say = (j) => {
+      jobs.dataset.state = j.state
+      jobs.textContent = j.state === 'done'
+        ? `Deleted ${j.username}: ${j.objects_deleted} stored objects erased.`
+        : `Deleting ${j.username}: ${j.state}, ${j.objects_deleted} stored objects erased so far${j.last_error ? ` (retrying after: ${j.last_error})` : ''}…`
+    }
+    say(job)
+    for (let i = 0; i < 60 && job.state !== 'done'; i++) {
+      await new Promise((r) => setTimeout(r, 1000))
+      if (!jobs.isConnected || !me) return
+      try { job = (await api('GET', `/admin/jobs/${encodeURIComponent(job.id)}`)).job } catch { break }
+      say(job)
+    }
+    if (job.state === 'done') flash(`Deleted ${job.username}.`, 'ok')
+    else jobs.textContent = `Deleting ${job.username} goes on in the background (job ${job.id}).`
+  }
+
+  const username = h('input', { required: true, maxlength: 64, autocapitalize: 'none', autocomplete: 'off', spellcheck: 'false' })
+  const newRole = h('input', { list: 'role-options', value: 'free', required: true, autocapitalize: 'none' })
+  const password = h('input', { type: 'password', autocomplete: 'new-password', minlength: 8 })
+  const created = h('div')
+  const create = h('form.card', { id: 'user-create', onsubmit: (ev) => {
+    ev.preventDefault()
+    attempt(async () => {
+      const body = { username: username.value.trim(), role: newRole.value.trim() }
+      if (password.value) body.password = password.value
+      const r = await api('POST', '/admin/users', { json: body })
+      const name = r.user.username
+      created.replaceChildren(r.invite_url
+        ? copyable(`Invite link for ${name} (shown once)`, r.invite_url, 'new-user-invite', `Send it to ${name}: it sets their password, once, until ${fmtTime(r.invite_expires_at)}.`)
+        : h('p', { text: `${name} can sign in with the password you set.` }))
+      create.reset()
+      await load()
+    }, 'User created.')
+  } },
+    h('h3', { text: 'Create a user' }),
+    field('new-user-name', 'New username', username, 'Letters, digits and . _ @ -, at most 64.'),
+    field('new-user-role', 'Role for the new user', newRole),
+    field('new-user-password', 'Password (optional)', password, 'Leave empty to get a one-time invite link that lets them choose it.'),
+    h('button', { type: 'submit', text: 'Create user' }), created)
+
+  const section = h('section', { id: 'admin-users', 'aria-labelledby': 'users-title' },
+    h('h2', { id: 'users-title', text: 'Users' }), roles,
+    h('form.row', { role: 'search', onsubmit: (ev) => { ev.preventDefault(); load() } },
+      field('user-search', 'Search users', search), h('button', { type: 'submit', text: 'Search' })),
+    jobs, list, more, create)
+  section.load = () => load()
+  noteRoles([])
+  return section
+}
+
 async function renderAccount() {
-  const keys = await api('GET', '/v1/api-keys').catch(() => null)
+  const [keys, sessions] = await Promise.all([api('GET', '/v1/api-keys').catch(() => null), account ? sessionsSection() : null])
   page('Account',
-    h('dl.card', {}, h('dt', { text: 'User' }), h('dd', { text: me.sub }), h('dt', { text: 'Role' }), h('dd', { text: me.role }),
+    h('dl.card', {}, h('dt', { text: 'User' }), h('dd', { text: myName() }),
+      account ? [h('dt', { text: 'User id' }), h('dd', { text: me.sub })] : null,
+      h('dt', { text: 'Role' }), h('dd', { text: me.role }),
       h('dt', { text: 'Scopes' }), h('dd', { text: (me.scopes ?? []).join(' ') }), h('dt', { text: 'Signed in' }), h('dd', { text: fmtTime(me.auth_time) })),
     h('div.row', {},
       h('button', { type: 'button', id: 'signout', text: 'Sign out', onclick: signOut }),
       h('button.danger', { type: 'button', text: 'Sign out everywhere', onclick: () => attempt(async () => { await api('POST', '/auth/logout-all'); signedOut('Signed out on every device.') }) })),
+    account ? passwordForm(() => sessions?.reload()) : h('p.meta', { text: 'This session has no account at this service (an identity provider’s user or a minted token): its password and sessions are managed where it came from.' }),
+    sessions,
     keys ? apiKeys(keys.items ?? []) : null)
+}
+
+/** POST /auth/password: needs a recent login (attempt() asks for the password); other sessions end. */
+function passwordForm(changed) {
+  const current = h('input', { type: 'password', autocomplete: 'current-password', required: true })
+  const next = h('input', { type: 'password', autocomplete: 'new-password', required: true, minlength: 8 })
+  const again = h('input', { type: 'password', autocomplete: 'new-password', required: true, minlength: 8 })
+  const form = h('form.card', { id: 'password-form', onsubmit: (ev) => {
+    ev.preventDefault()
+    if (next.value !== again.value) return flash('The two new passwords differ.', 'error')
+    attempt(async () => {
+      await api('POST', '/auth/password', { json: { current_password: current.value, new_password: next.value } })
+      form.reset()
+      changed()
+    }, 'Password changed. Your other sessions have ended.')
+  } },
+    h('h2', { text: 'Change password' }),
+    h('input', { type: 'text', autocomplete: 'username', value: account.username, hidden: true, readonly: true }),
+    field('password-current', 'Current password', current),
+    field('password-new', 'New password', next, 'At least 8 characters. Every other session of yours ends.'),
+    field('password-again', 'New password again', again),
+    h('button', { type: 'submit', text: 'Change password' }))
+  return form
+}
+
+/** GET /auth/sessions, each with End (DELETE /auth/sessions/<id>); this one is marked, and ended by Sign out. */
+async function sessionsSection() {
+  const list = h('ul.items', { id: 'session-list' })
+  const section = h('section', { 'aria-labelledby': 'sessions-title' }, h('h2', { id: 'sessions-title', text: 'Sessions' }), list)
+  const fill = (items) => list.replaceChildren(...items.map((s, i) => {
+    const current = s.current || s.id === me.session
+    const li = h('li.item', { 'data-session-id': s.id, 'data-current': current ? 'true' : undefined },
+      h('h3', { id: `session-${i}-title` }, current ? [h('span.badge', { text: 'This session' }), ' '] : null, `Signed in ${fmtTime(s.created_at)}`),
+      h('p.meta', { text: `${s.client === 'cookie' ? 'Browser' : 'API client'} · ${s.user_agent ?? 'unknown client'} · last used ${fmtTime(s.last_used_at)} · until ${fmtTime(s.expires_at)}` }),
+      current ? null : h('button.danger.small', { type: 'button', text: 'End', 'aria-describedby': `session-${i}-title`, onclick: () => {
+        if (!confirm('End this session? That device is signed out on its next action.')) return
+        attempt(async () => { await api('DELETE', `/auth/sessions/${encodeURIComponent(s.id)}`); li.remove() }, 'Session ended.')
+      } }))
+    return li
+  }))
+  section.reload = () => attempt(async () => fill((await api('GET', '/auth/sessions')).items ?? []))
+  fill((await api('GET', '/auth/sessions').catch(() => ({ items: [] }))).items ?? [])
+  return section
 }
 
 /** Personal API keys (GET/POST/DELETE /v1/api-keys): the key is shown once, at creation. */
@@ -679,6 +904,8 @@ async function route() {
   const key = location.hash.slice(2).split('?')[0] || 'synthesize'
   const r = ROUTES[key] ?? ROUTES.synthesize
   renderNav()
+  // A page the user may not use is never rendered (nor its API calls made), whatever the address says.
+  if (r[2] && !r[2](me)) return page(r[0], h('p', { text: 'This page is for administrators.' }), h('p', {}, h('a', { href: '#/synthesize', text: 'Go to Synthesize' })))
   main.setAttribute('aria-busy', 'true')
   try { await r[1]() } catch (e) {
     if (!(e instanceof ApiFailure && e.status === 401 && !me)) page(r[0], h('p.error', { role: 'alert', text: `Could not load: ${e.message}` }))
@@ -692,7 +919,8 @@ async function start() {
     me = null
   }
   if (!me && (await refreshSession())) me = await api('GET', '/auth/me').catch(() => null)
-  $('#who').textContent = me ? me.sub : ''
+  account = me ? await loadAccount() : null
+  $('#who').textContent = me ? myName() : ''
   if (!me) { nav.hidden = true; return renderSignIn() }
   if (!location.hash || location.hash === '#/signin') location.hash = '#/synthesize'
   else route()

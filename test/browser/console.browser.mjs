@@ -18,7 +18,7 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 const SCREENSHOTS = process.argv.includes('--screenshots')
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7)
-const PASSWORDS = { alice: 'alice-password-1', bob: 'bob-password-22', root: 'root-password-333' }
+const PASSWORDS = { alice: 'alice-password-1', bob: 'bob-password-22', root: 'root-password-333', carol: 'carol-password-4444' }
 
 const freePort = () => new Promise((resolve) => { const s = createServer().listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)) }) })
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
@@ -44,7 +44,7 @@ writeFileSync(envFile, [
   `ORIGINS='${JSON.stringify([{ url: origin.url, concurrency: 2, speakers: SPEAKERS }])}'`,
   '',
 ].join('\n'))
-for (const [name, role] of [['alice', 'premium'], ['bob', 'free'], ['root', 'admin']]) {
+for (const [name, role] of [['alice', 'premium'], ['bob', 'free'], ['root', 'admin'], ['carol', 'free']]) {
   const r = spawnSync(process.execPath, ['scripts/user.mjs', 'add', name, '--role', role, '--persist-to', join(dir, 'state')], { cwd: ROOT, input: `${PASSWORDS[name]}\n`, encoding: 'utf8' })
   if (r.status !== 0) throw new Error(`user add ${name}: ${r.stderr}`)
 }
@@ -114,14 +114,19 @@ function expect(cond, message) {
   if (!cond) throw new Error(message)
 }
 
-async function signIn(context, user) {
+async function signIn(context, user, password = PASSWORDS[user]) {
   const page = await context.newPage()
   page.on('dialog', (d) => d.accept())
   await page.goto(`${BASE}/`)
   await page.getByLabel('Username').fill(user)
-  await page.getByLabel('Password').fill(PASSWORDS[user])
+  await page.getByLabel('Password').fill(password)
   await page.getByRole('button', { name: 'Sign in' }).click()
-  await page.getByRole('heading', { name: 'Synthesize', level: 1 }).waitFor()
+  try {
+    await page.getByRole('heading', { name: 'Synthesize', level: 1 }).waitFor()
+  } catch (error) {
+    const seen = await page.evaluate(() => `h1 ${JSON.stringify(document.querySelector('h1')?.textContent)}, error ${JSON.stringify(document.querySelector('#signin-error')?.textContent)}, flash ${JSON.stringify(document.querySelector('#flash')?.textContent)}`).catch(() => '?')
+    throw new Error(`signing in as ${user}: ${seen}`, { cause: error })
+  }
   return page
 }
 
@@ -236,13 +241,130 @@ await test("an admin revokes a user and the user's console signs out on its next
   const adminContext = await browser.newContext()
   const admin = await signIn(adminContext, 'root')
   await admin.getByRole('link', { name: 'Admin' }).click()
-  await admin.getByLabel('User whose tokens to revoke').fill('bob')
-  await admin.locator('#admin-revoke').getByRole('button', { name: 'Revoke' }).click()
-  await admin.getByText('Revoked.').waitFor()
+  // By name, in the Users section: a token's sub is the account id (u_…), not the name.
+  await admin.locator('#user-list li[data-username="bob"]').getByRole('button', { name: 'Sign out everywhere' }).click()
+  await admin.getByText('bob is signed out everywhere.').waitFor()
   await adminContext.close()
   await bob.getByRole('link', { name: 'Library' }).click()
   await bob.getByRole('heading', { name: 'Sign in' }).waitFor()
   expect(/session has ended/.test(await bob.locator('#signin-error').textContent()), 'no signed-out message')
+})
+
+await test('the header and the Account page show the username, not the account id', async (context) => {
+  const page = await signIn(context, 'alice')
+  const me = await page.evaluate(() => fetch('/auth/me').then((r) => r.json()))
+  expect(/^u_/.test(me.sub), `alice's sub is ${me.sub}, not an account id`)
+  const who = await page.locator('#who').textContent()
+  expect(who === 'alice', `the header shows ${JSON.stringify(who)}`)
+  await page.getByRole('link', { name: 'Account' }).click()
+  await page.getByRole('heading', { name: 'Account', level: 1 }).waitFor()
+  const details = await page.locator('dl.card').textContent()
+  expect(details.includes('Useralice') && details.includes(me.sub), `the Account page says: ${details}`)
+})
+
+await test('an admin creates a user with an invite link; they set a password and sign in; the admin deletes them', async (context) => {
+  const admin = await signIn(context, 'root')
+  await admin.getByRole('link', { name: 'Admin' }).click()
+  await admin.getByLabel('New username').fill('dave')
+  await admin.getByLabel('Role for the new user').fill('free')
+  await admin.getByRole('button', { name: 'Create user' }).click()
+  const url = await admin.getByLabel('Invite link for dave (shown once)').inputValue()
+  expect(url.startsWith(`${BASE}/auth/invite/`), `invite url ${url}`)
+  const row = admin.locator('#user-list li[data-username="dave"]')
+  expect(/invite pending/.test(await row.textContent()), `dave's row: ${await row.textContent()}`)
+
+  const invitee = await browser.newContext()
+  const invite = await invitee.newPage()
+  await invite.goto(url)
+  await invite.getByRole('heading', { name: 'Welcome, dave' }).waitFor()
+  await invite.getByLabel('New password').fill('dave-password-55555')
+  await invite.getByRole('button', { name: 'Set my password' }).click()
+  await invite.getByRole('heading', { name: 'Password set' }).waitFor()
+  await invite.goto(url)
+  await invite.getByRole('heading', { name: 'This invite link does not work' }).waitFor()
+  const dave = await signIn(invitee, 'dave', 'dave-password-55555')
+  expect((await dave.locator('#who').textContent()) === 'dave', 'the header does not say dave')
+
+  await admin.getByRole('button', { name: 'Search', exact: true }).click()
+  await admin.locator('#user-list li[data-username="dave"]').filter({ hasNotText: 'invite pending' }).waitFor()
+  await admin.locator('#user-list li[data-username="dave"]').getByRole('button', { name: 'Delete' }).click()
+  await admin.locator('#user-list li[data-username="dave"]').waitFor({ state: 'detached' })
+  await admin.locator('#user-jobs', { hasText: 'Deleted dave' }).waitFor({ timeout: 60_000 })
+  await dave.getByRole('link', { name: 'Library' }).click()
+  await dave.getByRole('heading', { name: 'Sign in' }).waitFor()
+  expect(/session has ended/.test(await dave.locator('#signin-error').textContent()), 'the deleted user is not signed out')
+  await invitee.close()
+})
+
+await test('a user changes their password (the old one stops working) and ends another session of theirs', async (context) => {
+  const next = 'carol-new-password-55'
+  const page = await signIn(context, 'carol')
+  await page.getByRole('link', { name: 'Account' }).click()
+  await page.getByLabel('Current password').fill(PASSWORDS.carol)
+  await page.getByLabel('New password', { exact: true }).fill(next)
+  await page.getByLabel('New password again').fill(next)
+  await page.getByRole('button', { name: 'Change password' }).click()
+  await page.getByText('Password changed.').waitFor()
+  const login = (password) => fetch(`${BASE}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'carol', password }) }).then((r) => r.status)
+  const old = await login(PASSWORDS.carol)
+  expect(old === 401, `the old password still logs in: ${old}`)
+
+  const otherContext = await browser.newContext()
+  const other = await signIn(otherContext, 'carol', next)
+  const otherSession = await other.evaluate(() => fetch('/auth/me').then((r) => r.json()).then((m) => m.session))
+  const mine = await page.evaluate(() => fetch('/auth/me').then((r) => r.json()).then((m) => m.session))
+  await page.reload()
+  const otherRow = page.locator(`#session-list li[data-session-id="${otherSession}"]`)
+  await otherRow.waitFor()
+  const current = page.locator('#session-list li[data-current]')
+  expect((await current.getAttribute('data-session-id')) === mine && /This session/.test(await current.textContent()), 'the current session is not marked')
+  expect((await current.getByRole('button', { name: 'End' }).count()) === 0, 'the current session offers End')
+  await otherRow.getByRole('button', { name: 'End' }).click()
+  await page.getByText('Session ended.').waitFor()
+  await otherRow.waitFor({ state: 'detached' })
+  await other.getByRole('link', { name: 'Library' }).click()
+  await other.getByRole('heading', { name: 'Sign in' }).waitFor()
+  expect(/session has ended/.test(await other.locator('#signin-error').textContent()), 'the ended session is not signed out')
+  await otherContext.close()
+  // This console goes on.
+  await page.getByRole('link', { name: 'Library' }).click()
+  await page.getByRole('heading', { name: 'Library', level: 1 }).waitFor()
+})
+
+await test('a non-admin never sees the Users section, even at #/admin', async (context) => {
+  const page = await signIn(context, 'bob')
+  const adminCalls = []
+  page.on('request', (r) => { if (new URL(r.url()).pathname.startsWith('/admin')) adminCalls.push(r.url()) })
+  await page.goto(`${BASE}/console#/admin`)
+  await page.getByText('This page is for administrators.').waitFor()
+  expect((await page.locator('#admin-users').count()) === 0, 'bob sees the Users section')
+  expect(adminCalls.length === 0, `bob's console called ${adminCalls.join(', ')}`)
+})
+
+await test('an admin disabling themself or changing their own role gets a clear message, not a broken page', async (context) => {
+  const admin = await signIn(context, 'root')
+  await admin.getByRole('link', { name: 'Admin' }).click()
+  const row = admin.locator('#user-list li[data-username="root"]')
+  expect((await row.getByRole('button', { name: 'Delete' }).count()) === 0, 'Delete offered for oneself')
+  const refused = async (click) => {
+    const [res] = await Promise.all([admin.waitForResponse((r) => r.request().method() === 'PATCH'), click()])
+    expect(res.status() === 409 && (await res.json()).error.code === 'own_account', `PATCH answered ${res.status()}`)
+    const alert = admin.locator('#flash[role="alert"]')
+    await alert.waitFor()
+    expect(/your own account/.test(await alert.textContent()), `the flash says: ${await alert.textContent()}`)
+    await admin.evaluate(() => { document.querySelector('#flash').textContent = '' })
+  }
+  await refused(() => row.getByRole('button', { name: 'Disable' }).click())
+  await row.getByLabel('Role of root').fill('free')
+  await refused(() => row.getByRole('button', { name: 'Change role' }).click())
+  expect((await row.getByLabel('Role of root').inputValue()) === 'admin', 'the refused role stays in the field')
+  expect((await row.locator('.badge').textContent()) === 'active', 'root shows as disabled')
+  expect(await admin.getByRole('heading', { name: 'Admin', level: 1 }).isVisible(), 'the admin page is gone')
+  // The console still works: the list can be searched.
+  await admin.getByLabel('Search users').fill('ali')
+  await admin.getByRole('button', { name: 'Search', exact: true }).click()
+  await admin.locator('#user-list li[data-username="root"]').waitFor({ state: 'detached' })
+  expect((await admin.locator('#user-list li[data-username="alice"]').count()) === 1, 'the search does not find alice')
 })
 
 await test('a guest is refused the admin page and / leads to the console', async (context) => {
