@@ -12,6 +12,9 @@ import { login, tokenFor, uniqueIp, uniqueUser } from './support/tokens'
 
 const sft = { text: 'Hello.', mode: 'sft', speaker: '英文女' }
 
+/** Waits into the next whole second (token times are whole seconds). */
+const nextSecond = () => new Promise((resolve) => setTimeout(resolve, 1000 - (Date.now() % 1000) + 5))
+
 describe('POST /admin/users', () => {
   it('creates a user with a password: 201, a stable id that is not the name, and they can log in', async () => {
     const admin = await adminToken()
@@ -184,6 +187,7 @@ describe('PATCH /admin/users/<username>', () => {
     expect((await getUser(admin, u.username)).user.status).toBe('disabled')
 
     await expectStatus(patchUser(admin, u.username, { status: 'active' }), 200)
+    await nextSecond()
     const again = await logIn(u)
     expect((await call('GET', '/v1/audio', { token: again.access_token })).status).toBe(200)
     await expectStatus(call('GET', '/v1/audio', { token: a.access_token }), 401)
@@ -200,6 +204,8 @@ describe('PATCH /admin/users/<username>', () => {
     await expectStatus(call('POST', '/auth/refresh', { json: { refresh_token: a.refresh_token } }), 401, 'invalid_grant')
     // Nobody else is signed out, and the account logs in again.
     expect((await call('GET', '/v1/audio', { token: other.access_token })).status).toBe(200)
+    // Tokens carry whole seconds: one issued in the second of the revocation is revoked too.
+    await nextSecond()
     const again = await logIn(u)
     expect((await call('GET', '/v1/audio', { token: again.access_token })).status).toBe(200)
     expect((await getUser(admin, u.username)).user.status).toBe('active')
