@@ -18,9 +18,7 @@ export default defineConfig({
             // Token service: login users, ES256 signing keys mid-rotation, IdPs on the loopback JWKS server.
             ...authBindings(inject<TestSigningKeys>('signingKeys')),
             TRUSTED_ISSUERS: trustedIssuers(jwksUrl),
-            ORIGINS: JSON.stringify([
-              { url: origins[0], concurrency: 4, speakers: PRESET_SPEAKERS },
-            ]),
+            ORIGINS: JSON.stringify([{ url: origins[0], concurrency: 4, speakers: PRESET_SPEAKERS }]),
             // One front end on another origin may call the API with credentials (test/cors.test.ts).
             CORS_ORIGINS: 'https://app.example.com',
             // The account directory's schema, applied to the test D1 by test/apply-migrations.ts.

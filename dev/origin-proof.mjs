@@ -26,9 +26,7 @@ export function signEdgeProof({ secret, timestamp, method, path, requestId, user
  * @param seen     Map requestId -> unix second until which the id counts as used; mutated
  * @returns {{ok: true} | {ok: false, reason: 'required'|'invalid'|'expired'|'replayed'}}
  */
-export function verifyEdgeProof({
-  secret, method, path, headers, now = Math.floor(Date.now() / 1000), seen, windowSeconds = 60,
-}) {
+export function verifyEdgeProof({ secret, method, path, headers, now = Math.floor(Date.now() / 1000), seen, windowSeconds = 60 }) {
   pruneSeen(seen, now);
   const proof = readProofHeaders(headers);
   if (Object.values(proof).some((value) => value === undefined)) return refuse('required');
@@ -49,9 +47,7 @@ export function verifyEdgeProof({
 }
 
 function readProofHeaders(headers) {
-  const get = typeof headers.get === 'function'
-    ? (name) => headers.get(name) ?? undefined
-    : (name) => headers[name];
+  const get = typeof headers.get === 'function' ? (name) => headers.get(name) ?? undefined : (name) => headers[name];
   return {
     requestId: get('x-request-id'),
     userId: get('x-user-id'),

@@ -229,9 +229,7 @@ async function readJsonBody(req) {
 
 function accessLine(req, res, url, startedAt) {
   const record = res.record;
-  const parts = [
-    new Date().toISOString(), req.method, url.pathname, res.headersSent ? res.statusCode : '---',
-  ];
+  const parts = [new Date().toISOString(), req.method, url.pathname, res.headersSent ? res.statusCode : '---'];
   if (record) parts.push(record.outcome, `${record.bytes}B`, `${record.chunks} chunks`);
   parts.push(`${Date.now() - startedAt}ms`);
   if (req.headers['x-request-id']) parts.push(`rid=${req.headers['x-request-id']}`);
@@ -247,7 +245,11 @@ async function handleInference(origin, route, req, res, url) {
 
   if (origin.secret) {
     const proof = verifyEdgeProof({
-      secret: origin.secret, method: req.method, path: url.pathname, headers: req.headers, seen: origin.seen,
+      secret: origin.secret,
+      method: req.method,
+      path: url.pathname,
+      headers: req.headers,
+      seen: origin.seen,
     });
     record.proofOk = proof.ok;
     if (!proof.ok) {
@@ -270,9 +272,7 @@ async function handleInference(origin, route, req, res, url) {
     return sendJson(res, 422, { detail: errors });
   }
 
-  const { text, directives } = origin.directives
-    ? extractDirectives(form.fields.tts_text)
-    : { text: form.fields.tts_text, directives: {} };
+  const { text, directives } = origin.directives ? extractDirectives(form.fields.tts_text) : { text: form.fields.tts_text, directives: {} };
   const plan = faultPlan(origin.directives ? req.headers : {}, directives, origin.defaults);
   if (plan.fault === 'refuse') {
     record.outcome = 'fault:refuse';
@@ -290,9 +290,12 @@ async function handleInference(origin, route, req, res, url) {
   res.flushHeaders();
   await wait(res, plan.delayMs);
 
-  const synthesis = plan.fault === 'empty' ? { empty: 'fault:empty' }
-    : plan.fault === 'error' ? { error: 'fault:error' }
-      : planSynthesis(origin, route.mode, { ...form, fields: { ...form.fields, tts_text: text } });
+  const synthesis =
+    plan.fault === 'empty'
+      ? { empty: 'fault:empty' }
+      : plan.fault === 'error'
+        ? { error: 'fault:error' }
+        : planSynthesis(origin, route.mode, { ...form, fields: { ...form.fields, tts_text: text } });
   if (synthesis.error !== undefined) return modelError(res, record, synthesis.error);
   if (synthesis.empty !== undefined) {
     record.outcome = synthesis.empty;
@@ -399,16 +402,17 @@ function validateForm(route, { fields, files }) {
       if (files[name]) continue;
       if (fields[name]) {
         errors.push({
-          type: 'value_error', loc, msg: "Value error, Expected UploadFile, received: <class 'str'>",
-          input: fields[name], ctx: { error: {} },
+          type: 'value_error',
+          loc,
+          msg: "Value error, Expected UploadFile, received: <class 'str'>",
+          input: fields[name],
+          ctx: { error: {} },
         });
       } else {
         errors.push({ type: 'missing', loc, msg: 'Field required', input: null });
       }
     } else if (!fields[name]) {
-      errors.push(files[name]
-        ? { type: 'string_type', loc, msg: 'Input should be a valid string', input: null }
-        : { type: 'missing', loc, msg: 'Field required', input: null });
+      errors.push(files[name] ? { type: 'string_type', loc, msg: 'Input should be a valid string', input: null } : { type: 'missing', loc, msg: 'Field required', input: null });
     }
   }
   return errors;
@@ -430,7 +434,9 @@ function extractDirectives(ttsText) {
 function faultPlan(headers, directives, defaults) {
   // `cut` may say after how many chunks: [[dev:cut=40]] (default 1).
   const directiveFault = [...FAULTS].find((name) => directives[name] === true || (name === 'cut' && typeof directives.cut === 'number'));
-  const requested = String(headers['x-dev-fault'] ?? '').trim().toLowerCase();
+  const requested = String(headers['x-dev-fault'] ?? '')
+    .trim()
+    .toLowerCase();
   const headerFault = FAULTS.has(requested) ? requested : undefined;
   return {
     fault: headerFault ?? directiveFault ?? defaults.fault,
@@ -551,7 +557,7 @@ function parseWavHeader(bytes) {
     return null;
   }
   let format;
-  for (let offset = 12; offset + 8 <= bytes.length;) {
+  for (let offset = 12; offset + 8 <= bytes.length; ) {
     const id = bytes.toString('latin1', offset, offset + 4);
     const size = bytes.readUInt32LE(offset + 4);
     const body = offset + 8;
@@ -613,9 +619,7 @@ function resampleToPcm16le(samples, fromRate, toRate) {
 
 function createSynthesizer({ engine, sampleRate }) {
   const cache = new LruCache(CACHE_LIMIT);
-  const render = engine === 'tone'
-    ? async (segment, style) => toneMelody(segment, style, sampleRate)
-    : serialize((segment, style) => espeakSegment(segment, style, sampleRate));
+  const render = engine === 'tone' ? async (segment, style) => toneMelody(segment, style, sampleRate) : serialize((segment, style) => espeakSegment(segment, style, sampleRate));
 
   return async (segment, style) => {
     const key = [engine, sampleRate, style.variant, style.pitch, style.speed, style.hanVoice, segment].join('\u0000');
@@ -716,8 +720,16 @@ function startRecord(origin, req, url) {
     if (req.headers[name] !== undefined) headers[name] = req.headers[name];
   }
   const record = {
-    path: url.pathname, method: req.method, at: Date.now(), headers,
-    fields: {}, files: {}, proofOk: origin.secret ? false : null, outcome: 'received', bytes: 0, chunks: 0,
+    path: url.pathname,
+    method: req.method,
+    at: Date.now(),
+    headers,
+    fields: {},
+    files: {},
+    proofOk: origin.secret ? false : null,
+    outcome: 'received',
+    bytes: 0,
+    chunks: 0,
   };
   origin.stats.total += 1;
   origin.records.push(record);
@@ -826,7 +838,10 @@ function parseCliArgs(argv) {
 
 function parseSpeakers(value) {
   if (value === 'presets') return PRESET_SPEAKERS;
-  return value.split(',').map((name) => name.trim()).filter(Boolean);
+  return value
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean);
 }
 
 async function main() {

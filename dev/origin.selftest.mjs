@@ -26,7 +26,12 @@ async function check(name, fn) {
     console.log(`ok   ${name} (${Date.now() - started}ms)${note ? ` - ${note}` : ''}`);
   } catch (error) {
     results.push({ name, ok: false });
-    console.log(`FAIL ${name}\n     ${String(/** @type {Error} */ (error).stack ?? error).split('\n').slice(0, 6).join('\n     ')}`);
+    console.log(
+      `FAIL ${name}\n     ${String(/** @type {Error} */ (error).stack ?? error)
+        .split('\n')
+        .slice(0, 6)
+        .join('\n     ')}`,
+    );
   }
 }
 
@@ -52,7 +57,9 @@ async function raw(origin, path, { method = 'POST', fields, headers = {} } = {})
   const { port } = new URL(origin.url);
   const encoded = fields ? await encodeForm(fields) : { body: Buffer.alloc(0) };
   const head = [
-    `${method} ${path} HTTP/1.1`, `host: 127.0.0.1:${port}`, 'connection: close',
+    `${method} ${path} HTTP/1.1`,
+    `host: 127.0.0.1:${port}`,
+    'connection: close',
     `content-length: ${encoded.body.length}`,
     ...(encoded.contentType ? [`content-type: ${encoded.contentType}`] : []),
     ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`),
@@ -73,16 +80,19 @@ function parseResponse(bytes) {
   const headerEnd = bytes.indexOf('\r\n\r\n');
   if (headerEnd < 0) return { status: 0, headers: {}, chunks: [], body: Buffer.alloc(0), complete: false };
   const [statusLine, ...lines] = bytes.toString('latin1', 0, headerEnd).split('\r\n');
-  const headers = Object.fromEntries(lines.map((line) => {
-    const colon = line.indexOf(':');
-    return [line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim()];
-  }));
+  const headers = Object.fromEntries(
+    lines.map((line) => {
+      const colon = line.indexOf(':');
+      return [line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim()];
+    }),
+  );
   const rest = bytes.subarray(headerEnd + 4);
-  const framing = headers['transfer-encoding'] === 'chunked'
-    ? parseChunked(rest)
-    : { chunks: [rest], complete: true };
+  const framing = headers['transfer-encoding'] === 'chunked' ? parseChunked(rest) : { chunks: [rest], complete: true };
   return {
-    status: Number(statusLine.split(' ')[1]), headers, ...framing, body: Buffer.concat(framing.chunks),
+    status: Number(statusLine.split(' ')[1]),
+    headers,
+    ...framing,
+    body: Buffer.concat(framing.chunks),
   };
 }
 
@@ -268,12 +278,18 @@ await check('GET is accepted like POST', async () => {
 await check('model errors (cut after the 200): unknown speaker, sft without marker, /inference_instruct', async () => {
   assertModelError(await sft('你好。', '不存在'));
   assertModelError(await raw(origin, '/inference_sft', { fields: { tts_text: '你好。', spk_id: '中文女' } }));
-  assertModelError(await raw(origin, '/inference_instruct', {
-    fields: { tts_text: `${SYSTEM}你好。`, spk_id: '中文女', instruct_text: '开心' },
-  }));
-  assert.deepEqual(origin.requests().slice(-3).map((r) => r.outcome), [
-    'model-error:unknown-speaker', 'model-error:no-endofprompt', 'model-error:instruct-unsupported',
-  ]);
+  assertModelError(
+    await raw(origin, '/inference_instruct', {
+      fields: { tts_text: `${SYSTEM}你好。`, spk_id: '中文女', instruct_text: '开心' },
+    }),
+  );
+  assert.deepEqual(
+    origin
+      .requests()
+      .slice(-3)
+      .map((r) => r.outcome),
+    ['model-error:unknown-speaker', 'model-error:no-endofprompt', 'model-error:instruct-unsupported'],
+  );
 });
 
 await check('text of punctuation only: a complete, empty 200', async () => {
@@ -409,9 +425,11 @@ await check('cross_lingual and instruct2: marker rule, system prompt stripped be
   assertAudio(otherPrompt);
   assert.notDeepEqual(otherPrompt.body, cross.body, 'another prompt => another voice');
 
-  assertModelError(await raw(origin, '/inference_instruct2', {
-    fields: { tts_text: '今天天气很好。', instruct_text: '请用广东话表达。', prompt_wav: prompt },
-  }));
+  assertModelError(
+    await raw(origin, '/inference_instruct2', {
+      fields: { tts_text: '今天天气很好。', instruct_text: '请用广东话表达。', prompt_wav: prompt },
+    }),
+  );
   const instruct = await raw(origin, '/inference_instruct2', {
     fields: { tts_text: '今天天气很好。', instruct_text: `You are a helpful assistant. 请用广东话表达。${MARKER}`, prompt_wav: prompt },
   });
@@ -501,7 +519,13 @@ await check('proof: missing -> 401 required; valid -> 200; replay -> 401; old ->
   assert.equal(detail(wrongSecret), 'edge proof invalid');
 
   const recorded = (await json(guarded, `/__dev/requests?request_id=${headers['x-request-id']}`)).body;
-  assert.deepEqual(recorded.map((entry) => [entry.proofOk, entry.outcome]), [[true, 'audio'], [false, 'unauthorized:replayed']]);
+  assert.deepEqual(
+    recorded.map((entry) => [entry.proofOk, entry.outcome]),
+    [
+      [true, 'audio'],
+      [false, 'unauthorized:replayed'],
+    ],
+  );
   assert.equal(recorded[0].headers['x-user-id'], 'user-1');
   assert.equal(recorded[0].headers['x-user-role'], 'member');
 });

@@ -19,7 +19,13 @@ export function parseCli({ name, usage, options, argv = process.argv.slice(2), a
     parsed = parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals, strict: true })
   } catch (error) {
     // parseArgs' messages name the option; its "To specify a positional argument…" hint is noise here.
-    fail(name, `${String(/** @type {Error} */ (error).message).split('\n')[0].split('. ')[0].replace(/\.$/, '')} (see --help)`)
+    fail(
+      name,
+      `${String(/** @type {Error} */ (error).message)
+        .split('\n')[0]
+        .split('. ')[0]
+        .replace(/\.$/, '')} (see --help)`,
+    )
   }
   if (/** @type {{ help?: boolean }} */ (parsed.values).help) {
     process.stdout.write(`${usage.trim()}\n`)

@@ -57,8 +57,7 @@ try {
 const vars = { ...(config?.vars ?? {}) }
 const bindings = config ? bindingNames(config) : []
 
-for (const name of SECRETS)
-  if (name in vars) problems.push(`${name} is a secret: remove it from wrangler.toml [vars] and set it with \`npx wrangler secret put ${name}\``)
+for (const name of SECRETS) if (name in vars) problems.push(`${name} is a secret: remove it from wrangler.toml [vars] and set it with \`npx wrangler secret put ${name}\``)
 
 // 2. The secrets: a file, and/or the names set on Cloudflare.
 const secretsFile = values.secrets ?? (existsSync(join(root, '.dev.vars')) ? join(root, '.dev.vars') : 'none')
@@ -66,11 +65,21 @@ const secrets = secretsFile === 'none' ? {} : existsSync(secretsFile) ? readDevV
 let presentSecrets = []
 if (values.remote) {
   try {
-    const listed = execFileSync('npx', ['wrangler', 'secret', 'list', '--format', 'json', ...(values.env ? ['--env', values.env] : [])], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
+    const listed = execFileSync('npx', ['wrangler', 'secret', 'list', '--format', 'json', ...(values.env ? ['--env', values.env] : [])], {
+      cwd: root,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     presentSecrets = JSON.parse(listed).map((s) => s.name)
   } catch (e) {
     const failure = /** @type {Error & { stderr?: string }} */ (e)
-    problems.push(`wrangler secret list failed (logged in? the Worker deployed once?): ${String(failure.stderr ?? failure.message).trim().split('\n')[0]}`)
+    problems.push(
+      `wrangler secret list failed (logged in? the Worker deployed once?): ${
+        String(failure.stderr ?? failure.message)
+          .trim()
+          .split('\n')[0]
+      }`,
+    )
   }
 }
 

@@ -27,7 +27,12 @@ async function check(secrets, { toml = '', args = [] } = {}) {
   const config = join(dir, `wrangler-${Math.random().toString(36).slice(2)}.toml`)
   writeFileSync(config, readFileSync(join(root, 'wrangler.toml'), 'utf8').replace('[vars]\n', `[vars]\n${toml}`))
   const file = join(dir, 'secrets')
-  writeFileSync(file, Object.entries(secrets).map(([k, v]) => `${k}='${v}'`).join('\n'))
+  writeFileSync(
+    file,
+    Object.entries(secrets)
+      .map(([k, v]) => `${k}='${v}'`)
+      .join('\n'),
+  )
   try {
     const { stdout } = await promisify(execFile)('node', [join(root, 'scripts/config-check.mjs'), '--config', config, '--secrets', file, ...args])
     return { code: 0, lines: stdout.trim().split('\n') }

@@ -148,7 +148,13 @@ function wranglerError(result) {
     const text = JSON.parse(result.stdout).error?.text
     if (text) return `wrangler: ${text}`
   } catch {}
-  const line = out.split('\n').find((l) => /\[ERROR\]|error:/i.test(l)) ?? out.split('\n').filter((l) => l.trim()).pop() ?? `exit code ${result.status}`
+  const line =
+    out.split('\n').find((l) => /\[ERROR\]|error:/i.test(l)) ??
+    out
+      .split('\n')
+      .filter((l) => l.trim())
+      .pop() ??
+    `exit code ${result.status}`
   return `wrangler: ${line.replace(/^.*\[ERROR\]\s*/, '').trim()}`
 }
 
@@ -295,9 +301,18 @@ async function main(argv) {
         console.log('no accounts')
         return
       }
-      const table = [['USERNAME', 'ROLE', 'STATUS', 'CREATED', 'LAST LOGIN', 'ID'], ...rows.map((u) => [u.username, u.role, u.has_password ? u.status : `${u.status} (invited)`, when(u.created_at), when(u.last_login_at), u.id])]
+      const table = [
+        ['USERNAME', 'ROLE', 'STATUS', 'CREATED', 'LAST LOGIN', 'ID'],
+        ...rows.map((u) => [u.username, u.role, u.has_password ? u.status : `${u.status} (invited)`, when(u.created_at), when(u.last_login_at), u.id]),
+      ]
       const widths = table[0].map((_, i) => Math.max(...table.map((row) => String(row[i]).length)))
-      for (const row of table) console.log(row.map((cell, i) => String(cell).padEnd(widths[i])).join('  ').trimEnd())
+      for (const row of table)
+        console.log(
+          row
+            .map((cell, i) => String(cell).padEnd(widths[i]))
+            .join('  ')
+            .trimEnd(),
+        )
       return
     }
     case 'set-role':

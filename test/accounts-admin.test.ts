@@ -124,7 +124,11 @@ describe('AUTH_USERS, migrated once', () => {
   /** A Worker whose AUTH_USERS is `users` (a fresh env object: a fresh isolate's view of its settings). */
   async function loginWith(authUsers: string, username: string) {
     const ctx = createExecutionContext()
-    const req = new Request('https://edge.test/auth/login', { method: 'POST', headers: { 'content-type': 'application/json', 'cf-connecting-ip': uniqueIp() }, body: JSON.stringify({ username, password: TEST_PASSWORD }) })
+    const req = new Request('https://edge.test/auth/login', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'cf-connecting-ip': uniqueIp() },
+      body: JSON.stringify({ username, password: TEST_PASSWORD }),
+    })
     const res = await worker.fetch(req, { ...env, AUTH_USERS: authUsers }, ctx)
     await waitOnExecutionContext(ctx)
     return res
@@ -272,7 +276,7 @@ describe('PATCH /admin/users/<username>', () => {
     await expectStatus(patchUser(mine, me.username, { role: 'admin' }), 200)
   })
 
-  it('each change is in the admin\'s audit trail and in the user\'s own, with the admin as actor', async () => {
+  it("each change is in the admin's audit trail and in the user's own, with the admin as actor", async () => {
     const adminSub = uniqueUser('auditor')
     const admin = await tokenFor(adminSub, { role: 'admin' })
     const u = await createUser(admin)

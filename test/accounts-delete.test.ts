@@ -149,7 +149,7 @@ describe('DELETE /admin/users/<username>', () => {
     expect(await listKeys(env.AUDIO, `users/${await keyOf(u.user.id)}/`)).toEqual([])
   })
 
-  it('the erasure is driven by the object\'s alarm, in steps, and carries on after the object is restarted', async () => {
+  it("the erasure is driven by the object's alarm, in steps, and carries on after the object is restarted", async () => {
     const admin = await adminToken()
     const u = await createUser(admin)
     const key = await keyOf(u.user.id)

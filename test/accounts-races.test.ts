@@ -26,7 +26,7 @@ describe('two admins changing one user', () => {
     }
   })
 
-  it('blind (no If-Match): both apply in one order, and the user\'s object ends in the state the directory shows', async () => {
+  it("blind (no If-Match): both apply in one order, and the user's object ends in the state the directory shows", async () => {
     const admin = await adminToken()
     const other = await adminToken()
     for (let i = 0; i < ROUNDS; i++) {
@@ -128,7 +128,9 @@ describe('usernames that differ only in case or Unicode form', () => {
     for (let i = 0; i < ROUNDS; i++) {
       const name = uniqueName('Dana')
       const results = await Promise.all(
-        [name, name.toUpperCase(), name.normalize('NFKC').replace('a', '\uff41')].map((username) => call('POST', '/admin/users', { token: admin, json: { username, role: 'free', password: 'long-enough-pw' } })),
+        [name, name.toUpperCase(), name.normalize('NFKC').replace('a', '\uff41')].map((username) =>
+          call('POST', '/admin/users', { token: admin, json: { username, role: 'free', password: 'long-enough-pw' } }),
+        ),
       )
       expect(results.map((r) => r.status).sort()).toEqual([201, 409, 409])
       const listed = (await (await call('GET', `/admin/users?search=${name}`, { token: admin })).json()) as { items: UserView[] }

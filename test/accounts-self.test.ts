@@ -48,7 +48,10 @@ describe('invites', () => {
     expect(html).toContain(invited.username)
 
     const form = (password: string) =>
-      call('POST', `/auth/invite/${invited.token}`, { body: new URLSearchParams({ password }).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' } })
+      call('POST', `/auth/invite/${invited.token}`, {
+        body: new URLSearchParams({ password }).toString(),
+        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
+      })
     const weak = await form('short')
     expect(weak.status).toBe(400)
     expect(await weak.text()).toContain('at least 8 characters')
@@ -71,7 +74,10 @@ describe('invites', () => {
     await expectStatus(setPassword('not-a-token', 'long-enough-pw'), 404, 'invite_not_found')
     await expectStatus(call('GET', '/auth/invite/..%2F..%2Fadmin'), 404)
     const invited = await createInvited(admin)
-    await env.DB!.prepare('UPDATE invites SET expires_at = ? WHERE user_id = ?').bind(Date.now() - 1, invited.user.id).run()
+    await env
+      .DB!.prepare('UPDATE invites SET expires_at = ? WHERE user_id = ?')
+      .bind(Date.now() - 1, invited.user.id)
+      .run()
     await expectStatus(setPassword(invited.token, 'long-enough-pw'), 410, 'invite_expired')
     await expectStatus(login(invited.username, { password: 'long-enough-pw' }), 401)
   })
@@ -123,7 +129,11 @@ describe('POST /auth/password', () => {
     const admin = await adminToken()
     const u = await createUser(admin)
     const { access_token } = await logIn(u)
-    await expectStatus(call('POST', '/auth/password', { token: access_token, json: { current_password: 'not-it-at-all', new_password: 'brand-new-password' } }), 403, 'wrong_password')
+    await expectStatus(
+      call('POST', '/auth/password', { token: access_token, json: { current_password: 'not-it-at-all', new_password: 'brand-new-password' } }),
+      403,
+      'wrong_password',
+    )
     await expectStatus(call('POST', '/auth/password', { token: access_token, json: { current_password: u.password, new_password: 'short' } }), 400, 'weak_password')
     await expectStatus(call('POST', '/auth/password', { token: access_token, json: { current_password: u.password } }), 400)
     await expectStatus(call('POST', '/auth/password', { token: access_token, json: { current_password: u.password, new_password: 'brand-new-password', extra: 1 } }), 400)
@@ -131,7 +141,10 @@ describe('POST /auth/password', () => {
     const stale = await tokenFor(u.user.id, { iat: Math.floor(Date.now() / 1000) - 600 })
     await expectStatus(call('POST', '/auth/password', { token: stale, json: { current_password: u.password, new_password: 'brand-new-password' } }), 401, 'reauth_required')
     // A guest token (not a directory account) has no password here.
-    await expectStatus(call('POST', '/auth/password', { token: await tokenFor(uniqueUser()), json: { current_password: 'whatever-it-is', new_password: 'brand-new-password' } }), 404)
+    await expectStatus(
+      call('POST', '/auth/password', { token: await tokenFor(uniqueUser()), json: { current_password: 'whatever-it-is', new_password: 'brand-new-password' } }),
+      404,
+    )
     await logIn(u)
   })
 })
@@ -162,7 +175,7 @@ describe('sessions', () => {
     expect(after.items).toHaveLength(2)
   })
 
-  it('a refresh moves last_used_at; another user\'s session id is not found', async () => {
+  it("a refresh moves last_used_at; another user's session id is not found", async () => {
     const admin = await adminToken()
     const u = await createUser(admin)
     const v = await createUser(admin)

@@ -151,8 +151,20 @@ describe('personal API keys: create, use, list, revoke', () => {
   it('bad requests are 400 and create nothing', async () => {
     const token = await loginToken('apikey-scope')
     const count = (await listKeys(token)).length
-    for (const json of [{}, { name: '' }, { name: '  ' }, { name: 'x'.repeat(101) }, { name: 'a\nb' }, { name: 'k', scope: 'root' }, { name: 'k', scope: '' },
-      { name: 'k', scope: ['tts'] }, { name: 'k', ttl_seconds: 10 }, { name: 'k', ttl_seconds: 366 * 86400 }, { name: 'k', ttl_seconds: 3600.5 }, { name: 'k', ttl_seconds: '3600' }]) {
+    for (const json of [
+      {},
+      { name: '' },
+      { name: '  ' },
+      { name: 'x'.repeat(101) },
+      { name: 'a\nb' },
+      { name: 'k', scope: 'root' },
+      { name: 'k', scope: '' },
+      { name: 'k', scope: ['tts'] },
+      { name: 'k', ttl_seconds: 10 },
+      { name: 'k', ttl_seconds: 366 * 86400 },
+      { name: 'k', ttl_seconds: 3600.5 },
+      { name: 'k', ttl_seconds: '3600' },
+    ]) {
       const res = await call('POST', '/v1/api-keys', { token, json })
       expect(res.status, JSON.stringify(json)).toBe(400)
     }
@@ -323,7 +335,7 @@ describe('hostile uses of keys', () => {
     expect(list.status).toBe(200)
   })
 
-  it("revoking everything of a user (an admin by sub, or their own logout-all) kills their keys at once, tts included", async () => {
+  it('revoking everything of a user (an admin by sub, or their own logout-all) kills their keys at once, tts included', async () => {
     const sub = 'apikey-revoked-all'
     const token = await loginToken(sub)
     const { key } = await createKey(token)
@@ -399,7 +411,7 @@ describe('hostile uses of keys', () => {
     expect((await errorOf(refused)).code).toBe('insufficient_scope')
   })
 
-  it('keys are refused in a query string, in a cookie and in Cloudflare Access\'s places, without a Durable Object call', async () => {
+  it("keys are refused in a query string, in a cookie and in Cloudflare Access's places, without a Durable Object call", async () => {
     const token = await loginToken('apikey-mangled')
     const { key } = await createKey(token)
     const worker = countingWorker('unreachable')
@@ -497,10 +509,12 @@ describe('the MiroTalk pattern: an admin-scoped key mints short tokens for its s
         const trail = (await (await keyCall('GET', '/v1/audit', key)).json()) as { items: { action: string; resource: string; actor: string | null }[] }
         return trail.items.filter((e) => e.resource === audioId).map((e) => [e.action, e.actor])
       })
-      .toEqual(expect.arrayContaining([
-        ['audio.delete', `api_key:${id}`],
-        ['tts', `api_key:${id}`],
-      ]))
+      .toEqual(
+        expect.arrayContaining([
+          ['audio.delete', `api_key:${id}`],
+          ['tts', `api_key:${id}`],
+        ]),
+      )
   })
 })
 
@@ -508,7 +522,8 @@ describe('scripts/api-key.mjs (how a bench or a person makes a key)', () => {
   it('logs in, makes a key and hands back the login token of the same user', async () => {
     const { createApiKey } = await import('../scripts/api-key.mjs')
     const { TEST_PASSWORD } = await import('./support/auth-fixtures')
-    const viaWorker = (url: string, init: RequestInit) => exports.default.fetch(new Request(url, { ...init, headers: { ...(init.headers as Record<string, string>), 'cf-connecting-ip': uniqueIp() } }))
+    const viaWorker = (url: string, init: RequestInit) =>
+      exports.default.fetch(new Request(url, { ...init, headers: { ...(init.headers as Record<string, string>), 'cf-connecting-ip': uniqueIp() } }))
     const made = await createApiKey({ url: 'https://edge.test', username: 'apikey-cost', password: TEST_PASSWORD, scope: 'audio', fetch: viaWorker })
     expect(made.key).toMatch(/^cve_/)
     expect(made.scope).toBe('audio')

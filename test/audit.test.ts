@@ -2,16 +2,22 @@ import { describe, expect, it } from 'vitest'
 import { call } from './support/api'
 import { tokenFor, uniqueUser } from './support/tokens'
 
-interface AuditPage { items: { action: string; resource: string | null; status: number; request_id: string }[]; cursor: string | null }
+interface AuditPage {
+  items: { action: string; resource: string | null; status: number; request_id: string }[]
+  cursor: string | null
+}
 
 /** Audit writes happen after the response (waitUntil): poll until they show up. */
 async function auditOf(token: string, path = '/v1/audit', want = 1): Promise<AuditPage> {
   let page: AuditPage = { items: [], cursor: null }
   await expect
-    .poll(async () => {
-      page = (await (await call('GET', path, { token })).json()) as AuditPage
-      return page.items.length
-    }, { interval: 25, timeout: 2000 })
+    .poll(
+      async () => {
+        page = (await (await call('GET', path, { token })).json()) as AuditPage
+        return page.items.length
+      },
+      { interval: 25, timeout: 2000 },
+    )
     .toBeGreaterThanOrEqual(want)
   return page
 }
@@ -31,7 +37,7 @@ describe('audit trail', () => {
     ])
     expect(page.items[1]!.request_id).toBe(res.headers.get('x-request-id'))
     const other = await tokenFor(uniqueUser('bob'))
-    expect((await (await call('GET', '/v1/audit', { token: other })).json())).toEqual({ items: [], cursor: null })
+    expect(await (await call('GET', '/v1/audit', { token: other })).json()).toEqual({ items: [], cursor: null })
 
     const admin = await tokenFor(uniqueUser('root'), { role: 'admin' })
     const seen = await auditOf(admin, `/admin/audit?sub=${encodeURIComponent(sub)}`, 2)

@@ -34,7 +34,7 @@ describe('external identity providers (TRUSTED_ISSUERS)', () => {
     expect(external.key).not.toBe(edge.key)
   })
 
-  it("refuses the wrong audience, an algorithm not allowed for the issuer, and an untrusted issuer", async () => {
+  it('refuses the wrong audience, an algorithm not allowed for the issuer, and an untrusted issuer', async () => {
     await expect401(await call('GET', '/v1/audio', { token: await idpToken(IDP.stable.tenant, claims({ ...IDP.stable, audience: 'someone-else' })) }), /aud/)
     const hs = await tokenFor(uniqueUser(), { issuer: IDP.stable.issuer, audience: IDP.stable.audience })
     await expect401(await call('GET', '/v1/audio', { token: hs }), /algorithm not allowed/)

@@ -70,7 +70,9 @@ describe('Cloudflare Access as an issuer', () => {
   })
 
   it('a broken cloudflare_access entry still reads the header, to refuse its tokens with the reason logged', async () => {
-    const broken = appWith({ TRUSTED_ISSUERS: JSON.stringify([{ type: 'cloudflare_access', team_domain: `${jwksUrl()}/access`, audience: AUDIENCE.access, default_role: 'admin' }]) })
+    const broken = appWith({
+      TRUSTED_ISSUERS: JSON.stringify([{ type: 'cloudflare_access', team_domain: `${jwksUrl()}/access`, audience: AUDIENCE.access, default_role: 'admin' }]),
+    })
     const res = await broken.fetch(new Request('https://edge.test/v1/audio', { headers: { 'cf-access-jwt-assertion': await accessJwt() } }))
     await broken.settled()
     expect(res.status).toBe(401)

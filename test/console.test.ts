@@ -81,7 +81,10 @@ describe('GET /v1/queue: waiting is visible', () => {
   it("shows a waiting request its place in line, and nobody else's requests", async () => {
     // Fill the origin's 4 slots with slow syntheses (seen in flight by the pool), then queue one more.
     const slow = { text: 'Hold the slot. [[dev:delay=6000]]', mode: 'sft', speaker: '英文女' }
-    const [ops, waiter, other, ...holders] = await Promise.all([tokenFor(uniqueUser('ops'), { role: 'admin', scope: 'admin' }), ...Array.from({ length: 6 }, (_, i) => tokenFor(uniqueUser(['waiter', 'other', 'hold'][Math.min(i, 2)])))])
+    const [ops, waiter, other, ...holders] = await Promise.all([
+      tokenFor(uniqueUser('ops'), { role: 'admin', scope: 'admin' }),
+      ...Array.from({ length: 6 }, (_, i) => tokenFor(uniqueUser(['waiter', 'other', 'hold'][Math.min(i, 2)]))),
+    ])
     const holding = holders.map((token) => call('POST', '/v1/tts', { token, json: slow }).then((r) => r.arrayBuffer()))
     for (let i = 0; i < 200; i++) {
       const status = (await (await call('GET', '/admin/origins', { token: ops })).json()) as { origins: { in_flight: number }[] }

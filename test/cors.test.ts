@@ -69,7 +69,6 @@ describe('CORS', () => {
     expect(corsOrigins(undefined).size).toBe(0)
     expect(corsOrigins('').size).toBe(0)
     expect([...corsOrigins('https://a.example, http://localhost:5173')]).toEqual(['https://a.example', 'http://localhost:5173'])
-    for (const bad of ['*', 'https://*.example.com', 'https://a.example/app', 'a.example', 'ftp://a.example'])
-      expect(() => corsOrigins(bad), bad).toThrow(/CORS_ORIGINS/)
+    for (const bad of ['*', 'https://*.example.com', 'https://a.example/app', 'a.example', 'ftp://a.example']) expect(() => corsOrigins(bad), bad).toThrow(/CORS_ORIGINS/)
   })
 })

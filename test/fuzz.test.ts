@@ -148,7 +148,13 @@ function multipartBody(parts: readonly Part[], boundary: string): Uint8Array {
   for (const part of parts) {
     const name = part.name.replace(/"/g, '%22').replace(/[\r\n]/g, ' ')
     if ('file' in part) {
-      chunks.push(text(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"; filename="${part.filename.replace(/["\r\n]/g, '_')}"\r\nContent-Type: ${part.type || 'application/octet-stream'}\r\n\r\n`), part.file, text('\r\n'))
+      chunks.push(
+        text(
+          `--${boundary}\r\nContent-Disposition: form-data; name="${name}"; filename="${part.filename.replace(/["\r\n]/g, '_')}"\r\nContent-Type: ${part.type || 'application/octet-stream'}\r\n\r\n`,
+        ),
+        part.file,
+        text('\r\n'),
+      )
     } else {
       chunks.push(text(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${part.value}\r\n`))
     }
@@ -182,7 +188,10 @@ async function check(c: FuzzCase): Promise<void> {
   if (res.status >= 400 && c.method !== 'HEAD') {
     // A browser gets a page for a refused share (/s/), signed link (/d/) or invite (/auth/invite/), and
     // only when it asked for HTML.
-    const htmlSharePage = /^\/(?:[sd]|auth\/invite)\//.test(new URL(request.url).pathname) && (res.headers.get('content-type') ?? '').startsWith('text/html') && /text\/html/.test(request.headers.get('accept') ?? '')
+    const htmlSharePage =
+      /^\/(?:[sd]|auth\/invite)\//.test(new URL(request.url).pathname) &&
+      (res.headers.get('content-type') ?? '').startsWith('text/html') &&
+      /text\/html/.test(request.headers.get('accept') ?? '')
     if (!htmlSharePage) {
       let error: unknown
       try {
@@ -200,7 +209,8 @@ async function check(c: FuzzCase): Promise<void> {
   // took up could have stored or charged something (GETs store nothing by design).
   if (key && c.method !== 'GET' && c.method !== 'HEAD' && res.status !== 401 && res.status !== 403) {
     const after = await footprint(key)
-    if (res.status >= 400 && after !== footprints.get(key)) expect.fail(`a refused request changed what its user has: ${describeCase(c, res, text)}\nbefore ${footprints.get(key)}\nafter  ${after}`)
+    if (res.status >= 400 && after !== footprints.get(key))
+      expect.fail(`a refused request changed what its user has: ${describeCase(c, res, text)}\nbefore ${footprints.get(key)}\nafter  ${after}`)
     footprints.set(key, after)
   }
 }
@@ -211,10 +221,14 @@ describe('fuzz: every route, every input', () => {
     // The Worker logs a line per request; a failure reports its case instead.
     const log = console.log
     console.log = () => {}
-    await fc.assert(
-      fc.asyncProperty(fuzzCase(routes), (c) => check(c)),
-      { numRuns: runs, seed },
-    ).finally(() => { console.log = log })
+    await fc
+      .assert(
+        fc.asyncProperty(fuzzCase(routes), (c) => check(c)),
+        { numRuns: runs, seed },
+      )
+      .finally(() => {
+        console.log = log
+      })
     // The cases must keep reaching every layer: handlers that succeed, validation, auth, lookups.
     const share = (test: (status: number) => boolean) => [...statuses].filter(([s]) => test(s)).reduce((n, [, k]) => n + k, 0) / runs
     expect(share((s) => s < 300)).toBeGreaterThan(0.05)
@@ -226,9 +240,13 @@ describe('fuzz: every route, every input', () => {
   it(`${Math.ceil(runs / 5)} tokens the edge signed, with claims of any type and value: a 401 or an answer, never a 5xx`, { timeout: 30_000 + runs * 20 }, async () => {
     const log = console.log
     console.log = () => {}
-    await fc.assert(
-      fc.asyncProperty(signedClaimsCase(routes), (c) => check(c)),
-      { numRuns: Math.ceil(runs / 5), seed },
-    ).finally(() => { console.log = log })
+    await fc
+      .assert(
+        fc.asyncProperty(signedClaimsCase(routes), (c) => check(c)),
+        { numRuns: Math.ceil(runs / 5), seed },
+      )
+      .finally(() => {
+        console.log = log
+      })
   })
 })

@@ -64,7 +64,11 @@ describe("what an identity provider's admin may administer (finding 1)", () => {
     expect((await call('POST', '/admin/revoke', { token: operator, json: { sub, issuer: 'cosyvoice-edge' } })).status).toBe(200)
     expect((await call('GET', '/v1/audio', { token: edgeUser })).status).toBe(401)
     // Its users without the mapped role are no admins.
-    await expectCode(await call('POST', '/admin/tokens', { token: await tenantToken('ed25519', { role: 'admin' }), json: { sub: 'x', ttl_seconds: 300 } }), 403, 'insufficient_scope')
+    await expectCode(
+      await call('POST', '/admin/tokens', { token: await tenantToken('ed25519', { role: 'admin' }), json: { sub: 'x', ttl_seconds: 300 } }),
+      403,
+      'insufficient_scope',
+    )
   })
 })
 

@@ -68,8 +68,12 @@ describe('roles: only what the entry maps (finding 1)', () => {
 })
 
 describe('a namespaced role claim (finding 3)', () => {
-  it("Auth0: https://cosyvoice.test/roles is read whole, not split on its dots", async () => {
-    const token = await tenantToken('auth0', { 'https://cosyvoice.test/roles': ['voice-premium'], permissions: ['tts', 'audio'], aud: [AUDIENCE.auth0, `${issuerOf('auth0')}userinfo`] })
+  it('Auth0: https://cosyvoice.test/roles is read whole, not split on its dots', async () => {
+    const token = await tenantToken('auth0', {
+      'https://cosyvoice.test/roles': ['voice-premium'],
+      permissions: ['tts', 'audio'],
+      aud: [AUDIENCE.auth0, `${issuerOf('auth0')}userinfo`],
+    })
     const user = await me(token)
     expect(user.role).toBe('premium')
     expect(user.issuer).toBe(issuerOf('auth0'))

@@ -36,7 +36,12 @@ function importsOf(from: string, source: string): Import[] {
   for (const m of source.matchAll(statement)) {
     if (m[4]) {
       const braces = /^\{([^}]*)\}$/.exec(m[3]!.trim())
-      const names = braces ? braces[1]!.split(',').map((s) => s.trim()).filter(Boolean) : []
+      const names = braces
+        ? braces[1]!
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean)
+        : []
       const allTypes = names.length > 0 && names.every((n) => n.startsWith('type '))
       found.push({ from, spec: m[4], typeOnly: Boolean(m[2]) || allTypes })
     } else if (m[5]) found.push({ from, spec: m[5], typeOnly: false })

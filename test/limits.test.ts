@@ -106,7 +106,11 @@ describe('per-user limits', () => {
     const token = await tokenFor(uniqueUser())
     const before = await usage(token)
     expect((await synth(token, 'Hi. [[dev:empty]]')).status).toBe(502)
-    expect((await call('POST', '/v1/tts', { token, json: { ...SHORT, text: 'A. B. [[dev:cut]]' } }).then((r) => r.arrayBuffer()).catch(() => 'aborted'))).toBe('aborted')
+    expect(
+      await call('POST', '/v1/tts', { token, json: { ...SHORT, text: 'A. B. [[dev:cut]]' } })
+        .then((r) => r.arrayBuffer())
+        .catch(() => 'aborted'),
+    ).toBe('aborted')
     const after = await usage(token)
     expect(after.syntheses_per_day.used).toBe(before.syntheses_per_day.used)
     expect(after.syntheses_per_day.remaining).toBe(200)
@@ -146,7 +150,7 @@ describe('per-user limits', () => {
     expect((await synth(token)).status).toBe(200)
   })
 
-  it('a user refused on one tier is asked afresh with a bigger tier\'s token', async () => {
+  it("a user refused on one tier is asked afresh with a bigger tier's token", async () => {
     const sub = uniqueUser()
     const small = await tokenFor(sub, { role: 'daily3' })
     for (let i = 0; i < 3; i++) expect((await synth(small)).status).toBe(200)

@@ -33,7 +33,7 @@ async function expectThrottled(res: Response): Promise<number> {
 const strangerGuess = (name: string, i: number) => login(name, { password: `guess-${i}`, ip: uniqueIp() })
 
 describe('a distributed guess', () => {
-  it('across 100 addresses gets no more than the hourly ceiling, and the owner\'s trusted device still logs in', async () => {
+  it("across 100 addresses gets no more than the hourly ceiling, and the owner's trusted device still logs in", async () => {
     const owner = await loggedIn('login-owner')
     expect(owner.device_token).toMatch(/^[\w-]{22}\.\d+\.[\w-]{43}$/)
 
@@ -114,7 +114,7 @@ describe('a distributed guess', () => {
 })
 
 describe('trusted devices', () => {
-  it('a device has its own allowance: its typos do not touch the untrusted clients\' allowance, nor theirs its', async () => {
+  it("a device has its own allowance: its typos do not touch the untrusted clients' allowance, nor theirs its", async () => {
     const { device_token } = await loggedIn('login-device')
     for (let i = 0; i < 5; i++) expect((await login('login-device', { password: `typo-${i}`, deviceToken: device_token })).status).toBe(401)
     await expectThrottled(await login('login-device', { deviceToken: device_token }))

@@ -59,7 +59,12 @@ const free = parseTiers(undefined).free!
 
 /** Every ledger's version, as a new object of the same class records it: what an upgrade must reach. */
 function allVersions(sql: SqlStorage): Record<string, number> {
-  return Object.fromEntries(sql.exec<{ ledger: string; version: number }>('SELECT ledger, version FROM schema_versions ORDER BY ledger').toArray().map((r) => [r.ledger, r.version]))
+  return Object.fromEntries(
+    sql
+      .exec<{ ledger: string; version: number }>('SELECT ledger, version FROM schema_versions ORDER BY ledger')
+      .toArray()
+      .map((r) => [r.ledger, r.version]),
+  )
 }
 
 async function newestVersions(namespace: DurableObjectNamespace<UserObject> | DurableObjectNamespace<OriginPool>): Promise<Record<string, number>> {
@@ -123,9 +128,7 @@ describe('Durable Object schemas are versioned', () => {
       expect(rotated).toMatchObject({ ok: true, session: 's1', sub: 'alice' })
       expect(sql.exec<{ spent_at: number | null }>("SELECT spent_at FROM refresh_tokens WHERE hash = 'h1'").one().spent_at).toBeGreaterThanOrEqual(now)
       // The shares ledger's first step replaces the first download-session layout (minutes of state).
-      expect(sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE name IN ('share_sessions', 'download_sessions')").toArray()).toEqual([
-        { name: 'download_sessions' },
-      ])
+      expect(sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE name IN ('share_sessions', 'download_sessions')").toArray()).toEqual([{ name: 'download_sessions' }])
 
       // Waking up again changes nothing.
       const before = sql.exec('SELECT * FROM schema_versions ORDER BY ledger').toArray()
@@ -159,7 +162,14 @@ describe('Durable Object schemas are versioned', () => {
       const now = Date.now()
       const url = 'http://127.0.0.1:9'
       // A policy as the pool stored it before canaries (the pool waits for a current one: origin-pool.ts).
-      const policy = { origins: [{ url, name: null, concurrency: 2, weight: 1 }], queuePerUser: 5, queueMax: 50, queueTimeoutMs: 1000, breakerFailures: 3, breakerCooldownMs: 60_000 }
+      const policy = {
+        origins: [{ url, name: null, concurrency: 2, weight: 1 }],
+        queuePerUser: 5,
+        queueMax: 50,
+        queueTimeoutMs: 1000,
+        breakerFailures: 3,
+        breakerCooldownMs: 60_000,
+      }
       replaceSchema(sql, UNVERSIONED_ORIGIN_POOL)
       sql.exec("INSERT INTO leases (ticket, origin, user, trial, granted_at, expires_at) VALUES ('t1', ?, 'u1', 0, ?, ?)", url, now, now + 90_000)
       sql.exec("INSERT INTO breakers (origin, state, failures, opened_at, probe_at) VALUES (?, 'closed', 2, NULL, NULL)", url)
@@ -171,7 +181,11 @@ describe('Durable Object schemas are versioned', () => {
       new OriginPool(state, env)
 
       expect(allVersions(sql)).toEqual(newest)
-      const columns = (table: string) => sql.exec<{ name: string }>(`PRAGMA table_info(${table})`).toArray().map((c) => c.name)
+      const columns = (table: string) =>
+        sql
+          .exec<{ name: string }>(`PRAGMA table_info(${table})`)
+          .toArray()
+          .map((c) => c.name)
       // The lease is still held (its half-open `trial` flag is gone with half-open trials).
       expect(sql.exec('SELECT ticket, origin, user FROM leases').toArray()).toEqual([{ ticket: 't1', origin: url, user: 'u1' }])
       expect(columns('leases')).not.toContain('trial')

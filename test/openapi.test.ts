@@ -15,8 +15,14 @@ describe('the OpenAPI document', () => {
     // app.use() middleware appears as method ALL; real routes have a method.
     const routes = new Set(app.routes.filter((r) => r.method !== 'ALL').map((r) => `${r.method} ${openApiPath(r.path)}`))
     expect(routes.size).toBeGreaterThan(30)
-    expect([...routes].filter((r) => !documented().includes(r)), 'routes missing from the document').toEqual([])
-    expect(documented().filter((r) => !routes.has(r)), 'documented routes the app does not have').toEqual([])
+    expect(
+      [...routes].filter((r) => !documented().includes(r)),
+      'routes missing from the document',
+    ).toEqual([])
+    expect(
+      documented().filter((r) => !routes.has(r)),
+      'documented routes the app does not have',
+    ).toEqual([])
   })
 
   it('is served at /openapi.json as OpenAPI 3.1 with the security schemes', async () => {
@@ -31,13 +37,17 @@ describe('the OpenAPI document', () => {
   })
 
   it('takes request schemas from the validators: the tts body is the route’s own schema', () => {
-    const body = (doc.paths['/v1/tts']!.post as { requestBody: { content: { 'application/json': { schema: { properties: Record<string, unknown>; additionalProperties: boolean } } } } }).requestBody.content['application/json'].schema
+    const body = (
+      doc.paths['/v1/tts']!.post as { requestBody: { content: { 'application/json': { schema: { properties: Record<string, unknown>; additionalProperties: boolean } } } } }
+    ).requestBody.content['application/json'].schema
     expect(Object.keys(body.properties).sort()).toEqual(['format', 'instruct', 'mode', 'speaker', 'text', 'voice_id'])
     expect(body.additionalProperties).toBe(false)
   })
 
   it('lists every status and code a route answers, including those of its auth and body', () => {
-    const tts = doc.paths['/v1/tts']!.post as { responses: Record<string, { content?: { 'application/json': { schema: { properties: { error: { properties: { code: { enum: string[] } } } } } } } }> }
+    const tts = doc.paths['/v1/tts']!.post as {
+      responses: Record<string, { content?: { 'application/json': { schema: { properties: { error: { properties: { code: { enum: string[] } } } } } } } }>
+    }
     const codes = (s: number) => tts.responses[s]!.content!['application/json'].schema.properties.error.properties.code.enum
     expect(codes(401)).toEqual(['invalid_token'])
     expect(codes(415)).toEqual(['unsupported_media_type'])
@@ -102,8 +112,14 @@ describe('README tables agree with the document', () => {
       }
     }
     const normalized = documented().map((r) => r.replace(/\{[^}]+\}/g, '{}'))
-    expect(normalized.filter((r) => !inReadme.has(r)), 'documented routes missing from the README table').toEqual([])
-    expect([...inReadme].filter((r) => !normalized.includes(r)), 'README routes the document lacks').toEqual([])
+    expect(
+      normalized.filter((r) => !inReadme.has(r)),
+      'documented routes missing from the README table',
+    ).toEqual([])
+    expect(
+      [...inReadme].filter((r) => !normalized.includes(r)),
+      'README routes the document lacks',
+    ).toEqual([])
   })
 
   it('the error table lists every documented status and code, and only those', () => {
@@ -117,7 +133,9 @@ describe('README tables agree with the document', () => {
     const missing: string[] = []
     const inDoc = new Set<string>()
     for (const item of Object.values(doc.paths))
-      for (const op of Object.values(item) as { responses: Record<string, { content?: { 'application/json'?: { schema: { properties?: { error?: { properties: { code: { enum: string[] } } } } } } } }> }[])
+      for (const op of Object.values(item) as {
+        responses: Record<string, { content?: { 'application/json'?: { schema: { properties?: { error?: { properties: { code: { enum: string[] } } } } } } } }>
+      }[])
         for (const [status, r] of Object.entries(op.responses))
           for (const code of r.content?.['application/json']?.schema.properties?.error?.properties.code.enum ?? []) {
             inDoc.add(code)

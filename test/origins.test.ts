@@ -79,10 +79,13 @@ async function devStats(url: string): Promise<{ inFlight: number; maxInFlight: n
 async function until<T>(probe: () => Promise<T>, ok: (value: T) => boolean): Promise<T> {
   let value!: T
   await expect
-    .poll(async () => {
-      value = await probe()
-      return ok(value)
-    }, { interval: 25, timeout: 5000 })
+    .poll(
+      async () => {
+        value = await probe()
+        return ok(value)
+      },
+      { interval: 25, timeout: 5000 },
+    )
     .toBe(true)
   return value
 }
@@ -161,7 +164,10 @@ describe('admission: an origin never runs more than its concurrency', () => {
       return res.headers.get('x-request-id')!
     }
     const fromA = Array.from({ length: 10 }, (_, i) => edge.tts(a, `A ${i}. [[dev:delay=250]]`).then(read))
-    await until(() => edge.status(), (s) => s.queue.waiting === 9)
+    await until(
+      () => edge.status(),
+      (s) => s.queue.waiting === 9,
+    )
     const fromB = edge.tts(b, 'B. [[dev:delay=100]]').then(read)
     const idsA = await Promise.all(fromA)
     const idB = await fromB
@@ -188,7 +194,10 @@ describe('admission: an origin never runs more than its concurrency', () => {
     expect((await reader.read()).done).toBe(false)
 
     const next = edge.tts(b)
-    await until(() => edge.status(), (s) => s.queue.waiting === 1)
+    await until(
+      () => edge.status(),
+      (s) => s.queue.waiting === 1,
+    )
     abort.abort()
     await reader.cancel().catch(() => {})
 
@@ -198,7 +207,10 @@ describe('admission: an origin never runs more than its concurrency', () => {
     // The partial audio was not kept.
     const list = (await (await call('GET', '/v1/audio', { token: a })).json()) as { items: unknown[] }
     expect(list.items).toEqual([])
-    const status = await until(() => edge.status(), (s) => s.origins[0]!.in_flight === 0)
+    const status = await until(
+      () => edge.status(),
+      (s) => s.origins[0]!.in_flight === 0,
+    )
     expect(status.origins[0]!.in_flight).toBe(0)
   })
 })
@@ -206,7 +218,10 @@ describe('admission: an origin never runs more than its concurrency', () => {
 describe('failover and the circuit breaker: origins are judged by evidence', () => {
   it('skips an origin that refuses connections for another, and counts it against the refusing one', async () => {
     // The heavier weight is tried first on a fresh pool.
-    const edge = edgeWith([{ url: origins.refused, weight: 2 }, { url: origins.single2, weight: 1 }])
+    const edge = edgeWith([
+      { url: origins.refused, weight: 2 },
+      { url: origins.single2, weight: 1 },
+    ])
     const res = await edge.tts(await heavyUser())
     expect(res.status).toBe(200)
     await res.arrayBuffer()
@@ -253,15 +268,17 @@ describe('failover and the circuit breaker: origins are judged by evidence', () 
     const rejected = makeWav({ sampleRate: 16000, seconds: 2, frequency: 200 + Math.floor(Math.random() * 1000) })
     const hash = [...new Uint8Array(await crypto.subtle.digest('SHA-256', rejected))].map((b) => b.toString(16).padStart(2, '0')).join('')
     for (const e of entries) expect((await fetch(`${e.url}/__dev/reject-prompt`, { method: 'POST', body: JSON.stringify({ sha256: hash }) })).status).toBe(200)
-    const rejectedVoices = await Promise.all(accounts.map(async (token) => {
-      const form = new FormData()
-      form.append('name', 'rejected')
-      form.append('prompt_text', 'Hello, this is my voice.')
-      form.append('prompt_wav', new File([rejected], 'rejected.wav', { type: 'audio/wav' }))
-      const res = await call('POST', '/v1/voices', { token, body: form })
-      expect(res.status).toBe(201)
-      return ((await res.json()) as { voice_id: string }).voice_id
-    }))
+    const rejectedVoices = await Promise.all(
+      accounts.map(async (token) => {
+        const form = new FormData()
+        form.append('name', 'rejected')
+        form.append('prompt_text', 'Hello, this is my voice.')
+        form.append('prompt_wav', new File([rejected], 'rejected.wav', { type: 'audio/wav' }))
+        const res = await call('POST', '/v1/voices', { token, body: form })
+        expect(res.status).toBe(201)
+        return ((await res.json()) as { voice_id: string }).voice_id
+      }),
+    )
     const failing = [
       (_: number) => ({ text: 'Hello there.', mode: 'sft', speaker: 'ghost' }), // declared, not on the origin: KeyError after the 200
       // The model yields nothing: a complete, empty 200 (the edge refuses punctuation-only text before
@@ -358,8 +375,9 @@ describe('failover and the circuit breaker: origins are judged by evidence', () 
       expect(status.origins[0]!.suspicions.confirmed).toBeGreaterThanOrEqual(1)
       expect(status.origins[0]!.suspicions.recent.at(-1)).toMatchObject({ verdict: 'confirmed', reason: expect.stringMatching(/^canary failed at /) })
       // The operator's canary, signed like any edge call, with the CosyVoice3 marker and the built-in prompt.
-      const sent = ((await originRecords('', origins.broken)) as unknown as { headers: Record<string, string>; fields: Record<string, string>; files: Record<string, { size: number }> }[])
-        .filter((r) => r.headers['x-user-role'] === 'canary')
+      const sent = (
+        (await originRecords('', origins.broken)) as unknown as { headers: Record<string, string>; fields: Record<string, string>; files: Record<string, { size: number }> }[]
+      ).filter((r) => r.headers['x-user-role'] === 'canary')
       expect(sent.at(-1)).toMatchObject({ fields: { tts_text: `${V3_PROMPT}Canary check.` }, files: { prompt_wav: { size: 48044 } } })
 
       // Out: nothing more reaches it.
@@ -387,7 +405,13 @@ describe('failover and the circuit breaker: origins are judged by evidence', () 
   })
 
   it('next to a broken origin, a good one serves every request while the broken one is found out', async () => {
-    const edge = edgeWith([{ url: origins.broken, weight: 100 }, { url: origins.single2, weight: 1 }], { ORIGIN_BREAKER_COOLDOWN_MS: '600000' })
+    const edge = edgeWith(
+      [
+        { url: origins.broken, weight: 100 },
+        { url: origins.single2, weight: 1 },
+      ],
+      { ORIGIN_BREAKER_COOLDOWN_MS: '600000' },
+    )
     const token = await heavyUser()
     for (let i = 0; i < 3; i++) {
       const res = await edge.tts(token)
@@ -400,7 +424,10 @@ describe('failover and the circuit breaker: origins are judged by evidence', () 
   })
 
   it('sft goes only to the origins that have the speaker', async () => {
-    const edge = edgeWith([{ url: origins.single1, speakers: ['英文女'], weight: 100 }, { url: origins.single2, speakers: ['中文女'] }])
+    const edge = edgeWith([
+      { url: origins.single1, speakers: ['英文女'], weight: 100 },
+      { url: origins.single2, speakers: ['中文女'] },
+    ])
     const token = await heavyUser()
     for (let i = 0; i < 3; i++) {
       const res = await edge.tts(token, '你好。', undefined, '中文女')
@@ -430,7 +457,11 @@ describe('ORIGINS: speakers and canaries are validated once, naming the field', 
     ['speakers that are not a list', [{ url: 'http://127.0.0.1:1', speakers: '中文女' }], /ORIGINS\[0\]\.speakers must be a list/],
     ['a blank speaker', [{ url: 'http://127.0.0.1:1', speakers: [' '] }], /ORIGINS\[0\]\.speakers must hold speaker names/],
     ['a speaker listed twice', [{ url: 'http://127.0.0.1:1', speakers: ['a', 'a'] }], /ORIGINS\[0\]\.speakers lists "a" twice/],
-    ['an sft canary with a speaker the origin lacks', [{ url: 'http://127.0.0.1:1', speakers: ['a'], canary: { mode: 'sft', speaker: 'b' } }], /ORIGINS\[0\]\.canary\.speaker must be one of this origin's speakers/],
+    [
+      'an sft canary with a speaker the origin lacks',
+      [{ url: 'http://127.0.0.1:1', speakers: ['a'], canary: { mode: 'sft', speaker: 'b' } }],
+      /ORIGINS\[0\]\.canary\.speaker must be one of this origin's speakers/,
+    ],
     ['a canary of an unknown mode', [{ url: 'http://127.0.0.1:1', canary: { mode: 'zero_shot' } }], /ORIGINS\[0\]\.canary\.mode must be "sft" or "cross_lingual"/],
     ['a canary with an unknown setting', [{ url: 'http://127.0.0.1:1', canary: { mode: 'cross_lingual', voice: 'x' } }], /ORIGINS\[0\]\.canary\.voice is not a canary setting/],
     ['an empty canary text', [{ url: 'http://127.0.0.1:1', canary: { mode: 'cross_lingual', text: '' } }], /ORIGINS\[0\]\.canary\.text must be 1 to 200 characters/],
@@ -448,11 +479,9 @@ describe('ORIGINS: speakers and canaries are validated once, naming the field', 
   }
 
   it('the default canary: sft with the first speaker, else cross_lingual, saying "Hello."', () => {
-    const [withSpeakers, without, v2] = parseOrigins(JSON.stringify([
-      { url: 'http://127.0.0.1:1', speakers: ['b', 'a'] },
-      { url: 'http://127.0.0.1:2' },
-      { url: 'http://127.0.0.1:3', model: 'cosyvoice2' },
-    ]))
+    const [withSpeakers, without, v2] = parseOrigins(
+      JSON.stringify([{ url: 'http://127.0.0.1:1', speakers: ['b', 'a'] }, { url: 'http://127.0.0.1:2' }, { url: 'http://127.0.0.1:3', model: 'cosyvoice2' }]),
+    )
     expect(withSpeakers!.canary).toEqual({ mode: 'sft', speaker: 'b', text: 'Hello.' })
     expect(without!.canary).toEqual({ mode: 'cross_lingual', text: 'Hello.' })
     expect(v2!.canary).toEqual({ mode: 'cross_lingual', text: 'Hello.' })
@@ -466,8 +495,15 @@ describe('GET /admin/origins', () => {
     expect((await edge.adminAs('premium')).status).toBe(403)
     const status = await edge.status()
     expect(status.origins[0]).toMatchObject({
-      url: origins.single2, concurrency: 1, weight: 1, state: 'closed', in_flight: 0, model: 'cosyvoice3', speakers: PRESET_SPEAKERS,
-      canary: { state: 'idle', last: null, passed: 0, failed: 0 }, suspicions: { pending: 0, cleared: 0, confirmed: 0, recent: [] },
+      url: origins.single2,
+      concurrency: 1,
+      weight: 1,
+      state: 'closed',
+      in_flight: 0,
+      model: 'cosyvoice3',
+      speakers: PRESET_SPEAKERS,
+      canary: { state: 'idle', last: null, passed: 0, failed: 0 },
+      suspicions: { pending: 0, cleared: 0, confirmed: 0, recent: [] },
     })
     expect(status.queue).toMatchObject({ waiting: 0, limit: 200, per_user_limit: 10 })
   })

@@ -62,12 +62,12 @@ describe('POST /v1/voices reads the prompt audio itself', () => {
     const sub = uniqueUser()
     const hiss = flatWav(0)
     const samples = new Int16Array(hiss.buffer, 44)
-    for (let i = 0; i < samples.length; i++) samples[i] = (i * 7919) % 7 - 3
+    for (let i = 0; i < samples.length; i++) samples[i] = ((i * 7919) % 7) - 3
     await expectRefused(sub, await upload(await tokenFor(sub), hiss, 'audio/wav'), /^prompt_wav: the prompt is near-silent: its loudest moment is -\d+\.\d dBFS/)
     await expectRefused(sub, await upload(await tokenFor(sub), FLAC_FIXTURES.hiss16, 'audio/flac'), /near-silent/)
   })
 
-  it('a real encoder\'s FLAC is accepted, and streamed to the origin byte for byte', async () => {
+  it("a real encoder's FLAC is accepted, and streamed to the origin byte for byte", async () => {
     const token = await tokenFor(uniqueUser())
     const flac = FLAC_FIXTURES.lpc16
     const res = await upload(token, flac, 'audio/flac')

@@ -57,7 +57,7 @@ describe('a refresh token issued in a body', () => {
     await expectRefused(await refreshWithBody(second.refresh_token))
   })
 
-  it('does not touch the same user\'s other sessions', async () => {
+  it("does not touch the same user's other sessions", async () => {
     const victim = await loggedIn('login-channel')
     const bystander = await loggedIn('login-channel')
     await expectRefused(await refreshWithCookie(victim.refresh_token))
@@ -89,7 +89,11 @@ describe('a refresh token issued as a cookie', () => {
     expect(tab1.status).toBe(200)
     const tab2 = await refreshWithCookie(refresh)
     expect(tab2.status).toBe(200)
-    const newest = tab2.headers.getAll('set-cookie').find((c) => c.startsWith('__Host-refresh='))!.split(';')[0]!.slice('__Host-refresh='.length)
+    const newest = tab2.headers
+      .getAll('set-cookie')
+      .find((c) => c.startsWith('__Host-refresh='))!
+      .split(';')[0]!
+      .slice('__Host-refresh='.length)
     // Within the grace, but in a body: the channel is checked before the grace.
     await expectRefused(await refreshWithBody(refresh))
     await expectRefused(await refreshWithCookie(newest))
@@ -97,7 +101,11 @@ describe('a refresh token issued as a cookie', () => {
 
   it('outside the grace, the spent cookie is a reuse: 401 and the family dies', async () => {
     const { refresh } = await cookieLogin('login-channel-grace')
-    const next = (await refreshWithCookie(refresh)).headers.getAll('set-cookie').find((c) => c.startsWith('__Host-refresh='))!.split(';')[0]!.slice('__Host-refresh='.length)
+    const next = (await refreshWithCookie(refresh)).headers
+      .getAll('set-cookie')
+      .find((c) => c.startsWith('__Host-refresh='))!
+      .split(';')[0]!
+      .slice('__Host-refresh='.length)
     // Time is moved by ageing the spend in the user's object rather than by sleeping.
     await runInDurableObject(await userObjectOf('login-channel-grace'), (_instance, state) => {
       state.storage.sql.exec('UPDATE refresh_tokens SET spent_at = spent_at - 31000 WHERE spent_at IS NOT NULL')

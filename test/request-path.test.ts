@@ -39,7 +39,11 @@ function countingEdge(settings: Record<string, string> = {}) {
   const send = async (token: string, text = SHORT.text) => {
     const ctx = createExecutionContext()
     const res = await app.fetch(
-      new Request('https://edge.test/v1/tts', { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ ...SHORT, text }) }),
+      new Request('https://edge.test/v1/tts', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ ...SHORT, text }),
+      }),
       edgeEnv,
       ctx,
     )
@@ -76,7 +80,18 @@ describe('Server-Timing', () => {
     expect(header).toMatch(/^auth;dur=\d+, admission;dur=\d+, pool;dur=\d+, origin;dur=\d+;desc="first byte"$/)
     await drain(res)
     const end = log.mock.calls.map(([line]) => String(line)).find((line) => line.includes('"synthesis_end"') && line.includes(res.headers.get('x-request-id')!))
-    expect(JSON.parse(end!)).toMatchObject({ ok: true, timing_ms: { auth: expect.any(Number), admission: expect.any(Number), pool: expect.any(Number), origin: expect.any(Number), r2: expect.any(Number), settle: expect.any(Number), release: expect.any(Number) } })
+    expect(JSON.parse(end!)).toMatchObject({
+      ok: true,
+      timing_ms: {
+        auth: expect.any(Number),
+        admission: expect.any(Number),
+        pool: expect.any(Number),
+        origin: expect.any(Number),
+        r2: expect.any(Number),
+        settle: expect.any(Number),
+        release: expect.any(Number),
+      },
+    })
   })
 
   it('shows on refusals too: a 429 from the user object has its admission timed; one answered by the isolate has none', async () => {

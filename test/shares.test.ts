@@ -82,7 +82,9 @@ describe('share links', () => {
     expect((await listOf(token))[0]).toMatchObject({ share_id, downloads: 1, status: 'exhausted' })
 
     // The owner's audit trail has the one download, by an anonymous actor.
-    const audit = (await (await call('GET', '/v1/audit', { token })).json()) as { items: { action: string; resource: string; actor: string | null; detail: Record<string, unknown> | null }[] }
+    const audit = (await (await call('GET', '/v1/audit', { token })).json()) as {
+      items: { action: string; resource: string; actor: string | null; detail: Record<string, unknown> | null }[]
+    }
     const downloads = audit.items.filter((e) => e.action === 'share.download')
     expect(downloads).toHaveLength(1)
     expect(downloads[0]).toMatchObject({ resource: (await listOf(token))[0]!.ref, actor: 'anonymous', detail: { audio_id: id, download: 1, max_downloads: 1 } })
@@ -172,7 +174,7 @@ describe('share links', () => {
     expect((await listOf(token))[0]).toMatchObject({ downloads: 1, status: 'exhausted' })
   })
 
-  it('logs and audits a share by its ref, never its id (a bearer credential); the owner\'s list shows the ref', async () => {
+  it("logs and audits a share by its ref, never its id (a bearer credential); the owner's list shows the ref", async () => {
     const token = await tokenFor(uniqueUser())
     const { id } = await synthesize(token)
     const log = vi.spyOn(console, 'log')
@@ -193,7 +195,11 @@ describe('share links', () => {
       type Entry = { action: string; resource: string | null }
       const shareEntries = async () =>
         ((await (await call('GET', '/v1/audit', { token })).json()) as { items: Entry[] }).items.filter((e) => e.action.startsWith('share.')).map((e) => [e.action, e.resource])
-      await expect.poll(shareEntries, { interval: 25, timeout: 2000 }).toEqual([['share.revoke', made.ref], ['share.download', made.ref], ['share.create', made.ref]])
+      await expect.poll(shareEntries, { interval: 25, timeout: 2000 }).toEqual([
+        ['share.revoke', made.ref],
+        ['share.download', made.ref],
+        ['share.create', made.ref],
+      ])
     } finally {
       log.mockRestore()
     }

@@ -29,7 +29,13 @@ describe('login', () => {
 
     const me = await call('GET', '/auth/me', { token: body.access_token as string })
     expect(me.status).toBe(200)
-    expect(await me.json()).toMatchObject({ sub: 'login-basic', role: 'premium', scopes: ['tts', 'audio', 'voices', 'share'], jti: claims.jti, expires_at: new Date(claims.exp! * 1000).toISOString() })
+    expect(await me.json()).toMatchObject({
+      sub: 'login-basic',
+      role: 'premium',
+      scopes: ['tts', 'audio', 'voices', 'share'],
+      jti: claims.jti,
+      expires_at: new Date(claims.exp! * 1000).toISOString(),
+    })
   })
 
   it('answers the same 401 for a wrong password and an unknown user', async () => {
@@ -250,7 +256,10 @@ describe('browser sessions', () => {
   it('an unsafe method with the cookie needs the CSRF token; the route does not run without it', async () => {
     const res = await login('login-csrf', { cookie: true })
     const body = (await res.json()) as { csrf_token: string }
-    const cookie = res.headers.getAll('set-cookie').map((c) => c.split(';')[0]).join('; ')
+    const cookie = res.headers
+      .getAll('set-cookie')
+      .map((c) => c.split(';')[0])
+      .join('; ')
     const refused = await call('POST', '/v1/tts', { headers: { cookie }, json: sft })
     expect(refused.status).toBe(403)
     expect((await errorOf(refused)).code).toBe('csrf_failed')
@@ -266,7 +275,10 @@ describe('browser sessions', () => {
   it('logout clears the cookies', async () => {
     const res = await login('login-cookie', { cookie: true })
     const body = (await res.json()) as { csrf_token: string }
-    const cookie = res.headers.getAll('set-cookie').map((c) => c.split(';')[0]).join('; ')
+    const cookie = res.headers
+      .getAll('set-cookie')
+      .map((c) => c.split(';')[0])
+      .join('; ')
     const out = await call('POST', '/auth/logout', { headers: { cookie, 'x-csrf-token': body.csrf_token } })
     expect(out.status).toBe(204)
     expect(out.headers.getAll('set-cookie').some((c) => c.startsWith('__Host-access=;') && /Max-Age=0/.test(c))).toBe(true)

@@ -138,7 +138,11 @@ describe('POST /v1/tts', () => {
     // ~150 KB of audio a chunk: cut after 40 chunks, past the first 5 MiB part.
     const text = 'Hello there, this is a long one. [[dev:repeat=70]] [[dev:cut=40]]'
     const res = await edge.fetch(
-      new Request('https://edge.test/v1/tts', { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ text, mode: 'sft', speaker: '英文女' }) }),
+      new Request('https://edge.test/v1/tts', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ text, mode: 'sft', speaker: '英文女' }),
+      }),
     )
     expect(res.status).toBe(200)
     await expect(res.arrayBuffer()).rejects.toThrow()
@@ -312,7 +316,8 @@ describe('speakers', () => {
   it('an origin list without speakers offers no sft', async () => {
     const token = await tokenFor(uniqueUser())
     const edge = appWith({ ORIGINS: JSON.stringify([{ url: originUrls()[0] }]) })
-    const send = (path: string, init: RequestInit = {}) => edge.fetch(new Request(`https://edge.test${path}`, { ...init, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' } }))
+    const send = (path: string, init: RequestInit = {}) =>
+      edge.fetch(new Request(`https://edge.test${path}`, { ...init, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' } }))
     expect(await (await send('/v1/speakers')).json()).toEqual({ speakers: [], modes: ['zero_shot', 'cross_lingual', 'instruct2'] })
     const sft = await send('/v1/tts', { method: 'POST', body: JSON.stringify(HELLO) })
     expect(sft.status).toBe(400)
@@ -339,9 +344,17 @@ describe('the README examples, with the markers each model needs', () => {
     const voice = await voiceFor(token)
     const examples: [Record<string, string>, string, Record<string, string>][] = [
       [{ text: '你好，世界。Hello there.', mode: 'sft', speaker: '中文女' }, '/inference_sft', { tts_text: `${V3_PROMPT}你好，世界。Hello there.`, spk_id: '中文女' }],
-      [{ text: 'Good morning, this is my own voice.', mode: 'zero_shot', voice_id: voice }, '/inference_zero_shot', { tts_text: 'Good morning, this is my own voice.', prompt_text: `${V3_PROMPT}${PROMPT_TEXT}` }],
+      [
+        { text: 'Good morning, this is my own voice.', mode: 'zero_shot', voice_id: voice },
+        '/inference_zero_shot',
+        { tts_text: 'Good morning, this is my own voice.', prompt_text: `${V3_PROMPT}${PROMPT_TEXT}` },
+      ],
       [{ text: '今天天气很好。', mode: 'cross_lingual', voice_id: voice }, '/inference_cross_lingual', { tts_text: `${V3_PROMPT}今天天气很好。` }],
-      [{ text: '今天天气很好。', mode: 'instruct2', voice_id: voice, instruct: '请用广东话表达。' }, '/inference_instruct2', { tts_text: '今天天气很好。', instruct_text: 'You are a helpful assistant. 请用广东话表达。<|endofprompt|>' }],
+      [
+        { text: '今天天气很好。', mode: 'instruct2', voice_id: voice, instruct: '请用广东话表达。' },
+        '/inference_instruct2',
+        { tts_text: '今天天气很好。', instruct_text: 'You are a helpful assistant. 请用广东话表达。<|endofprompt|>' },
+      ],
     ]
     for (const [json, path, fields] of examples) {
       const res = await call('POST', '/v1/tts', { token, json })
@@ -360,7 +373,10 @@ describe('the README examples, with the markers each model needs', () => {
     const typed: [Record<string, string>, Record<string, string>][] = [
       [{ text: `${V3_PROMPT}Hello there.`, mode: 'sft', speaker: '英文女' }, { tts_text: `${V3_PROMPT}Hello there.` }],
       [{ text: 'Speak softly.<|endofprompt|>Good night.', mode: 'cross_lingual', voice_id: voice }, { tts_text: 'Speak softly.<|endofprompt|>Good night.' }],
-      [{ text: 'Good night.', mode: 'instruct2', voice_id: voice, instruct: 'You are a helpful assistant. Whisper.<|endofprompt|>' }, { instruct_text: 'You are a helpful assistant. Whisper.<|endofprompt|>' }],
+      [
+        { text: 'Good night.', mode: 'instruct2', voice_id: voice, instruct: 'You are a helpful assistant. Whisper.<|endofprompt|>' },
+        { instruct_text: 'You are a helpful assistant. Whisper.<|endofprompt|>' },
+      ],
     ]
     for (const [json, fields] of typed) {
       const res = await call('POST', '/v1/tts', { token, json })
@@ -377,7 +393,9 @@ describe('the README examples, with the markers each model needs', () => {
     const voice = await voiceFor(token)
     const edge = appWith({ ORIGINS: JSON.stringify([{ url: v2, model: 'cosyvoice2', name: 'v2-readme' }]) })
     const tts = (json: unknown) =>
-      edge.fetch(new Request('https://edge.test/v1/tts', { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(json) }))
+      edge.fetch(
+        new Request('https://edge.test/v1/tts', { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(json) }),
+      )
     const instruct = await tts({ text: '今天天气很好。', mode: 'instruct2', voice_id: voice, instruct: '用四川话说这句话' })
     expect(instruct.status).toBe(200)
     expect((await instruct.arrayBuffer()).byteLength).toBeGreaterThan(44)
@@ -399,7 +417,11 @@ describe('users are isolated', () => {
     const res = await call('POST', '/v1/tts', { token: alice, json: HELLO })
     await res.arrayBuffer()
     const id = res.headers.get('x-audio-id')!
-    for (const [method, path] of [['GET', `/v1/audio/${id}`], ['GET', `/v1/audio/${id}/content`], ['DELETE', `/v1/audio/${id}`]] as const) {
+    for (const [method, path] of [
+      ['GET', `/v1/audio/${id}`],
+      ['GET', `/v1/audio/${id}/content`],
+      ['DELETE', `/v1/audio/${id}`],
+    ] as const) {
       const theirs = await call(method, path, { token: bob })
       const missing = await call(method, path.replace(id, '0000000000000000000000000000aaaa'), { token: bob })
       expect(theirs.status).toBe(404)
@@ -445,7 +467,10 @@ describe('own audio', () => {
     expect(page1.items.map((i) => i.audio_id)).toEqual([ids[2], ids[1]])
     expect(page1.items[0]).toMatchObject({ mode: 'sft', speaker: '中文女', characters: 18, sample_rate: 24000 })
     expect(page1.cursor).toBeTruthy()
-    const page2 = (await (await call('GET', `/v1/audio?limit=2&cursor=${encodeURIComponent(page1.cursor!)}`, { token })).json()) as { items: { audio_id: string }[]; cursor: string | null }
+    const page2 = (await (await call('GET', `/v1/audio?limit=2&cursor=${encodeURIComponent(page1.cursor!)}`, { token })).json()) as {
+      items: { audio_id: string }[]
+      cursor: string | null
+    }
     expect(page2.items.map((i) => i.audio_id)).toEqual([ids[0]])
     expect(page2.cursor).toBeNull()
 

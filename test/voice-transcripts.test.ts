@@ -70,7 +70,7 @@ describe('voice transcripts', () => {
     expect(await transcriptRows(sub)).toEqual([])
   })
 
-  it('a published voice\'s transcript comes from its owner, for another user\'s zero_shot', async () => {
+  it("a published voice's transcript comes from its owner, for another user's zero_shot", async () => {
     const owner = uniqueUser('owner')
     const ownerToken = await tokenFor(owner)
     const voice = (await (await call('POST', '/v1/voices', { token: ownerToken, body: voiceForm(LONGEST) })).json()) as { voice_id: string }
@@ -98,7 +98,7 @@ describe('voice transcripts', () => {
     expect((await originRecords(tts.headers.get('x-request-id')!))[0]!.fields.prompt_text).toBe(`${END_OF_PROMPT}旧的文本。`)
   })
 
-  it('an admin\'s purge of a taken-down voice deletes its transcript with it', async () => {
+  it("an admin's purge of a taken-down voice deletes its transcript with it", async () => {
     const sub = uniqueUser()
     const token = await tokenFor(sub)
     const voice = (await (await call('POST', '/v1/voices', { token, body: voiceForm('证据。') })).json()) as { voice_id: string }

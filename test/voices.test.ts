@@ -59,11 +59,14 @@ async function listVoices(token: string): Promise<VoiceView[]> {
 async function auditActions(token: string, want: number): Promise<string[]> {
   let actions: string[] = []
   await expect
-    .poll(async () => {
-      const page = (await (await call('GET', '/v1/audit', { token })).json()) as { items: { action: string; resource: string }[] }
-      actions = page.items.map((e) => `${e.action} ${e.resource}`)
-      return actions.length
-    }, { interval: 25, timeout: 2000 })
+    .poll(
+      async () => {
+        const page = (await (await call('GET', '/v1/audit', { token })).json()) as { items: { action: string; resource: string }[] }
+        actions = page.items.map((e) => `${e.action} ${e.resource}`)
+        return actions.length
+      },
+      { interval: 25, timeout: 2000 },
+    )
     .toBeGreaterThanOrEqual(want)
   return actions
 }
@@ -100,7 +103,13 @@ describe('POST /v1/voices: prompt audio is checked at the edge', () => {
     ['an 8 kHz WAV', () => makeWav({ sampleRate: 8000, seconds: 2 }), 400, 'invalid_audio', /sample rate 8000 Hz is below the minimum of 16000 Hz/],
     ['a 31 s WAV', () => makeWav({ sampleRate: 16000, seconds: 31 }), 400, 'invalid_audio', /duration 31\.0 s is over the maximum of 30 s/],
     ['a 0.5 s WAV', () => makeWav({ sampleRate: 16000, seconds: 0.5 }), 400, 'invalid_audio', /duration 0\.5 s is under the minimum of 1 s/],
-    ['a WAV whose header claims more audio than it has', () => makeWav({ sampleRate: 16000, seconds: 2 }).slice(0, 20000), 400, 'invalid_audio', /claims 64000 bytes of audio but only 19956 are present/],
+    [
+      'a WAV whose header claims more audio than it has',
+      () => makeWav({ sampleRate: 16000, seconds: 2 }).slice(0, 20000),
+      400,
+      'invalid_audio',
+      /claims 64000 bytes of audio but only 19956 are present/,
+    ],
     ['an 8-bit WAV', () => makeWav({ sampleRate: 16000, bits: 8, seconds: 2 }), 400, 'invalid_audio', /8 bits per sample is not supported/],
     ['a PNG renamed .wav', () => makePng(), 415, 'unsupported_media_type', /expected a WAV or FLAC file/],
     ['an empty file', () => new Uint8Array(0), 415, 'unsupported_media_type', /empty file/],
@@ -203,7 +212,7 @@ describe('POST /v1/voices: the form itself', () => {
   })
 })
 
-describe('a user\'s voices', () => {
+describe("a user's voices", () => {
   it('lists, shows and deletes them, and gives their bytes back to the storage quota', async () => {
     const token = await tokenFor(uniqueUser('alice'))
     const first = await createVoice(token, { name: 'First' })
@@ -266,7 +275,7 @@ describe('a user\'s voices', () => {
     expect(await listVoices(token)).toEqual([])
   })
 
-  it('keeps at most the tier\'s number of voices (free: 5)', async () => {
+  it("keeps at most the tier's number of voices (free: 5)", async () => {
     const token = await tokenFor(uniqueUser())
     const small = makeWav({ sampleRate: 16000, seconds: 1.1 })
     for (let i = 0; i < 5; i++) await createVoice(token, { file: small, name: `v${i}` })
@@ -289,7 +298,7 @@ describe('a user\'s voices', () => {
 })
 
 describe('cloning with a voice', () => {
-  it('zero_shot sends the owner\'s prompt audio and transcript to the origin byte for byte', async () => {
+  it("zero_shot sends the owner's prompt audio and transcript to the origin byte for byte", async () => {
     const token = await tokenFor(uniqueUser('alice'))
     const prompt = makeWav({ sampleRate: 48000, channels: 2, seconds: 2.5 })
     const voice = await createVoice(token, { file: prompt, promptText: PROMPT_TEXT })
@@ -330,8 +339,8 @@ describe('cloning with a voice', () => {
   })
 })
 
-describe('isolation: another user\'s voice does not exist for you', () => {
-  it('Bob gets 404 with Alice\'s voice_id on tts, get, content and delete, exactly as for a missing one', async () => {
+describe("isolation: another user's voice does not exist for you", () => {
+  it("Bob gets 404 with Alice's voice_id on tts, get, content and delete, exactly as for a missing one", async () => {
     const alice = await tokenFor(uniqueUser('alice'))
     const bob = await tokenFor(uniqueUser('bob'))
     const voice = await createVoice(alice)

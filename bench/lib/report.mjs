@@ -88,7 +88,8 @@ export function writeMarkdown(path, { machine, settings, sections, startedAt, se
     lines.push(`### ${section.title}`, '', `Load average when the section started: ${section.load?.text ?? '?'}.`, '')
     if (section.error) lines.push(`Failed to run: \`${cell(section.error)}\``, '')
     lines.push('| Row | Measured | Floor | Ratio | Against the floor | Target | Met |', '|---|---|---|---|---|---|---|')
-    for (const r of section.rows) lines.push(`| ${cell(r.label)} | ${cell(r.value)} | ${cell(r.floor)} | ${cell(ratioText(r.ratio))} | ${cell(r.delta)} | ${cell(r.target)} | ${mark(r.met)} |`)
+    for (const r of section.rows)
+      lines.push(`| ${cell(r.label)} | ${cell(r.value)} | ${cell(r.floor)} | ${cell(ratioText(r.ratio))} | ${cell(r.delta)} | ${cell(r.target)} | ${mark(r.met)} |`)
     lines.push('')
   }
   lines.push(
@@ -97,16 +98,16 @@ export function writeMarkdown(path, { machine, settings, sections, startedAt, se
     `- Settings: ${Object.entries(settings)
       .map(([k, v]) => `${k} ${v}`)
       .join(', ')}.`,
-    '- One workerd process, started through Miniflare\'s API (wrangler\'s own Miniflare, as `wrangler dev` runs it, without its',
+    "- One workerd process, started through Miniflare's API (wrangler's own Miniflare, as `wrangler dev` runs it, without its",
     '  proxy), runs every Worker on its own loopback socket: `edge` (the bundle of `wrangler deploy --dry-run`), `passthrough`',
-    '  (the floor), `edge-model` (this commit\'s src/ behind the latency model), `edge-before` (the same entry over an older',
-    '  commit\'s src/) and `micro` (verification and capacity helpers). Local R2 and Durable Objects keep SQLite on disk in a',
+    "  (the floor), `edge-model` (this commit's src/ behind the latency model), `edge-before` (the same entry over an older",
+    "  commit's src/) and `micro` (verification and capacity helpers). Local R2 and Durable Objects keep SQLite on disk in a",
     '  temporary directory. The dev origin (dev/origin.mjs, tone engine, no delay, edge proof required) runs in its own process.',
     '- First byte and whole request: sequential requests over one keep-alive connection per target, the targets taking',
     '  turns request by request, timed in microseconds by the client (time to the first body byte, and to the end).',
     '- Stage timings come from the edge itself: its `Server-Timing` header (stages before the first byte) and its',
-    '  `synthesis_end` log line (the stages after it), which the bench reads from workerd\'s output.',
-    '- Durable Object calls are counted by the latency model\'s wrapper around the two namespaces (edge-model, edge-before).',
+    "  `synthesis_end` log line (the stages after it), which the bench reads from workerd's output.",
+    "- Durable Object calls are counted by the latency model's wrapper around the two namespaces (edge-model, edge-before).",
     '- Capacity: one request to the helper Worker sets up the object (its queue filled), streams a line, runs the calls',
     '  (several in flight), streams another; the client times the gap between the two lines.',
     '- Microbenchmarks inside workerd (verification) are timed from outside: workerd stops its clocks during computation,',

@@ -78,7 +78,9 @@ async function applyD1Migrations(mf, workerName) {
   for (const { binding, migrations_dir: dir } of config.d1_databases ?? []) {
     if (!dir || !existsSync(join(ROOT, dir))) continue
     const db = await mf.getD1Database(binding, workerName)
-    for (const file of readdirSync(join(ROOT, dir)).filter((f) => f.endsWith('.sql')).sort()) {
+    for (const file of readdirSync(join(ROOT, dir))
+      .filter((f) => f.endsWith('.sql'))
+      .sort()) {
       for (const statement of wrangler.unstable_splitSqlQuery(readFileSync(join(ROOT, dir, file), 'utf8'))) await db.prepare(statement).run()
     }
   }

@@ -67,7 +67,8 @@ export async function capacity(ctx) {
   const m = {}
   // Before the first byte: admission and GPU slot in series and in parallel, taking turns.
   const pairs = { serial: [], parallel: [] }
-  for (let i = 0; i < (ctx.quick ? 2 : 5); i++) for (const mode of ['serial', 'parallel']) pairs[mode].push((await runOnce(builds.after, `/capacity/pair?mode=${mode}`, ctx.quick ? 50 : 200)).perSecond)
+  for (let i = 0; i < (ctx.quick ? 2 : 5); i++)
+    for (const mode of ['serial', 'parallel']) pairs[mode].push((await runOnce(builds.after, `/capacity/pair?mode=${mode}`, ctx.quick ? 50 : 200)).perSecond)
   m.pairs = { serial: Math.max(...pairs.serial), parallel: Math.max(...pairs.parallel), runs: pairs }
   m.noop1 = await callsPerSecond(builds.after, '/capacity/noop?conc=1', { seconds })
   m.noop16 = await callsPerSecond(builds.after, '/capacity/noop?conc=16', { seconds })
@@ -117,7 +118,12 @@ export async function capacity(ctx) {
   for (const origins of ORIGIN_COUNTS) {
     rows.push(
       row(`capacity.pool_${origins}`, `OriginPool, ${origins} origin${origins > 1 ? 's' : ''} of one slot, no queue: acquire + release`, m[`pool${origins}`], syntheses),
-      row(`capacity.pool_${origins}_queued`, `OriginPool, ${origins} origin${origins > 1 ? 's' : ''}, all busy, ${WAITING} waiting (one user each): release (seats the next) + acquire (joins the queue)`, m[`pool${origins}q`], syntheses),
+      row(
+        `capacity.pool_${origins}_queued`,
+        `OriginPool, ${origins} origin${origins > 1 ? 's' : ''}, all busy, ${WAITING} waiting (one user each): release (seats the next) + acquire (joins the queue)`,
+        m[`pool${origins}q`],
+        syntheses,
+      ),
     )
   }
   rows.push({

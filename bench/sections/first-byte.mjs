@@ -128,7 +128,11 @@ export function stageBreakdown(samples, ends) {
     }
   }
   const means = Object.fromEntries(Object.keys(totals).map((name) => [name, round(totals[name] / counts[name], 2)]))
-  return { means, matched, p50: Object.fromEntries(Object.keys(totals).map((name) => [name, summary(samples.map((s) => parseServerTiming(s.headers['server-timing'])[name] ?? 0)).p50])) }
+  return {
+    means,
+    matched,
+    p50: Object.fromEntries(Object.keys(totals).map((name) => [name, summary(samples.map((s) => parseServerTiming(s.headers['server-timing'])[name] ?? 0)).p50])),
+  }
 }
 
 const strip = ({ samples, ...rest }) => rest

@@ -50,7 +50,9 @@ export async function latencyModel(ctx) {
       value: `before ${old.firstByte.p50} ms, after ${after.firstByte.p50} ms p50 (p99 ${old.firstByte.p99} / ${after.firstByte.p99})${edge ? `; the edge without the wrapper ${edge.firstByte.p50} ms` : ''}`,
       floor: `passthrough: ${passthrough.firstByte.p50} ms p50`,
       ratio: ratio(after.firstByte.p50, passthrough.firstByte.p50),
-      delta: `after ${signed(over(after, 'firstByte'))} ms, before ${signed(over(old, 'firstByte'))} ms (modelled: ${scenario.users} ms to the user's object, ${scenario.pool} ms to the pool); after's stages: ${Object.entries(stages)
+      delta: `after ${signed(over(after, 'firstByte'))} ms, before ${signed(over(old, 'firstByte'))} ms (modelled: ${scenario.users} ms to the user's object, ${scenario.pool} ms to the pool); after's stages: ${Object.entries(
+        stages,
+      )
         .map(([k, v]) => `${k} ${v}`)
         .join(', ')}`,
       target: scenario.target ? `≤ floor + one round trip (${rtt} ms) p50` : null,

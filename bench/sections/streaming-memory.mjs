@@ -20,17 +20,21 @@ function streamOnce(url, token, minutes, pid) {
   const timer = setInterval(() => (peak = Math.max(peak, rssBytes(pid) ?? 0)), SAMPLE_MS)
   const began = Date.now()
   return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-      let bytes = 0
-      res.on('data', (chunk) => (bytes += chunk.length))
-      res.on('end', async () => {
-        // The recording finishes (last R2 part, settle) just after the last byte: keep sampling a moment.
-        await new Promise((r) => setTimeout(r, 500))
-        clearInterval(timer)
-        if (res.statusCode !== 200) return reject(new Error(`${minutes}-minute synthesis answered ${res.statusCode}`))
-        resolve({ minutes, status: res.statusCode, bytes, seconds: (Date.now() - began) / 1000, start, peak, end: rssBytes(pid) })
-      })
-    })
+    const req = http.request(
+      url,
+      { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+      (res) => {
+        let bytes = 0
+        res.on('data', (chunk) => (bytes += chunk.length))
+        res.on('end', async () => {
+          // The recording finishes (last R2 part, settle) just after the last byte: keep sampling a moment.
+          await new Promise((r) => setTimeout(r, 500))
+          clearInterval(timer)
+          if (res.statusCode !== 200) return reject(new Error(`${minutes}-minute synthesis answered ${res.statusCode}`))
+          resolve({ minutes, status: res.statusCode, bytes, seconds: (Date.now() - began) / 1000, start, peak, end: rssBytes(pid) })
+        })
+      },
+    )
     req.on('error', (e) => {
       clearInterval(timer)
       reject(e)

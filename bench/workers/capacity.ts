@@ -209,7 +209,6 @@ async function poolCapacity(env: Env, o: { origins: number; waiting: number; n: 
   }
 }
 
-
 /**
  * What a synthesis asks before its first byte, `n` times one after the other: the user's admission
  * and a GPU slot, in series or in parallel (then settled and released), on objects in this workerd.

@@ -62,7 +62,11 @@ export function addressKey(address: string | undefined): string {
       const head = halves[0] ? halves[0].split(':') : []
       const tail = halves.length === 2 && halves[1] ? halves[1].split(':') : []
       const groups = halves.length === 2 ? [...head, ...Array<string>(Math.max(0, 8 - head.length - tail.length)).fill('0'), ...tail] : head
-      if (groups.length === 8 && groups.every((g) => /^[0-9a-f]{1,4}$/.test(g))) return `${groups.slice(0, 4).map((g) => Number.parseInt(g, 16).toString(16)).join(':')}::/64`
+      if (groups.length === 8 && groups.every((g) => /^[0-9a-f]{1,4}$/.test(g)))
+        return `${groups
+          .slice(0, 4)
+          .map((g) => Number.parseInt(g, 16).toString(16))
+          .join(':')}::/64`
     }
   }
   return ip.slice(0, 64)

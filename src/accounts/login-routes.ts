@@ -56,21 +56,32 @@ export const authRoutes = new Hono<AppEnv>()
     const refreshToken = newRefreshToken(user.key)
     const ttl = auth.accessTtl
     const access = await issueAccessToken(auth, { sub: user.id, jti: newJti(user.key), role: user.role, ttlSeconds: ttl, sid: session, authTime: Math.floor(now / 1000) }, now)
-    const started = await account.startSession({
-      id: session,
-      sub: user.id,
-      authTime: Math.floor(now / 1000),
-      expiresAt: now + auth.refreshTtl * 1000,
-      refreshHash: await hashSecret(refreshToken),
-      issuedAs: cookie === true ? 'cookie' : 'body',
-      access: { jti: access.jti, expiresAt: access.expiresAt * 1000 },
-    }, { userAgent: c.req.header('user-agent') ?? null })
+    const started = await account.startSession(
+      {
+        id: session,
+        sub: user.id,
+        authTime: Math.floor(now / 1000),
+        expiresAt: now + auth.refreshTtl * 1000,
+        refreshHash: await hashSecret(refreshToken),
+        issuedAs: cookie === true ? 'cookie' : 'body',
+        access: { jti: access.jti, expiresAt: access.expiresAt * 1000 },
+      },
+      { userAgent: c.req.header('user-agent') ?? null },
+    )
     // Disabled by an admin while the password was being checked: no session, and the token is never handed out.
     if (!started) throw accountDisabled()
     c.executionCtx.waitUntil(recordLogin(c.env, user.id, now).catch(() => {}))
     // This client has now logged in as this user: from here on its guesses are its own (device-token.ts).
     const deviceTokenOut = await issueDeviceToken(key, auth.edge.hmacKey, now)
-    return tokenResponse(c, auth, { accessToken: access.token, jti: access.jti, ttl, refreshToken, refreshTtl: auth.refreshTtl, cookie: cookie === true, deviceToken: deviceTokenOut })
+    return tokenResponse(c, auth, {
+      accessToken: access.token,
+      jti: access.jti,
+      ttl,
+      refreshToken,
+      refreshTtl: auth.refreshTtl,
+      cookie: cookie === true,
+      deviceToken: deviceTokenOut,
+    })
   })
 
   .post('/auth/refresh', anonymousRateLimit(), async (c) => {
@@ -103,7 +114,14 @@ export const authRoutes = new Hono<AppEnv>()
     }
     const ttl = Math.min(auth.accessTtl, Math.floor((rotated.expiresAt - now) / 1000))
     const access = await issueAccessToken(auth, { sub: rotated.sub, jti, role: user.role, ttlSeconds: ttl, sid: rotated.session, authTime: rotated.authTime }, now)
-    return tokenResponse(c, auth, { accessToken: access.token, jti, ttl, refreshToken: next, refreshTtl: Math.floor((rotated.expiresAt - now) / 1000), cookie: fromCookie !== undefined })
+    return tokenResponse(c, auth, {
+      accessToken: access.token,
+      jti,
+      ttl,
+      refreshToken: next,
+      refreshTtl: Math.floor((rotated.expiresAt - now) / 1000),
+      cookie: fromCookie !== undefined,
+    })
   })
 
   // A browser whose access cookie has expired still holds its refresh cookie, which script cannot

@@ -194,9 +194,7 @@ export class UserDirectory {
    */
   async useInvite(tokenHash: string, passwordHash: string, nonce: string, now: number): Promise<{ ok: true; record: AccountRecord } | { ok: false; reason: InviteRefusal }> {
     const [, updated] = await this.#batch<UserRow>([
-      this.#db
-        .prepare('UPDATE invites SET used_at = ?1, used_nonce = ?2 WHERE token_hash = ?3 AND used_at IS NULL AND expires_at > ?1')
-        .bind(now, nonce, tokenHash),
+      this.#db.prepare('UPDATE invites SET used_at = ?1, used_nonce = ?2 WHERE token_hash = ?3 AND used_at IS NULL AND expires_at > ?1').bind(now, nonce, tokenHash),
       // A password set through an invite (a reset) ends every session: no session is kept.
       this.#db
         .prepare(
@@ -204,9 +202,7 @@ export class UserDirectory {
            WHERE id = (SELECT user_id FROM invites WHERE token_hash = ?3 AND used_nonce = ?4) RETURNING *`,
         )
         .bind(passwordHash, now, tokenHash, nonce),
-      this.#db
-        .prepare('DELETE FROM invites WHERE used_at IS NULL AND user_id = (SELECT user_id FROM invites WHERE token_hash = ? AND used_nonce = ?)')
-        .bind(tokenHash, nonce),
+      this.#db.prepare('DELETE FROM invites WHERE used_at IS NULL AND user_id = (SELECT user_id FROM invites WHERE token_hash = ? AND used_nonce = ?)').bind(tokenHash, nonce),
     ])
     const row = updated?.[0]
     if (row) return { ok: true, record: record(row)! }
@@ -351,11 +347,24 @@ export class UserDirectory {
   }
 
   async #all<T>(sql: string, ...params: unknown[]): Promise<T[]> {
-    return guard(async () => (await this.#db.prepare(sql).bind(...params).all<T>()).results)
+    return guard(
+      async () =>
+        (
+          await this.#db
+            .prepare(sql)
+            .bind(...params)
+            .all<T>()
+        ).results,
+    )
   }
 
   async #run(sql: string, ...params: unknown[]): Promise<void> {
-    await guard(() => this.#db.prepare(sql).bind(...params).run())
+    await guard(() =>
+      this.#db
+        .prepare(sql)
+        .bind(...params)
+        .run(),
+    )
   }
 
   async #batch<T>(statements: D1PreparedStatement[]): Promise<T[][]> {
@@ -399,7 +408,15 @@ function record(r: UserRow | null): AccountRecord | null {
   return {
     account: toAccount(r),
     passwordHash: r.password_hash,
-    snapshot: { id: r.id, version: r.version, status: r.status, role: r.role, roleChangedAt: r.role_changed_at, passwordChangedAt: r.password_changed_at, passwordChangedIn: r.password_changed_in },
+    snapshot: {
+      id: r.id,
+      version: r.version,
+      status: r.status,
+      role: r.role,
+      roleChangedAt: r.role_changed_at,
+      passwordChangedAt: r.password_changed_at,
+      passwordChangedIn: r.password_changed_in,
+    },
     synced: r.synced_version >= r.version,
   }
 }

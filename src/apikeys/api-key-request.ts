@@ -28,7 +28,15 @@ export const ApiKeyBody = v.object(
     scope: v.optional(
       v.pipe(
         v.string(SCOPE_MESSAGE),
-        v.check((s) => s.split(' ').some(Boolean) && s.split(' ').filter(Boolean).every((w) => (SCOPES as readonly string[]).includes(w)), SCOPE_MESSAGE),
+        v.check(
+          (s) =>
+            s.split(' ').some(Boolean) &&
+            s
+              .split(' ')
+              .filter(Boolean)
+              .every((w) => (SCOPES as readonly string[]).includes(w)),
+          SCOPE_MESSAGE,
+        ),
         v.description(`space-separated, of ${SCOPES.join(', ')}; default all of the caller's`),
       ),
     ),

@@ -6,14 +6,28 @@ const entry = object({ at: time, action: str, resource: nullable(str), status: i
 
 export const auditDocs = describeRoutes(
   {
-    method: 'get', path: '/v1/audit', tag: 'account', summary: 'Your audit trail, newest first', auth: 'user', scope: 'audio',
+    method: 'get',
+    path: '/v1/audit',
+    tag: 'account',
+    summary: 'Your audit trail, newest first',
+    auth: 'user',
+    scope: 'audio',
     query: listingQuerySchema(TABLE_PAGE_MAX),
     responses: { 200: { description: 'A page of entries', json: page(entry) } },
     errors: TABLE_LISTING_ERRORS,
   },
   {
-    method: 'get', path: '/admin/audit', tag: 'admin', summary: "A user's audit trail", auth: 'admin', scope: 'admin',
-    query: v.object({ ...listingQuerySchema(TABLE_PAGE_MAX).entries, sub: v.pipe(v.string(), v.description("the user's sub")), iss: v.optional(v.pipe(v.string(), v.description("the user's issuer"))) }),
+    method: 'get',
+    path: '/admin/audit',
+    tag: 'admin',
+    summary: "A user's audit trail",
+    auth: 'admin',
+    scope: 'admin',
+    query: v.object({
+      ...listingQuerySchema(TABLE_PAGE_MAX).entries,
+      sub: v.pipe(v.string(), v.description("the user's sub")),
+      iss: v.optional(v.pipe(v.string(), v.description("the user's issuer"))),
+    }),
     responses: { 200: { description: 'A page of entries', json: page(entry) } },
     errors: { 400: ['bad_request', 'invalid_cursor', 'unknown_issuer', 'issuer_required'] },
   },

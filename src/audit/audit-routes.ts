@@ -8,14 +8,21 @@ import { badRequest } from '../http/api-error'
 import { userObjectByKey } from '../users/user-stub'
 import { listingQuery, rowCursor, TABLE_PAGE_MAX } from '../http/listing-query'
 
-
 async function page(c: Context<AppEnv>, key: string) {
   const { limit, cursor } = listingQuery(c, TABLE_PAGE_MAX)
   const before = rowCursor(cursor)
   const { entries, next } = await userObjectByKey(c.env, key).listAudit(limit, before)
   return c.json(
     {
-      items: entries.map((e) => ({ at: new Date(e.at).toISOString(), action: e.action, resource: e.resource, status: e.status, request_id: e.requestId, actor: e.actor, detail: e.detail })),
+      items: entries.map((e) => ({
+        at: new Date(e.at).toISOString(),
+        action: e.action,
+        resource: e.resource,
+        status: e.status,
+        request_id: e.requestId,
+        actor: e.actor,
+        detail: e.detail,
+      })),
       cursor: next === null ? null : String(next),
     },
     200,

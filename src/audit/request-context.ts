@@ -25,7 +25,11 @@ export const requestContext = (): MiddlewareHandler<AppEnv> =>
       c.executionCtx.waitUntil(
         userObject(c.env, user)
           .recordAudit({
-            at: started, action: fields.action, resource: typeof fields.resource === 'string' ? fields.resource : null, status: c.res.status, requestId,
+            at: started,
+            action: fields.action,
+            resource: typeof fields.resource === 'string' ? fields.resource : null,
+            status: c.res.status,
+            requestId,
             // Whatever a personal API key did names the key (the owner acted through it).
             actor: user.apiKey !== undefined ? `api_key:${user.apiKey}` : null,
             detail: auditDetail(fields.audit_detail),

@@ -23,7 +23,11 @@ export function adminTargetIssuer(auth: AuthConfig, admin: Principal, given: unk
   if (typeof given !== 'string') throw badRequest(`"${options.field}" must be a string`)
   if (!known.includes(given)) {
     const near = known.find((k) => k.replace(/\/+$/, '') === given.replace(/\/+$/, ''))
-    throw new ApiError(400, 'unknown_issuer', `"${options.field}" must be the edge's own issuer or a TRUSTED_ISSUERS issuer, spelt exactly${near ? ` (did you mean "${near}"?)` : ''}`)
+    throw new ApiError(
+      400,
+      'unknown_issuer',
+      `"${options.field}" must be the edge's own issuer or a TRUSTED_ISSUERS issuer, spelt exactly${near ? ` (did you mean "${near}"?)` : ''}`,
+    )
   }
   if (admin.adminReach !== 'all' && given !== admin.issuer) throw insufficientScope("an identity provider's admin administers only its own issuer's users", 'admin')
   return given

@@ -27,9 +27,7 @@ const SECRET_DIGITS = 43
 const CHECKSUM_BYTES = 4
 const OWNER_DIGITS = base62Length(OWNER_BYTES)
 const CHECKSUM_DIGITS = base62Length(CHECKSUM_BYTES)
-const SHAPE = new RegExp(
-  `^${API_KEY_PREFIX}([0-9A-Za-z]{${ID_DIGITS}})([0-9A-Za-z]{${OWNER_DIGITS}})[0-9A-Za-z]{${SECRET_DIGITS}}([0-9A-Za-z]{${CHECKSUM_DIGITS}})$`,
-)
+const SHAPE = new RegExp(`^${API_KEY_PREFIX}([0-9A-Za-z]{${ID_DIGITS}})([0-9A-Za-z]{${OWNER_DIGITS}})[0-9A-Za-z]{${SECRET_DIGITS}}([0-9A-Za-z]{${CHECKSUM_DIGITS}})$`)
 const ID = new RegExp(`^[0-9A-Za-z]{${ID_DIGITS}}$`)
 
 export interface ParsedApiKey {

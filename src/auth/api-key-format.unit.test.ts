@@ -33,7 +33,16 @@ describe('API key text', () => {
 
   it('refuses wrong prefixes, lengths and characters', async () => {
     const { text } = newApiKey(await userKey('cosyvoice-edge', 'carol'))
-    for (const bad of ['', 'cve_', text.slice(0, -1), `${text}0`, text.replace('cve_', 'CVE_'), text.replace('cve_', 'cvf_'), `${text.slice(0, 50)}-${text.slice(51)}`, `${text.slice(0, 50)}_${text.slice(51)}`])
+    for (const bad of [
+      '',
+      'cve_',
+      text.slice(0, -1),
+      `${text}0`,
+      text.replace('cve_', 'CVE_'),
+      text.replace('cve_', 'cvf_'),
+      `${text.slice(0, 50)}-${text.slice(51)}`,
+      `${text.slice(0, 50)}_${text.slice(51)}`,
+    ])
       expect(parseApiKey(bad)).toBeNull()
     expect(() => newApiKey('not a user key')).toThrow(TypeError)
   })

@@ -132,8 +132,7 @@ export async function verifyApiKey(env: Env, text: string, auth: AuthConfig, che
     sessionId: undefined,
     apiKey: key.id,
   }
-  if (cached && check.revocation === 'cached' && !(await revocations.isActive(env, user, ttl, now)))
-    throw new InvalidTokenError('API key revoked', 'ERR_API_KEY_REVOKED')
+  if (cached && check.revocation === 'cached' && !(await revocations.isActive(env, user, ttl, now))) throw new InvalidTokenError('API key revoked', 'ERR_API_KEY_REVOKED')
   return user
 }
 

@@ -21,9 +21,10 @@ export const requireFreshAuth = (maxAgeSeconds = FRESH_AUTH_SECONDS): Middleware
     const age = Date.now() / 1000 - (user.authTime ?? 0)
     // An API key is not a login, however recently it was made.
     if (user.apiKey !== undefined || user.authTime === undefined || age > maxAgeSeconds) {
-      const description = user.apiKey !== undefined
-        ? `an API key cannot do this: use a token from a login within the last ${maxAgeSeconds} seconds`
-        : `this needs a login within the last ${maxAgeSeconds} seconds: log in again`
+      const description =
+        user.apiKey !== undefined
+          ? `an API key cannot do this: use a token from a login within the last ${maxAgeSeconds} seconds`
+          : `this needs a login within the last ${maxAgeSeconds} seconds: log in again`
       throw new ApiError(401, 'reauth_required', description, {
         headers: { 'WWW-Authenticate': `Bearer realm="cosyvoice-edge", error="insufficient_user_authentication", error_description="${description}", max_age=${maxAgeSeconds}` },
       })

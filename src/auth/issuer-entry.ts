@@ -157,8 +157,7 @@ function parseRoles(e: Record<string, unknown>, at: string, tiers: Readonly<Reco
   const isTier = (t: unknown): t is string => typeof t === 'string' && Object.hasOwn(tiers, t)
   const map: [string, string][] = []
   if (e.role_map !== undefined) {
-    if (typeof e.role_map !== 'object' || e.role_map === null || Array.isArray(e.role_map))
-      throw new ConfigError(`${at}.role_map must be an object of IdP role → edge tier`)
+    if (typeof e.role_map !== 'object' || e.role_map === null || Array.isArray(e.role_map)) throw new ConfigError(`${at}.role_map must be an object of IdP role → edge tier`)
     if (!claim) throw new ConfigError(`${at}.role_map needs roles_claim: where the IdP puts its roles`)
     for (const [value, tier] of Object.entries(e.role_map)) {
       if (!value) throw new ConfigError(`${at}.role_map has an empty role name`)

@@ -107,7 +107,10 @@ function readDocument(issuer: string, status: number, body: string): URL {
   if (typeof doc !== 'object' || doc === null) throw new DiscoveryError(`${where} is not a JSON object`)
   const { issuer: discovered, jwks_uri: jwksUri } = doc as Record<string, unknown>
   if (discovered !== issuer) {
-    throw new DiscoveryError(`the issuer discovered at ${where} is ${JSON.stringify(discovered)}, not the configured ${JSON.stringify(issuer)}: fix TRUSTED_ISSUERS to the exact spelling`, { mismatch: true })
+    throw new DiscoveryError(
+      `the issuer discovered at ${where} is ${JSON.stringify(discovered)}, not the configured ${JSON.stringify(issuer)}: fix TRUSTED_ISSUERS to the exact spelling`,
+      { mismatch: true },
+    )
   }
   if (typeof jwksUri !== 'string') throw new DiscoveryError(`${where} has no "jwks_uri"`)
   const url = allowedFetchUrl(jwksUri)

@@ -71,7 +71,8 @@ export function parseTrustedIssuers(raw: unknown, options: { edgeIssuer: string;
       return new TrustedIssuers([], [{ at: 'TRUSTED_ISSUERS', issuer: undefined, message: 'TRUSTED_ISSUERS is not valid JSON', cloudflareAccess: false }])
     }
   }
-  if (!Array.isArray(parsed)) return new TrustedIssuers([], [{ at: 'TRUSTED_ISSUERS', issuer: undefined, message: 'TRUSTED_ISSUERS must be a JSON list of entries', cloudflareAccess: false }])
+  if (!Array.isArray(parsed))
+    return new TrustedIssuers([], [{ at: 'TRUSTED_ISSUERS', issuer: undefined, message: 'TRUSTED_ISSUERS must be a JSON list of entries', cloudflareAccess: false }])
 
   const results = parsed.map((entry: unknown, i): TrustedIssuer | IssuerProblem => {
     const at = `TRUSTED_ISSUERS[${i}]`
@@ -93,7 +94,12 @@ export function parseTrustedIssuers(raw: unknown, options: { edgeIssuer: string;
     if (r.issuer === options.edgeIssuer) return { at: r.at, issuer: r.issuer, message: `${r.at}.issuer "${r.issuer}" is the edge's own JWT_ISSUER`, cloudflareAccess }
     const at = places.get(r.issuer)!
     if (at.length > 1)
-      return { at: r.at, issuer: r.issuer, message: `${r.at}.issuer "${r.issuer}" is listed more than once (${at.join(', ')}): its tokens are refused until one entry remains`, cloudflareAccess }
+      return {
+        at: r.at,
+        issuer: r.issuer,
+        message: `${r.at}.issuer "${r.issuer}" is listed more than once (${at.join(', ')}): its tokens are refused until one entry remains`,
+        cloudflareAccess,
+      }
     return r
   })
   return new TrustedIssuers(

@@ -4,8 +4,17 @@ import { VerifiedTokens } from './verified-tokens'
 
 const NOW = 1_800_000_000_000
 const principal = (expiresAt: number): Principal => ({
-  sub: 'alice', key: 'k', issuer: 'cosyvoice-edge', role: 'free', scopes: new Set(['tts']), adminReach: 'issuer',
-  jti: 'j', issuedAt: NOW / 1000, expiresAt, authTime: NOW / 1000, sessionId: undefined,
+  sub: 'alice',
+  key: 'k',
+  issuer: 'cosyvoice-edge',
+  role: 'free',
+  scopes: new Set(['tts']),
+  adminReach: 'issuer',
+  jti: 'j',
+  issuedAt: NOW / 1000,
+  expiresAt,
+  authTime: NOW / 1000,
+  sessionId: undefined,
 })
 
 describe('VerifiedTokens', () => {
@@ -18,7 +27,7 @@ describe('VerifiedTokens', () => {
     expect(tokens.get('t2', NOW)).toBeUndefined()
   })
 
-  it('never past the token\'s exp, and not at all for one already expired', () => {
+  it("never past the token's exp, and not at all for one already expired", () => {
     const tokens = new VerifiedTokens()
     tokens.remember('soon', principal(NOW / 1000 + 5), NOW)
     expect(tokens.get('soon', NOW + 4_999)).toBeDefined()

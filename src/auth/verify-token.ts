@@ -57,8 +57,7 @@ export async function verifyAccessToken(token: string, auth: AuthConfig, now = D
   }
   if (issuer === undefined) throw new InvalidTokenError('missing "iss" claim', 'ERR_JWT_CLAIM_VALIDATION_FAILED')
   const trusted = typeof issuer === 'string' && issuer !== auth.edge.issuer ? auth.trustedIssuers.find(issuer) : undefined
-  if (options.cloudflareAccessOnly && !trusted?.cloudflareAccess)
-    throw new InvalidTokenError('not a Cloudflare Access token', 'ERR_NOT_ACCESS_TOKEN')
+  if (options.cloudflareAccessOnly && !trusted?.cloudflareAccess) throw new InvalidTokenError('not a Cloudflare Access token', 'ERR_NOT_ACCESS_TOKEN')
   if (issuer === auth.edge.issuer) return verifyEdgeToken(token, auth, now)
   if (!trusted) throw new InvalidTokenError('invalid "iss" claim', 'ERR_ISSUER_NOT_TRUSTED', { detail: auth.trustedIssuers.settingProblem?.message })
   if (isProblem(trusted)) throw new InvalidTokenError("the token's issuer is not available", 'ERR_ISSUER_MISCONFIGURED', { detail: trusted.message })
@@ -98,9 +97,13 @@ async function verifyExternalToken(token: string, trusted: TrustedIssuer, now: n
       currentDate: new Date(now),
     }))
   } catch (e) {
-    if (e instanceof JwksUnavailableError) throw new InvalidTokenError("the issuer's signing keys are unavailable", 'ERR_JWKS_UNAVAILABLE', { cause: e, detail: `${trusted.at}: ${e.message}` })
+    if (e instanceof JwksUnavailableError)
+      throw new InvalidTokenError("the issuer's signing keys are unavailable", 'ERR_JWKS_UNAVAILABLE', { cause: e, detail: `${trusted.at}: ${e.message}` })
     if (e instanceof DiscoveryError)
-      throw new InvalidTokenError("the token's issuer is not available", e.mismatch ? 'ERR_ISSUER_MISCONFIGURED' : 'ERR_DISCOVERY_FAILED', { cause: e, detail: `${trusted.at}: ${e.message}` })
+      throw new InvalidTokenError("the token's issuer is not available", e.mismatch ? 'ERR_ISSUER_MISCONFIGURED' : 'ERR_DISCOVERY_FAILED', {
+        cause: e,
+        detail: `${trusted.at}: ${e.message}`,
+      })
     throw joseFailure(e)
   }
   const role = externalRole(payload, trusted.roles)
@@ -119,8 +122,7 @@ async function principalFromClaims(payload: JWTPayload, issuer: string, grant: G
   if (typeof sub !== 'string' || sub.length === 0 || sub.length > 512) throw new InvalidTokenError('invalid "sub" claim', 'ERR_SUB')
   for (const claim of ['exp', 'iat', 'nbf', 'auth_time'] as const)
     if (payload[claim] !== undefined && !isNumericDate(payload[claim])) throw new InvalidTokenError(`invalid "${claim}" claim`, 'ERR_CLAIM_DATE_RANGE')
-  if (typeof payload.iat === 'number' && payload.iat > now / 1000 + CLOCK_SKEW_SECONDS)
-    throw new InvalidTokenError('token issued in the future', 'ERR_IAT_FUTURE')
+  if (typeof payload.iat === 'number' && payload.iat > now / 1000 + CLOCK_SKEW_SECONDS) throw new InvalidTokenError('token issued in the future', 'ERR_IAT_FUTURE')
   if (typeof payload.auth_time === 'number' && payload.auth_time > now / 1000 + CLOCK_SKEW_SECONDS)
     throw new InvalidTokenError('"auth_time" is in the future', 'ERR_AUTH_TIME_FUTURE')
   const issuedAt = typeof payload.iat === 'number' ? payload.iat : undefined

@@ -10,12 +10,7 @@ export class ApiError extends Error {
   readonly headers: Record<string, string>
   readonly internal: string | undefined
 
-  constructor(
-    status: ContentfulStatusCode,
-    code: string,
-    message: string,
-    options: { headers?: Record<string, string>; internal?: string; cause?: unknown } = {},
-  ) {
+  constructor(status: ContentfulStatusCode, code: string, message: string, options: { headers?: Record<string, string>; internal?: string; cause?: unknown } = {}) {
     super(message, { cause: options.cause })
     this.name = 'ApiError'
     this.status = status

@@ -6,7 +6,8 @@ import { corsOrigins } from '../config/cors-origins'
 const PREFLIGHT_MAX_AGE = 7200
 const ALLOW_METHODS = 'GET, HEAD, POST, PUT, PATCH, DELETE'
 const ALLOW_HEADERS = 'Authorization, Content-Type, X-CSRF-Token, Range, If-None-Match'
-const EXPOSE_HEADERS = 'X-Audio-Id, X-Request-Id, X-Sample-Rate, X-Channels, Server-Timing, Content-Location, Location, Retry-After, RateLimit, RateLimit-Policy, WWW-Authenticate, ETag, Content-Range'
+const EXPOSE_HEADERS =
+  'X-Audio-Id, X-Request-Id, X-Sample-Rate, X-Channels, Server-Timing, Content-Location, Location, Retry-After, RateLimit, RateLimit-Policy, WWW-Authenticate, ETag, Content-Range'
 
 /**
  * CORS for first-party front ends on other origins (CORS_ORIGINS). A listed origin gets itself

@@ -4,7 +4,11 @@ const limit = (resets: 'always' | 'sometimes' | 'never') =>
   object({ limit: nullable(int), used: int, remaining: nullable(int), ...(resets === 'never' ? {} : { resets_at: time }) }, resets === 'sometimes' ? ['resets_at'] : [])
 
 export const limitsDocs = describeRoutes({
-  method: 'get', path: '/v1/usage', tag: 'account', summary: 'Your tier and, for each limit, used, remaining and when it resets', auth: 'user',
+  method: 'get',
+  path: '/v1/usage',
+  tag: 'account',
+  summary: 'Your tier and, for each limit, used, remaining and when it resets',
+  auth: 'user',
   responses: {
     200: {
       description: 'Usage',

@@ -86,7 +86,13 @@ export async function startAdmission(
   return { admission: answer.then((result) => admission(stub, user, tier, result, waitUntil)) }
 }
 
-function admission(stub: ReturnType<typeof userObject>, user: Principal, tier: Tier, result: AdmitResult | { ok: false; revoked: true }, waitUntil: (promise: Promise<unknown>) => void): Admission {
+function admission(
+  stub: ReturnType<typeof userObject>,
+  user: Principal,
+  tier: Tier,
+  result: AdmitResult | { ok: false; revoked: true },
+  waitUntil: (promise: Promise<unknown>) => void,
+): Admission {
   if ('revoked' in result) throw invalidToken('token revoked', { internal: 'revoked at admission' })
   const headers = rateLimitHeaders(result.limits)
   if (!result.ok) throw limitError(result.code, result.retryAfter, headers)

@@ -14,11 +14,25 @@ const MAX_NOTE_CHARS = 500
 export const ShareBody = v.strictObject({
   ttl_seconds: TtlSeconds,
   max_downloads: v.optional(
-    v.nullable(v.pipe(v.number('max_downloads must be a number'), v.integer('max_downloads must be a whole number'), v.minValue(1, 'max_downloads must be at least 1'), v.maxValue(MAX_DOWNLOADS, `max_downloads may be at most ${MAX_DOWNLOADS}`))),
+    v.nullable(
+      v.pipe(
+        v.number('max_downloads must be a number'),
+        v.integer('max_downloads must be a whole number'),
+        v.minValue(1, 'max_downloads must be at least 1'),
+        v.maxValue(MAX_DOWNLOADS, `max_downloads may be at most ${MAX_DOWNLOADS}`),
+      ),
+    ),
     null,
   ),
   note: v.optional(
-    v.nullable(v.pipe(v.string('note must be a string'), v.trim(), v.maxLength(MAX_NOTE_CHARS, `note is over ${MAX_NOTE_CHARS} characters`), v.regex(/^(?:[^\p{Cc}]|\n)*$/u, 'note must not contain control characters other than line breaks'))),
+    v.nullable(
+      v.pipe(
+        v.string('note must be a string'),
+        v.trim(),
+        v.maxLength(MAX_NOTE_CHARS, `note is over ${MAX_NOTE_CHARS} characters`),
+        v.regex(/^(?:[^\p{Cc}]|\n)*$/u, 'note must not contain control characters other than line breaks'),
+      ),
+    ),
     null,
   ),
 })

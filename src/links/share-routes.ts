@@ -50,16 +50,19 @@ export const shareRoutes = new Hono<AppEnv>()
     const key = audioKey(user.key, id)
     const object = isValidId(id) ? await c.env.AUDIO.head(key) : null
     if (!object) throw notFound('audio')
-    const created = await userObject(c.env, user).createShare({
-      shareId: newShareId(c.env, user.key),
-      audioId: id,
-      audioKey: key,
-      etag: object.httpEtag,
-      size: object.size,
-      expiresAt: Date.now() + ttl * 1000,
-      maxDownloads: body.max_downloads,
-      note: body.note || null,
-    }, { issuer: user.issuer, sub: user.sub })
+    const created = await userObject(c.env, user).createShare(
+      {
+        shareId: newShareId(c.env, user.key),
+        audioId: id,
+        audioKey: key,
+        etag: object.httpEtag,
+        size: object.size,
+        expiresAt: Date.now() + ttl * 1000,
+        maxDownloads: body.max_downloads,
+        note: body.note || null,
+      },
+      { issuer: user.issuer, sub: user.sub },
+    )
     if (!created.ok && created.code === 'taken_down') throw takenDownError(created.takedown, 'owner')
     if (!created.ok) throw new ApiError(409, 'too_many_shares', 'you have too many live shares: revoke some first')
     const { share } = created
@@ -138,7 +141,15 @@ async function clientOf(env: Env, shareId: string, ip: string | undefined): Prom
 /** A share for its owner; `ref` is how logs and the audit trail name it (share-ref.ts). */
 function shareView(s: Share & { takedown?: TakedownNotice | null }, ref: string, requestUrl: string) {
   const now = Date.now()
-  const status = s.takedown ? 'taken_down' : s.revokedAt !== null ? 'revoked' : now >= s.expiresAt ? 'expired' : s.maxDownloads !== null && s.downloads >= s.maxDownloads ? 'exhausted' : 'active'
+  const status = s.takedown
+    ? 'taken_down'
+    : s.revokedAt !== null
+      ? 'revoked'
+      : now >= s.expiresAt
+        ? 'expired'
+        : s.maxDownloads !== null && s.downloads >= s.maxDownloads
+          ? 'exhausted'
+          : 'active'
   return {
     share_id: s.shareId,
     ref,

@@ -11,7 +11,6 @@ import { ResolveBody } from './moderation-bodies'
 
 const STATUSES = ['open', 'resolved', 'all'] as const
 
-
 /**
  * The admin queue of reports from share pages: `GET /admin/reports` (newest first, `?status=open`
  * by default, `resolved` or `all`; paginated), `GET /admin/reports/<id>`, and

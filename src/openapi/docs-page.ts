@@ -57,7 +57,11 @@ function operationHtml({ method, path, op }: { method: string; path: string; op:
         .map((p) => `<tr><td>${escapeHtml(p.name)}</td><td>${p.in}</td><td>${p.required ? 'yes' : 'no'}</td><td>${escapeHtml(p.description ?? JSON.stringify(p.schema))}</td></tr>`)
         .join('')}</table>`
     : ''
-  const body = op.requestBody ? `<h4>Request body</h4>${Object.entries(op.requestBody.content).map(([media, c]) => `<p>${escapeHtml(media)}</p>${code(c.schema)}`).join('')}` : ''
+  const body = op.requestBody
+    ? `<h4>Request body</h4>${Object.entries(op.requestBody.content)
+        .map(([media, c]) => `<p>${escapeHtml(media)}</p>${code(c.schema)}`)
+        .join('')}`
+    : ''
   const responses = Object.entries(op.responses)
     .map(([status, r]) => `<tr><td>${status}</td><td>${escapeHtml(r.description)}</td></tr>`)
     .join('')

@@ -7,9 +7,27 @@ import { ALL_ROUTE_DOCS } from './route-registry'
 const SERVER_ERRORS = { 500: ['internal_error', 'misconfigured'] }
 
 const STATUS_TEXT: Record<number, string> = {
-  200: 'OK', 201: 'Created', 204: 'No Content', 206: 'Partial Content', 304: 'Not Modified', 400: 'Bad Request', 401: 'Unauthorized',
-  403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 410: 'Gone', 412: 'Precondition Failed', 413: 'Content Too Large', 415: 'Unsupported Media Type', 416: 'Range Not Satisfiable',
-  429: 'Too Many Requests', 451: 'Unavailable For Legal Reasons', 500: 'Internal Server Error', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout',
+  200: 'OK',
+  201: 'Created',
+  204: 'No Content',
+  206: 'Partial Content',
+  304: 'Not Modified',
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  409: 'Conflict',
+  410: 'Gone',
+  412: 'Precondition Failed',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  416: 'Range Not Satisfiable',
+  429: 'Too Many Requests',
+  451: 'Unavailable For Legal Reasons',
+  500: 'Internal Server Error',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+  504: 'Gateway Timeout',
 }
 
 /** Hono's `:param` as OpenAPI's `{param}`. */
@@ -68,7 +86,9 @@ const ERROR_HEADERS: Record<number, Record<string, string>> = {
 }
 
 const headersOf = (headers: Record<string, string> | undefined) =>
-  headers && Object.keys(headers).length ? { headers: Object.fromEntries(Object.entries(headers).map(([name, description]) => [name, { description, schema: { type: 'string' } }])) } : {}
+  headers && Object.keys(headers).length
+    ? { headers: Object.fromEntries(Object.entries(headers).map(([name, description]) => [name, { description, schema: { type: 'string' } }])) }
+    : {}
 
 function success(doc: SuccessDoc) {
   const content: Record<string, { schema: JsonSchema }> = {}
@@ -145,8 +165,7 @@ export function openApiDocument(routes: readonly RouteDoc[] = ALL_ROUTE_DOCS) {
     info: {
       title: 'cosyvoice-edge',
       version: '0.1.0',
-      description:
-        'Multi-user text-to-speech in front of CosyVoice3 GPU servers. Every error is `{"error":{"code","message","request_id"}}`; each response lists its codes.',
+      description: 'Multi-user text-to-speech in front of CosyVoice3 GPU servers. Every error is `{"error":{"code","message","request_id"}}`; each response lists its codes.',
       license: { name: 'Proprietary', identifier: 'LicenseRef-Proprietary' },
     },
     servers: [{ url: '/' }],
@@ -154,10 +173,20 @@ export function openApiDocument(routes: readonly RouteDoc[] = ALL_ROUTE_DOCS) {
     paths,
     components: {
       securitySchemes: {
-        bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'An access token from POST /auth/login, POST /admin/tokens or a trusted identity provider.' },
+        bearerAuth: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'JWT',
+          description: 'An access token from POST /auth/login, POST /admin/tokens or a trusted identity provider.',
+        },
         apiKey: { type: 'http', scheme: 'bearer', bearerFormat: 'cve_…', description: 'A personal API key (POST /v1/api-keys), only in the Authorization header.' },
         cookieSession: { type: 'apiKey', in: 'cookie', name: '__Host-access', description: 'A browser session from POST /auth/login with {"cookie": true}.' },
-        csrfToken: { type: 'apiKey', in: 'header', name: 'X-CSRF-Token', description: 'Needed with the cookie session on every unsafe method: the csrf_token of the login response.' },
+        csrfToken: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'X-CSRF-Token',
+          description: 'Needed with the cookie session on every unsafe method: the csrf_token of the login response.',
+        },
       },
     },
   }

@@ -16,8 +16,22 @@ import { voiceDocs } from '../voices/api-docs'
 /** The routes index.ts and this folder define themselves. */
 const ownDocs = describeRoutes(
   { method: 'get', path: '/health', tag: 'meta', summary: 'Liveness', auth: 'none', responses: { 200: { description: 'Alive', json: object({ ok: bool }) } } },
-  { method: 'get', path: '/openapi.json', tag: 'meta', summary: 'This document (OpenAPI 3.1)', auth: 'none', responses: { 200: { description: 'The document', json: object({ openapi: { const: '3.1.0' }, info: { type: 'object' }, paths: { type: 'object' } }) } } },
-  { method: 'get', path: '/docs', tag: 'meta', summary: 'This document for people (HTML, no external resources)', auth: 'none', responses: { 200: { description: 'The page', media: { 'text/html': { type: 'string' } } } } },
+  {
+    method: 'get',
+    path: '/openapi.json',
+    tag: 'meta',
+    summary: 'This document (OpenAPI 3.1)',
+    auth: 'none',
+    responses: { 200: { description: 'The document', json: object({ openapi: { const: '3.1.0' }, info: { type: 'object' }, paths: { type: 'object' } }) } },
+  },
+  {
+    method: 'get',
+    path: '/docs',
+    tag: 'meta',
+    summary: 'This document for people (HTML, no external resources)',
+    auth: 'none',
+    responses: { 200: { description: 'The page', media: { 'text/html': { type: 'string' } } } },
+  },
 )
 
 /** Each capability folder's `api-docs.ts`: a folder that adds routes adds its descriptions here. */

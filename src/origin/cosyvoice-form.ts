@@ -42,13 +42,23 @@ export function originForm(input: SynthesisInput, model: OriginModel): OriginFor
   switch (input.mode) {
     case 'sft': {
       const text = v3 && !typed(input.text) ? `${DEFAULT_PROMPT}${input.text}` : input.text
-      return { path: '/inference_sft', fields: [['tts_text', text], ['spk_id', input.speaker ?? '']], needsPromptWav: false }
+      return {
+        path: '/inference_sft',
+        fields: [
+          ['tts_text', text],
+          ['spk_id', input.speaker ?? ''],
+        ],
+        needsPromptWav: false,
+      }
     }
     case 'zero_shot': {
       const promptText = input.promptText ?? ''
       return {
         path: '/inference_zero_shot',
-        fields: [['tts_text', input.text], ['prompt_text', v3 && !typed(input.text, promptText) ? `${DEFAULT_PROMPT}${promptText}` : promptText]],
+        fields: [
+          ['tts_text', input.text],
+          ['prompt_text', v3 && !typed(input.text, promptText) ? `${DEFAULT_PROMPT}${promptText}` : promptText],
+        ],
         needsPromptWav: true,
       }
     }
@@ -59,7 +69,14 @@ export function originForm(input: SynthesisInput, model: OriginModel): OriginFor
     case 'instruct2': {
       const instruct = input.instruct ?? ''
       const instructText = typed(input.text, instruct) ? instruct : v3 ? `${SYSTEM_PROMPT} ${instruct}${END_OF_PROMPT}` : `${instruct}${END_OF_PROMPT}`
-      return { path: '/inference_instruct2', fields: [['tts_text', input.text], ['instruct_text', instructText]], needsPromptWav: true }
+      return {
+        path: '/inference_instruct2',
+        fields: [
+          ['tts_text', input.text],
+          ['instruct_text', instructText],
+        ],
+        needsPromptWav: true,
+      }
     }
   }
 }

@@ -50,8 +50,7 @@ export async function openOriginStream(origin: OriginConfig, input: OriginCallIn
   const firstByte = new AbortController()
   const timer = setTimeout(() => firstByte.abort(new Error('first byte timeout')), input.firstByteTimeoutMs)
   const signal = AbortSignal.any([input.signal, firstByte.signal])
-  const timedOut = (cause: unknown) =>
-    new ApiError(504, 'origin_timeout', 'the voice server did not start sending audio in time', { cause, internal: origin.url })
+  const timedOut = (cause: unknown) => new ApiError(504, 'origin_timeout', 'the voice server did not start sending audio in time', { cause, internal: origin.url })
   try {
     let response: Response
     try {

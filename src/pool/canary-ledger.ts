@@ -40,7 +40,15 @@ export class CanaryLedger {
       )
       .toArray()[0]
     if (!row) return IDLE
-    return { state: row.state, ticket: row.ticket, lastAt: row.last_at, lastOk: row.last_ok === null ? null : row.last_ok === 1, lastDetail: row.last_detail, passed: row.passed, failed: row.failed }
+    return {
+      state: row.state,
+      ticket: row.ticket,
+      lastAt: row.last_at,
+      lastOk: row.last_ok === null ? null : row.last_ok === 1,
+      lastDetail: row.last_detail,
+      passed: row.passed,
+      failed: row.failed,
+    }
   }
 
   /** Asks for a canary (nothing changes when one is already wanted or under way). */
@@ -50,7 +58,10 @@ export class CanaryLedger {
 
   /** Origins whose canary waits for a slot. */
   due(): string[] {
-    return this.#sql.exec<{ origin: string }>("SELECT origin FROM canaries WHERE state = 'due'").toArray().map((r) => r.origin)
+    return this.#sql
+      .exec<{ origin: string }>("SELECT origin FROM canaries WHERE state = 'due'")
+      .toArray()
+      .map((r) => r.origin)
   }
 
   seat(origin: string, ticket: string): void {
@@ -59,9 +70,7 @@ export class CanaryLedger {
 
   /** Seated canaries, now marked running: each is sent exactly once. */
   start(): { origin: string; ticket: string }[] {
-    return this.#sql
-      .exec<{ origin: string; ticket: string }>("UPDATE canaries SET state = 'running' WHERE state = 'seated' RETURNING origin, ticket")
-      .toArray()
+    return this.#sql.exec<{ origin: string; ticket: string }>("UPDATE canaries SET state = 'running' WHERE state = 'seated' RETURNING origin, ticket").toArray()
   }
 
   hasSeated(): boolean {
@@ -71,7 +80,10 @@ export class CanaryLedger {
   finish(origin: string, ok: boolean, detail: string, startedAt: number): void {
     this.#sql.exec(
       `UPDATE canaries SET state = 'idle', ticket = NULL, last_at = ?, last_ok = ?, last_detail = ?, ${ok ? 'passed = passed + 1' : 'failed = failed + 1'} WHERE origin = ?`,
-      startedAt, ok ? 1 : 0, detail.slice(0, 300), origin,
+      startedAt,
+      ok ? 1 : 0,
+      detail.slice(0, 300),
+      origin,
     )
   }
 

@@ -25,7 +25,14 @@ export async function runCanary(url: string, form: OriginForm, secret: string | 
     prompt && { name: 'prompt_wav', filename: 'canary.wav', contentType: 'audio/wav', size: prompt.length, body: new Blob([prompt]).stream() },
   )
   const proof = secret
-    ? await edgeProofHeaders(secret, { method: 'POST', path: form.path, requestId: `canary-${crypto.randomUUID()}`, userId: 'edge', role: 'canary', timestamp: Math.floor(started / 1000) })
+    ? await edgeProofHeaders(secret, {
+        method: 'POST',
+        path: form.path,
+        requestId: `canary-${crypto.randomUUID()}`,
+        userId: 'edge',
+        role: 'canary',
+        timestamp: Math.floor(started / 1000),
+      })
     : {}
   const signal = AbortSignal.timeout(timeoutMs)
   let bytes = 0

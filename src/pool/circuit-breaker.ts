@@ -86,7 +86,10 @@ export class CircuitBreaker {
 
   /** Open origins whose probe is due by `due`. */
   dueForProbe(due: number): string[] {
-    return this.#sql.exec<{ origin: string }>("SELECT origin FROM breakers WHERE state = 'open' AND probe_at <= ?", due).toArray().map((r) => r.origin)
+    return this.#sql
+      .exec<{ origin: string }>("SELECT origin FROM breakers WHERE state = 'open' AND probe_at <= ?", due)
+      .toArray()
+      .map((r) => r.origin)
   }
 
   /** Pushes the next probe back as one starts, so overlapping alarms never probe twice. */
@@ -96,7 +99,12 @@ export class CircuitBreaker {
 
   /** The origins taken out: one query, for the pool's every call (its pump). */
   openOrigins(): Set<string> {
-    return new Set(this.#sql.exec<{ origin: string }>("SELECT origin FROM breakers WHERE state = 'open'").toArray().map((r) => r.origin))
+    return new Set(
+      this.#sql
+        .exec<{ origin: string }>("SELECT origin FROM breakers WHERE state = 'open'")
+        .toArray()
+        .map((r) => r.origin),
+    )
   }
 
   nextProbe(): number | null {
@@ -106,7 +114,12 @@ export class CircuitBreaker {
   #set(origin: string, row: BreakerRow): void {
     this.#sql.exec(
       'INSERT INTO breakers (origin, state, failures, opened_at, probe_at, reason) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (origin) DO UPDATE SET state = excluded.state, failures = excluded.failures, opened_at = excluded.opened_at, probe_at = excluded.probe_at, reason = excluded.reason',
-      origin, row.state, row.failures, row.openedAt, row.probeAt, row.reason,
+      origin,
+      row.state,
+      row.failures,
+      row.openedAt,
+      row.probeAt,
+      row.reason,
     )
   }
 }

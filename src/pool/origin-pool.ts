@@ -178,10 +178,22 @@ export class OriginPool extends DurableObject<Env> {
   waitingFor(policy: PoolPolicy, user: string): { items: QueuePlace[]; waiting: number } {
     this.#adopt(policy)
     const order = this.#queue.order()
-    const slots = Math.max(1, policy.origins.filter((o) => this.#breaker.get(o.url).state !== 'open').reduce((n, o) => n + o.concurrency, 0))
+    const slots = Math.max(
+      1,
+      policy.origins.filter((o) => this.#breaker.get(o.url).state !== 'open').reduce((n, o) => n + o.concurrency, 0),
+    )
     const median = this.#stats.medianDurationMs()
     const items = order.flatMap((w, i) =>
-      w.user !== user ? [] : [{ position: i + 1, ahead: i, waiting_since: new Date(w.since).toISOString(), estimate_seconds: median === null ? null : Math.ceil(((Math.floor(i / slots) + 1) * median) / 1000) }],
+      w.user !== user
+        ? []
+        : [
+            {
+              position: i + 1,
+              ahead: i,
+              waiting_since: new Date(w.since).toISOString(),
+              estimate_seconds: median === null ? null : Math.ceil(((Math.floor(i / slots) + 1) * median) / 1000),
+            },
+          ],
     )
     return { items, waiting: order.length }
   }
@@ -381,7 +393,10 @@ export class OriginPool extends DurableObject<Env> {
     const canary = this.#canaries.get(origin)
     const recent = canary.lastAt !== null && now - canary.lastAt < this.#policy!.breakerCooldownMs
     if (canary.state === 'idle' && recent && canary.lastOk) {
-      this.#suspicions.add(origin, failure, now, { verdict: 'cleared', reason: `canary passed at ${new Date(canary.lastAt!).toISOString()}, within the cooldown: ${canary.lastDetail}` })
+      this.#suspicions.add(origin, failure, now, {
+        verdict: 'cleared',
+        reason: `canary passed at ${new Date(canary.lastAt!).toISOString()}, within the cooldown: ${canary.lastDetail}`,
+      })
       return
     }
     this.#suspicions.add(origin, failure, now)

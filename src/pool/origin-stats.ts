@@ -42,13 +42,19 @@ export class OriginStats {
   }
 
   ttfb(origin: string): { p50: number | null; p95: number | null; samples: number } {
-    const values = this.#sql.exec<{ v: number }>('SELECT ttfb_ms AS v FROM samples WHERE origin = ? ORDER BY v', origin).toArray().map((r) => r.v)
+    const values = this.#sql
+      .exec<{ v: number }>('SELECT ttfb_ms AS v FROM samples WHERE origin = ? ORDER BY v', origin)
+      .toArray()
+      .map((r) => r.v)
     return { p50: percentile(values, 50), p95: percentile(values, 95), samples: values.length }
   }
 
   /** Median length of a synthesis across the pool, to tell a refused client when to come back. */
   medianDurationMs(): number | null {
-    const values = this.#sql.exec<{ v: number }>('SELECT duration_ms AS v FROM samples ORDER BY v').toArray().map((r) => r.v)
+    const values = this.#sql
+      .exec<{ v: number }>('SELECT duration_ms AS v FROM samples ORDER BY v')
+      .toArray()
+      .map((r) => r.v)
     return percentile(values, 50)
   }
 

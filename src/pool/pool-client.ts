@@ -170,7 +170,9 @@ async function slotFromPool(env: Env, config: AppConfig, request: SlotRequest, w
   const ticket = crypto.randomUUID()
   const policy = poolPolicy(config)
   const exclude = [...(request.exclude ?? [])]
-  const result = await untilGranted(stub, ticket, request, () => (wait ? stub.acquire(policy, ticket, request.user, exclude) : stub.acquireNow(policy, ticket, request.user, exclude)))
+  const result = await untilGranted(stub, ticket, request, () =>
+    wait ? stub.acquire(policy, ticket, request.user, exclude) : stub.acquireNow(policy, ticket, request.user, exclude),
+  )
   if (!result.ok && result.code === 'would_wait') return null
   if (!result.ok) throw refusal(result)
   const slot = new OriginSlot(stub, ticket, request, config.origins, result.origin)

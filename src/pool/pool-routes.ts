@@ -21,14 +21,14 @@ export const poolRoutes = new Hono<AppEnv>()
     return c.json(queue, 200, { 'Cache-Control': 'no-store' })
   })
   .get('/admin/origins', requireUser({ scope: 'admin', roles: ['admin'] }), async (c) => {
-  const config = getConfig(c.env)
-  const status = await (await poolStub(c.env, config.origins, config.poolLocation)).status(poolPolicy(config))
-  return c.json(
-    {
-      origins: status.origins.map((o, i) => ({ ...o, model: config.origins[i]!.model, speakers: config.origins[i]!.speakers })),
-      queue: status.queue,
-    },
-    200,
-    { 'Cache-Control': 'no-store' },
-  )
-})
+    const config = getConfig(c.env)
+    const status = await (await poolStub(c.env, config.origins, config.poolLocation)).status(poolPolicy(config))
+    return c.json(
+      {
+        origins: status.origins.map((o, i) => ({ ...o, model: config.origins[i]!.model, speakers: config.origins[i]!.speakers })),
+        queue: status.queue,
+      },
+      200,
+      { 'Cache-Control': 'no-store' },
+    )
+  })

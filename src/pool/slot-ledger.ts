@@ -29,7 +29,11 @@ export class SlotLedger {
   grant(lease: Lease, now: number): void {
     this.#sql.exec(
       'INSERT OR REPLACE INTO leases (ticket, origin, user, granted_at, expires_at) VALUES (?, ?, ?, ?, ?)',
-      lease.ticket, lease.origin, lease.user, lease.grantedAt, now + LEASE_MS,
+      lease.ticket,
+      lease.origin,
+      lease.user,
+      lease.grantedAt,
+      now + LEASE_MS,
     )
   }
 

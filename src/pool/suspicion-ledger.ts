@@ -28,7 +28,13 @@ export class SuspicionLedger {
   add(origin: string, failure: AttemptFailure, now: number, verdict?: { verdict: Exclude<SuspicionVerdict, 'pending'>; reason: string }): void {
     this.#sql.exec(
       'INSERT INTO suspicions (origin, at, code, detail, verdict, reason, settled_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-      origin, now, failure.code, failure.detail?.slice(0, 300) ?? null, verdict?.verdict ?? 'pending', verdict?.reason ?? null, verdict ? now : null,
+      origin,
+      now,
+      failure.code,
+      failure.detail?.slice(0, 300) ?? null,
+      verdict?.verdict ?? 'pending',
+      verdict?.reason ?? null,
+      verdict ? now : null,
     )
     if (verdict) this.#count(origin, verdict.verdict, 1)
     this.#prune(origin)
@@ -37,7 +43,9 @@ export class SuspicionLedger {
   /** Settles every pending suspicion of an origin; returns how many. */
   settle(origin: string, verdict: Exclude<SuspicionVerdict, 'pending'>, reason: string, now: number): number {
     // Counted from RETURNING: rowsWritten counts index entries too.
-    const settled = this.#sql.exec("UPDATE suspicions SET verdict = ?, reason = ?, settled_at = ? WHERE origin = ? AND verdict = 'pending' RETURNING id", verdict, reason, now, origin).toArray().length
+    const settled = this.#sql
+      .exec("UPDATE suspicions SET verdict = ?, reason = ?, settled_at = ? WHERE origin = ? AND verdict = 'pending' RETURNING id", verdict, reason, now, origin)
+      .toArray().length
     if (settled > 0) this.#count(origin, verdict, settled)
     this.#prune(origin)
     return settled
@@ -52,7 +60,8 @@ export class SuspicionLedger {
     const rows = this.#sql
       .exec<{ at: number; code: string; detail: string | null; verdict: SuspicionVerdict; reason: string | null; settled_at: number | null }>(
         'SELECT at, code, detail, verdict, reason, settled_at FROM suspicions WHERE origin = ? ORDER BY id DESC LIMIT ?',
-        origin, recent,
+        origin,
+        recent,
       )
       .toArray()
     const iso = (t: number) => new Date(t).toISOString()
@@ -60,7 +69,14 @@ export class SuspicionLedger {
       pending: this.pending(origin),
       cleared: counts?.cleared ?? 0,
       confirmed: counts?.confirmed ?? 0,
-      recent: rows.map((r) => ({ at: iso(r.at), code: r.code, detail: r.detail, verdict: r.verdict, reason: r.reason, settled_at: r.settled_at === null ? null : iso(r.settled_at) })),
+      recent: rows.map((r) => ({
+        at: iso(r.at),
+        code: r.code,
+        detail: r.detail,
+        verdict: r.verdict,
+        reason: r.reason,
+        settled_at: r.settled_at === null ? null : iso(r.settled_at),
+      })),
     }
   }
 
@@ -71,7 +87,9 @@ export class SuspicionLedger {
   #prune(origin: string): void {
     this.#sql.exec(
       "DELETE FROM suspicions WHERE origin = ? AND verdict != 'pending' AND id <= (SELECT id FROM suspicions WHERE origin = ? AND verdict != 'pending' ORDER BY id DESC LIMIT 1 OFFSET ?)",
-      origin, origin, SETTLED_KEPT,
+      origin,
+      origin,
+      SETTLED_KEPT,
     )
   }
 }

@@ -32,11 +32,7 @@ export function migrate(sql: SqlStorage, ledger: string, steps: readonly Migrati
     const step = steps[version]!
     if (typeof step === 'string') sql.exec(step)
     else step(sql)
-    sql.exec(
-      'INSERT INTO schema_versions (ledger, version) VALUES (?, ?) ON CONFLICT (ledger) DO UPDATE SET version = excluded.version',
-      ledger,
-      version + 1,
-    )
+    sql.exec('INSERT INTO schema_versions (ledger, version) VALUES (?, ?) ON CONFLICT (ledger) DO UPDATE SET version = excluded.version', ledger, version + 1)
   }
 }
 

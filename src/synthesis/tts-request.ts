@@ -7,12 +7,22 @@ const MAX_INSTRUCT_CHARS = 500
 
 export const TtsRequestSchema = v.strictObject({
   // Text with no letter or digit makes no audio: the origin would answer an empty 200 (a 502 here).
-  text: v.pipe(v.string('text must be a string'), v.trim(), v.nonEmpty('text must not be empty'), v.regex(/[\p{L}\p{N}]/u, 'text must contain something to speak (a letter or a digit)')),
+  text: v.pipe(
+    v.string('text must be a string'),
+    v.trim(),
+    v.nonEmpty('text must not be empty'),
+    v.regex(/[\p{L}\p{N}]/u, 'text must contain something to speak (a letter or a digit)'),
+  ),
   mode: v.picklist(SYNTHESIS_MODES, `mode must be one of ${SYNTHESIS_MODES.join(', ')}`),
   voice_id: v.optional(v.pipe(v.string('voice_id must be a string'), v.nonEmpty('voice_id must not be empty'))),
   speaker: v.optional(v.pipe(v.string('speaker must be a string'), v.nonEmpty('speaker must not be empty'), v.maxLength(64, 'speaker is too long'))),
   instruct: v.optional(
-    v.pipe(v.string('instruct must be a string'), v.trim(), v.nonEmpty('instruct must not be empty'), v.maxLength(MAX_INSTRUCT_CHARS, `instruct is over ${MAX_INSTRUCT_CHARS} characters`)),
+    v.pipe(
+      v.string('instruct must be a string'),
+      v.trim(),
+      v.nonEmpty('instruct must not be empty'),
+      v.maxLength(MAX_INSTRUCT_CHARS, `instruct is over ${MAX_INSTRUCT_CHARS} characters`),
+    ),
   ),
   format: v.optional(v.picklist(['wav', 'pcm'], 'format must be "wav" or "pcm"'), 'wav'),
 })

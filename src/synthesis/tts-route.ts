@@ -22,7 +22,6 @@ import { LEASE_RENEW_MS } from '../config/leases'
 import { log } from '../log/log'
 import { refuseIfTakenDown } from '../users/takedown-check'
 
-
 export const ttsRoutes = new Hono<AppEnv>().post('/v1/tts', serverTiming(), requireUser({ scope: 'tts', revocation: 'at-admission' }), async (c) => {
   const timing = c.get('timing')
   timing.add('auth', Date.now() - timing.startedAt)

@@ -6,7 +6,11 @@ export const MIN_MINT_TTL_SECONDS = 60
 /** `POST /admin/tokens`: `role` must also be a configured tier, `ttl_seconds` at most TOKEN_MINT_MAX_TTL. */
 export const MintBody = v.object(
   {
-    sub: v.pipe(v.string('"sub" must be a string of 1 to 256 characters'), v.minLength(1, '"sub" must be a string of 1 to 256 characters'), v.maxLength(256, '"sub" must be a string of 1 to 256 characters')),
+    sub: v.pipe(
+      v.string('"sub" must be a string of 1 to 256 characters'),
+      v.minLength(1, '"sub" must be a string of 1 to 256 characters'),
+      v.maxLength(256, '"sub" must be a string of 1 to 256 characters'),
+    ),
     role: v.optional(v.pipe(v.string('"role" must be one of the configured tiers'), v.description('a configured tier (default free)')), 'free'),
     scope: v.optional(v.pipe(v.string('"scope" must be space-separated scope names'), v.regex(/^[a-z]+( [a-z]+)*$/, '"scope" must be space-separated scope names'))),
     ttl_seconds: v.pipe(
@@ -28,9 +32,7 @@ export const RevokeBody = v.object(
     jti: v.optional(v.pipe(v.string('"jti" must be a token id'), v.minLength(1, '"jti" must be a token id'), v.maxLength(256, '"jti" must be a token id'))),
     sub: v.optional(v.pipe(v.string('"sub" must be a user id'), v.minLength(1, '"sub" must be a user id'), v.maxLength(512, '"sub" must be a user id'))),
     issuer: v.optional(v.string('"issuer" must be a string')),
-    exp: v.optional(
-      v.pipe(v.number(EXP_MESSAGE), v.integer(EXP_MESSAGE), v.minValue(1, EXP_MESSAGE), v.maxValue(LAST_NUMERIC_DATE, EXP_MESSAGE)),
-    ),
+    exp: v.optional(v.pipe(v.number(EXP_MESSAGE), v.integer(EXP_MESSAGE), v.minValue(1, EXP_MESSAGE), v.maxValue(LAST_NUMERIC_DATE, EXP_MESSAGE))),
   },
   'send {"jti": "..."} or {"sub": "...", "issuer": "..."}',
 )

@@ -64,7 +64,8 @@ export const adminTokenRoutes = new Hono<AppEnv>()
     if (jti === undefined && sub === undefined) throw badRequest('send {"jti": "..."} or {"sub": "...", "issuer": "..."}', 'invalid_request')
     if (sub === undefined && body.issuer !== undefined) throw badRequest('"issuer" names whose "sub": send the "sub" too', 'invalid_request')
     // A bare edge jti belongs to an edge user (only the edge mints them, for its own users).
-    const issuer = sub !== undefined ? adminTargetIssuer(auth, admin, body.issuer, { field: 'issuer', required: true }) : adminTargetIssuer(auth, admin, auth.edge.issuer, { field: 'issuer' })
+    const issuer =
+      sub !== undefined ? adminTargetIssuer(auth, admin, body.issuer, { field: 'issuer', required: true }) : adminTargetIssuer(auth, admin, auth.edge.issuer, { field: 'issuer' })
     const key = sub !== undefined ? await userKey(issuer, sub) : ownerOf(jti as string)
     if (!key) throw badRequest('this jti was not issued by the edge: send its "sub" and "issuer" too', 'invalid_request')
     const stub = userObjectByKey(c.env, key)

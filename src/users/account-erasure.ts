@@ -130,7 +130,9 @@ export class AccountErasure {
 
   /** Deletes every row of every table of the object but the kept ones (SQLite's and Cloudflare's own are not ours). */
   #wipe(held: ReadonlySet<string>): void {
-    const tables = this.#sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND substr(name, 1, 7) != 'sqlite_' AND substr(name, 1, 4) != '_cf_'").toArray()
+    const tables = this.#sql
+      .exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND substr(name, 1, 7) != 'sqlite_' AND substr(name, 1, 4) != '_cf_'")
+      .toArray()
     for (const { name } of tables) {
       if (KEPT_TABLES.has(name)) continue
       const table = `"${name.replace(/"/g, '""')}"`

@@ -107,7 +107,9 @@ export class AccountGate {
 
   #row() {
     return this.#sql
-      .exec<{ version: number; state: GateState; role_changed_at: number | null; password_changed_at: number | null }>('SELECT version, state, role_changed_at, password_changed_at FROM account_gate WHERE id = 1')
+      .exec<{ version: number; state: GateState; role_changed_at: number | null; password_changed_at: number | null }>(
+        'SELECT version, state, role_changed_at, password_changed_at FROM account_gate WHERE id = 1',
+      )
       .toArray()[0]
   }
 }

@@ -80,7 +80,15 @@ export class ApiKeyLedger {
     if (live >= maxLive) return null
     this.#sql.exec(
       `INSERT INTO api_keys (id, hash, name, scope, role, sub, issuer, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      key.id, key.hash, key.name, key.scope, key.role, key.sub, key.issuer, now, now + key.ttlMs,
+      key.id,
+      key.hash,
+      key.name,
+      key.scope,
+      key.role,
+      key.sub,
+      key.issuer,
+      now,
+      now + key.ttlMs,
     )
     return this.find(key.id)!
   }
@@ -98,7 +106,10 @@ export class ApiKeyLedger {
 
   /** Revokes every key (the user's "revoke everything"); returns their ids. */
   revokeAll(now: number): string[] {
-    return this.#sql.exec<{ id: string }>('UPDATE api_keys SET revoked_at = ? WHERE revoked_at IS NULL RETURNING id', now).toArray().map((r) => r.id)
+    return this.#sql
+      .exec<{ id: string }>('UPDATE api_keys SET revoked_at = ? WHERE revoked_at IS NULL RETURNING id', now)
+      .toArray()
+      .map((r) => r.id)
   }
 
   /**
@@ -115,9 +126,10 @@ export class ApiKeyLedger {
    * a stored hash it matches gives no way to a key (SHA-256 is preimage resistant).
    */
   find(id: string, hash?: string): ApiKey | null {
-    const row = hash === undefined
-      ? this.#sql.exec<Row>(`SELECT ${COLUMNS} FROM api_keys WHERE id = ?`, id).toArray()[0]
-      : this.#sql.exec<Row>(`SELECT ${COLUMNS} FROM api_keys WHERE id = ? AND hash = ?`, id, hash).toArray()[0]
+    const row =
+      hash === undefined
+        ? this.#sql.exec<Row>(`SELECT ${COLUMNS} FROM api_keys WHERE id = ?`, id).toArray()[0]
+        : this.#sql.exec<Row>(`SELECT ${COLUMNS} FROM api_keys WHERE id = ? AND hash = ?`, id, hash).toArray()[0]
     return row ? toApiKey(row) : null
   }
 
@@ -129,7 +141,15 @@ export class ApiKeyLedger {
 
 function toApiKey(r: Row): ApiKey {
   return {
-    id: r.id, name: r.name, scope: r.scope, role: r.role, sub: r.sub, issuer: r.issuer,
-    createdAt: r.created_at, expiresAt: r.expires_at, lastUsedAt: r.last_used_at, revokedAt: r.revoked_at,
+    id: r.id,
+    name: r.name,
+    scope: r.scope,
+    role: r.role,
+    sub: r.sub,
+    issuer: r.issuer,
+    createdAt: r.created_at,
+    expiresAt: r.expires_at,
+    lastUsedAt: r.last_used_at,
+    revokedAt: r.revoked_at,
   }
 }

@@ -32,7 +32,13 @@ export class AuditLog {
     const seq = this.#sql
       .exec<{ seq: number }>(
         'INSERT INTO audit (at, action, resource, status, request_id, actor, detail) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING seq',
-        e.at, e.action, e.resource ?? null, e.status, e.requestId ?? null, e.actor ?? null, e.detail ? JSON.stringify(e.detail) : null,
+        e.at,
+        e.action,
+        e.resource ?? null,
+        e.status,
+        e.requestId ?? null,
+        e.actor ?? null,
+        e.detail ? JSON.stringify(e.detail) : null,
       )
       .one().seq
     if (seq % 100 === 0) this.#sql.exec('DELETE FROM audit WHERE seq <= ?', seq - AUDIT_RETENTION)
@@ -43,12 +49,22 @@ export class AuditLog {
     const rows = this.#sql
       .exec<{ seq: number; at: number; action: string; resource: string | null; status: number; request_id: string | null; actor: string | null; detail: string | null }>(
         'SELECT * FROM audit WHERE seq < ? ORDER BY seq DESC LIMIT ?',
-        before ?? Number.MAX_SAFE_INTEGER, limit + 1,
+        before ?? Number.MAX_SAFE_INTEGER,
+        limit + 1,
       )
       .toArray()
     const page = rows.slice(0, limit)
     return {
-      entries: page.map((r) => ({ seq: r.seq, at: r.at, action: r.action, resource: r.resource, status: r.status, requestId: r.request_id, actor: r.actor, detail: r.detail ? JSON.parse(r.detail) : null })),
+      entries: page.map((r) => ({
+        seq: r.seq,
+        at: r.at,
+        action: r.action,
+        resource: r.resource,
+        status: r.status,
+        requestId: r.request_id,
+        actor: r.actor,
+        detail: r.detail ? JSON.parse(r.detail) : null,
+      })),
       next: rows.length > limit ? page[page.length - 1]!.seq : null,
     }
   }

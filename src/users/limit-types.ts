@@ -1,4 +1,3 @@
-
 export type LimitCode = 'rate_limited' | 'daily_quota' | 'concurrency' | 'storage_quota'
 
 /** One limit's state, as shown in headers and `GET /v1/usage`. `limit` null = unlimited. */
@@ -17,9 +16,7 @@ export interface LimitSnapshot {
   storage: LimitState
 }
 
-export type AdmitResult =
-  | { ok: true; reservation: string; limits: LimitSnapshot }
-  | { ok: false; code: LimitCode; retryAfter: number; limits: LimitSnapshot }
+export type AdmitResult = { ok: true; reservation: string; limits: LimitSnapshot } | { ok: false; code: LimitCode; retryAfter: number; limits: LimitSnapshot }
 
 /**
  * How a synthesis ended, for the ledger. A failure is refunded, unless the GPU did the work and the

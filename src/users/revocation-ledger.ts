@@ -48,7 +48,10 @@ export class RevocationLedger {
   }
 
   state(now: number): RevocationState {
-    const jtis = this.#sql.exec<{ jti: string }>('SELECT jti FROM revoked_jtis WHERE expires_at > ?', now).toArray().map((r) => r.jti)
+    const jtis = this.#sql
+      .exec<{ jti: string }>('SELECT jti FROM revoked_jtis WHERE expires_at > ?', now)
+      .toArray()
+      .map((r) => r.jti)
     return { revokedBefore: this.#revokedBefore(), jtis }
   }
 

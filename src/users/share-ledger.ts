@@ -118,16 +118,22 @@ export class ShareLedger {
     this.#sql.exec('DELETE FROM shares WHERE expires_at < ? OR revoked_at < ?', now - KEEP_MS, now - KEEP_MS)
     this.#sql.exec(
       'INSERT INTO shares (id, audio_id, audio_key, etag, size, created_at, expires_at, max_downloads, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-      s.shareId, s.audioId, s.audioKey, s.etag, s.size, now, s.expiresAt, s.maxDownloads, s.note,
+      s.shareId,
+      s.audioId,
+      s.audioKey,
+      s.etag,
+      s.size,
+      now,
+      s.expiresAt,
+      s.maxDownloads,
+      s.note,
     )
     return this.#get(s.shareId)!.share
   }
 
   /** Newest first; `before` is the `seq` cursor of the previous page. */
   list(limit: number, before?: number): { shares: Share[]; next: number | null } {
-    const rows = this.#sql
-      .exec<ShareRow & { seq: number }>('SELECT * FROM shares WHERE seq < ? ORDER BY seq DESC LIMIT ?', before ?? Number.MAX_SAFE_INTEGER, limit + 1)
-      .toArray()
+    const rows = this.#sql.exec<ShareRow & { seq: number }>('SELECT * FROM shares WHERE seq < ? ORDER BY seq DESC LIMIT ?', before ?? Number.MAX_SAFE_INTEGER, limit + 1).toArray()
     const page = rows.slice(0, limit)
     return { shares: page.map(toShare), next: rows.length > limit ? page[page.length - 1]!.seq : null }
   }
@@ -170,10 +176,7 @@ export class ShareLedger {
     }
     if (usedUp) return { ok: false, code: 'share_exhausted' }
     this.#sql.exec('UPDATE shares SET downloads = downloads + 1 WHERE id = ?', shareId)
-    this.#sql.exec(
-      'INSERT OR REPLACE INTO download_sessions (share_id, client, started_at, pieces, bytes) VALUES (?, ?, ?, 0, ?)',
-      shareId, request.client, now, asked.bytes,
-    )
+    this.#sql.exec('INSERT OR REPLACE INTO download_sessions (share_id, client, started_at, pieces, bytes) VALUES (?, ?, ?, 0, ?)', shareId, request.client, now, asked.bytes)
     return { ok: true, share: { ...share, downloads: share.downloads + 1 }, audioKey: row.audio_key, counted: true }
   }
 

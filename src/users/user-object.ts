@@ -12,7 +12,17 @@ import { shareRef } from './share-ref'
 import { AccountGate, type AccountSnapshot } from './account-gate'
 import { AccountErasure, type ErasureProgress } from './account-erasure'
 import { SessionInfo, type SessionDetails, type SessionOrigin } from './session-info'
-import { noticeOf, TakedownLedger, type AdminAct, type HeldRefusal, type HoldResult, type Takedown, type TakedownKind, type TakedownNotice, type TakedownRequest } from './takedown-ledger'
+import {
+  noticeOf,
+  TakedownLedger,
+  type AdminAct,
+  type HeldRefusal,
+  type HoldResult,
+  type Takedown,
+  type TakedownKind,
+  type TakedownNotice,
+  type TakedownRequest,
+} from './takedown-ledger'
 import { OwnerIdentityLedger, type OwnerIdentity } from './owner-identity'
 import { ApiKeyLedger, apiKeyUsable, type ApiKey, type NewApiKey } from './api-key-ledger'
 import { VoiceTranscripts } from './voice-transcripts'
@@ -320,7 +330,12 @@ export class UserObject extends DurableObject<Env> {
     if (claim.ok && claim.counted) {
       const { share } = claim
       this.#audit.record({
-        at: now, action: 'share.download', resource: ref, status: 200, requestId, actor: 'anonymous',
+        at: now,
+        action: 'share.download',
+        resource: ref,
+        status: 200,
+        requestId,
+        actor: 'anonymous',
         detail: { audio_id: share.audioId, client: request.client, download: share.downloads, max_downloads: share.maxDownloads },
       })
     }
@@ -341,7 +356,16 @@ export class UserObject extends DurableObject<Env> {
       const share = this.#shares.get(t.objectId)
       if (!share) return { ok: false, code: 'not_found' }
       // The share row is dropped 30 days after it ends; the takedown keeps what it was.
-      detail = { ...detail, audio_id: share.audioId, created_at: share.createdAt, expires_at: share.expiresAt, max_downloads: share.maxDownloads, downloads: share.downloads, revoked_at: share.revokedAt, note: share.note }
+      detail = {
+        ...detail,
+        audio_id: share.audioId,
+        created_at: share.createdAt,
+        expires_at: share.expiresAt,
+        max_downloads: share.maxDownloads,
+        downloads: share.downloads,
+        revoked_at: share.revokedAt,
+        note: share.note,
+      }
     }
     const { owner, resource, requestId, ...held } = t
     const result = this.#holds.hold({ ...held, detail }, now, () => (t.objectKey ? this.#usage.removeStored(t.objectKey) : 0))
@@ -356,7 +380,15 @@ export class UserObject extends DurableObject<Env> {
     const released = this.#holds.remove(kind, objectId)
     if (!released) return null
     if (released.objectKey && released.heldBytes > 0) this.#usage.addStored(released.objectKey, released.heldBytes)
-    this.#audit.record({ at: Date.now(), action: 'takedown.release', resource: act.resource, status: 200, requestId: act.requestId, actor: act.by, detail: { kind, reason: released.reason } })
+    this.#audit.record({
+      at: Date.now(),
+      action: 'takedown.release',
+      resource: act.resource,
+      status: 200,
+      requestId: act.requestId,
+      actor: act.by,
+      detail: { kind, reason: released.reason },
+    })
     return released
   }
 
@@ -372,7 +404,15 @@ export class UserObject extends DurableObject<Env> {
     if (kind === 'audio') this.#shares.revokeAudio(objectId, now)
     if (kind === 'share') this.#shares.revoke(objectId, now)
     if (kind === 'voice' && objectKey) this.#transcripts.delete(objectKey)
-    this.#audit.record({ at: now, action: 'takedown.purge', resource: act.resource, status: 200, requestId: act.requestId, actor: act.by, detail: { kind, reason: purged?.reason ?? null } })
+    this.#audit.record({
+      at: now,
+      action: 'takedown.purge',
+      resource: act.resource,
+      status: 200,
+      requestId: act.requestId,
+      actor: act.by,
+      detail: { kind, reason: purged?.reason ?? null },
+    })
     return purged
   }
 

@@ -26,7 +26,9 @@ export class VoiceTranscripts {
 
   /** Those of `keys` that have a transcript here (one statement: a listing page holds up to 1000 keys). */
   many(keys: readonly string[]): Record<string, string> {
-    const rows = this.#sql.exec<{ key: string; text: string }>('SELECT key, text FROM voice_transcripts WHERE key IN (SELECT value FROM json_each(?))', JSON.stringify(keys)).toArray()
+    const rows = this.#sql
+      .exec<{ key: string; text: string }>('SELECT key, text FROM voice_transcripts WHERE key IN (SELECT value FROM json_each(?))', JSON.stringify(keys))
+      .toArray()
     return Object.fromEntries(rows.map((r) => [r.key, r.text]))
   }
 

@@ -242,7 +242,7 @@ class BitReader {
       const index = this.#pos >>> 3
       if (index >= this.bytes.length) throw new EndOfData()
       const available = 8 - (this.#pos & 7)
-      const take = Math.min(available , n)
+      const take = Math.min(available, n)
       value = value * (1 << take) + ((this.bytes[index]! >>> (available - take)) & ((1 << take) - 1))
       this.#pos += take
       n -= take

@@ -31,14 +31,14 @@ function decodeError(bytes: Uint8Array): PromptAudioError {
 }
 
 describe('decodeFlacFrames', () => {
-  it.each(Object.keys(FLAC_FIXTURES) as (keyof typeof FLAC_FIXTURES)[])('decodes the reference encoder\'s %s bit-exactly (STREAMINFO MD5)', (name) => {
+  it.each(Object.keys(FLAC_FIXTURES) as (keyof typeof FLAC_FIXTURES)[])("decodes the reference encoder's %s bit-exactly (STREAMINFO MD5)", (name) => {
     const bytes = FLAC_FIXTURES[name]
     const { md5: actual, stated, samples } = decodedMd5(bytes)
     expect(actual).toBe(stated)
     expect(samples).toBe(inspectPromptAudio(bytes).frames)
   })
 
-  it('decodes the test encoder\'s VERBATIM frames too', () => {
+  it("decodes the test encoder's VERBATIM frames too", () => {
     for (const flac of [makeFlac(), makeFlac({ channels: 2, bits: 24, sampleRate: 48000, seconds: 0.3 }), makeFlac({ paddingBytes: 10 })]) {
       const { md5: actual, stated } = decodedMd5(flac)
       expect(actual).toBe(stated)
@@ -78,15 +78,19 @@ describe('decodeFlacFrames', () => {
     const base = FLAC_FIXTURES.stereo16
     const first = inspectPromptAudio(base).audioOffset
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.integer({ min: first, max: base.length - 1 }), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 8 }), fc.integer({ min: first, max: base.length }), (edits, cut) => {
-        const bytes = base.slice(0, cut)
-        for (const [at, value] of edits) if (at < bytes.length) bytes[at] = value
-        try {
-          decodeFlacFrames(bytes, first, { ...inspectPromptAudio(base), totalSamples: inspectPromptAudio(base).frames }, () => {})
-        } catch (e) {
-          if (!(e instanceof PromptAudioError)) throw e
-        }
-      }),
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: first, max: base.length - 1 }), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 8 }),
+        fc.integer({ min: first, max: base.length }),
+        (edits, cut) => {
+          const bytes = base.slice(0, cut)
+          for (const [at, value] of edits) if (at < bytes.length) bytes[at] = value
+          try {
+            decodeFlacFrames(bytes, first, { ...inspectPromptAudio(base), totalSamples: inspectPromptAudio(base).frames }, () => {})
+          } catch (e) {
+            if (!(e instanceof PromptAudioError)) throw e
+          }
+        },
+      ),
       { numRuns: 300, seed: 13 },
     )
   })

@@ -106,9 +106,7 @@ const WAVE_FORMAT_NAMES: Record<number, string> = {
 }
 
 /** Bytes 2..15 shared by every KSDATAFORMAT_SUBTYPE_* GUID; bytes 0..1 carry the format tag. */
-const KSDATAFORMAT_GUID_TAIL = [
-  0x00, 0x00, 0x00, 0x00, 0x10, 0x00, 0x80, 0x00, 0x00, 0xaa, 0x00, 0x38, 0x9b, 0x71,
-]
+const KSDATAFORMAT_GUID_TAIL = [0x00, 0x00, 0x00, 0x00, 0x10, 0x00, 0x80, 0x00, 0x00, 0xaa, 0x00, 0x38, 0x9b, 0x71]
 
 interface WavFormat {
   encoding: 'pcm' | 'float'
@@ -153,9 +151,7 @@ function inspectWav(view: DataView): PromptAudioInfo {
         throw invalid(`WAV header claims ${size} bytes of audio but only ${present} are present`)
       }
       if (size % format.blockAlign !== 0) {
-        throw invalid(
-          `WAV data size ${size} is not a multiple of the ${format.blockAlign}-byte block size`,
-        )
+        throw invalid(`WAV data size ${size} is not a multiple of the ${format.blockAlign}-byte block size`)
       }
       const frames = size / format.blockAlign
       if (frames === 0) throw invalid('WAV file contains no audio')
@@ -226,9 +222,7 @@ function parseWavFormat(view: DataView, at: number, size: number): WavFormat {
     encoding = 'float'
   } else {
     const name = WAVE_FORMAT_NAMES[formatTag]
-    throw invalid(
-      `WAV format ${hex16(formatTag)}${name ? ` (${name})` : ''} is not supported; use PCM or 32-bit float`,
-    )
+    throw invalid(`WAV format ${hex16(formatTag)}${name ? ` (${name})` : ''} is not supported; use PCM or 32-bit float`)
   }
 
   if (channels === 0 || channels > MAX_CHANNELS) {
@@ -341,19 +335,12 @@ function formatSeconds(value: number, limit: number): string {
  * Applies the origin's limits to parsed prompt audio.
  * @throws PromptAudioError `invalid_audio` naming the broken rule and the actual value.
  */
-export function checkPromptAudioRules(
-  info: PromptAudioInfo,
-  rules: PromptAudioRules = DEFAULT_PROMPT_AUDIO_RULES,
-): void {
+export function checkPromptAudioRules(info: PromptAudioInfo, rules: PromptAudioRules = DEFAULT_PROMPT_AUDIO_RULES): void {
   if (info.sampleRate < rules.minSampleRate) {
-    throw invalid(
-      `sample rate ${info.sampleRate} Hz is below the minimum of ${rules.minSampleRate} Hz`,
-    )
+    throw invalid(`sample rate ${info.sampleRate} Hz is below the minimum of ${rules.minSampleRate} Hz`)
   }
   if (info.sampleRate > rules.maxSampleRate) {
-    throw invalid(
-      `sample rate ${info.sampleRate} Hz is above the maximum of ${rules.maxSampleRate} Hz`,
-    )
+    throw invalid(`sample rate ${info.sampleRate} Hz is above the maximum of ${rules.maxSampleRate} Hz`)
   }
   if (info.durationSeconds > rules.maxSeconds) {
     const actual = formatSeconds(info.durationSeconds, rules.maxSeconds)
@@ -375,11 +362,7 @@ export function checkPromptAudioRules(
  * origin averages the channels too) must reach `rules.minLoudestDbfs`.
  * @throws PromptAudioError `invalid_audio`: audio missing or corrupt, or a (near-)silent prompt.
  */
-export function checkPromptAudioSignal(
-  bytes: Uint8Array,
-  info: PromptAudioInfo,
-  rules: PromptAudioRules = DEFAULT_PROMPT_AUDIO_RULES,
-): void {
+export function checkPromptAudioSignal(bytes: Uint8Array, info: PromptAudioInfo, rules: PromptAudioRules = DEFAULT_PROMPT_AUDIO_RULES): void {
   const meter = new LevelMeter(info.sampleRate)
   if (info.format === 'flac') {
     const scale = 1 / (2 ** (info.bitsPerSample - 1) * info.channels)
@@ -394,9 +377,7 @@ export function checkPromptAudioSignal(
   const loudest = meter.loudestDbfs()
   if (loudest === -Infinity) throw invalid('the prompt is silent: every sample is zero (or constant)')
   if (loudest < rules.minLoudestDbfs) {
-    throw invalid(
-      `the prompt is near-silent: its loudest moment is ${loudest.toFixed(1)} dBFS, below the ${rules.minLoudestDbfs} dBFS a voice needs`,
-    )
+    throw invalid(`the prompt is near-silent: its loudest moment is ${loudest.toFixed(1)} dBFS, below the ${rules.minLoudestDbfs} dBFS a voice needs`)
   }
 }
 

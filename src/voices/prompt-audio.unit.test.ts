@@ -1,14 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { FLAC_FIXTURES } from '../../test/support/flac-fixtures'
 import { makeFlac, makePng, makeWav } from '../../test/support/make-audio'
-import {
-  checkPromptAudioRules,
-  checkPromptAudioSignal,
-  DEFAULT_PROMPT_AUDIO_RULES,
-  inspectPromptAudio,
-  PromptAudioError,
-  type PromptAudioInfo,
-} from './prompt-audio'
+import { checkPromptAudioRules, checkPromptAudioSignal, DEFAULT_PROMPT_AUDIO_RULES, inspectPromptAudio, PromptAudioError, type PromptAudioInfo } from './prompt-audio'
 
 function errorOf(fn: () => unknown): PromptAudioError {
   try {
@@ -103,9 +96,7 @@ describe('inspectPromptAudio: WAV', () => {
   it('rejects an extensible sub-format GUID that is not PCM or float', () => {
     const wav = makeWav({ extensible: true })
     const guid = chunkOffset(wav, 'fmt ') + 8 + 24
-    expect(inspectError(patch(wav, (v) => v.setUint16(guid, 0x0011, true))).message).toMatch(
-      /0x0011 \(IMA ADPCM\)/,
-    )
+    expect(inspectError(patch(wav, (v) => v.setUint16(guid, 0x0011, true))).message).toMatch(/0x0011 \(IMA ADPCM\)/)
     const err = inspectError(patch(wav, (v) => v.setUint8(guid + 15, 0x00)))
     expect(err.code).toBe('invalid_audio')
     expect(err.message).toMatch(/sub-format/)
@@ -140,9 +131,7 @@ describe('inspectPromptAudio: WAV', () => {
     const err = inspectError(patch(wav, (v) => v.setUint32(data + 4, 0xffffffff, true)))
     expect(err.code).toBe('invalid_audio')
     expect(err.message).toMatch(/streamed/)
-    expect(inspectError(patch(wav, (v) => v.setUint32(4, 0xffffffff, true))).message).toMatch(
-      /streamed/,
-    )
+    expect(inspectError(patch(wav, (v) => v.setUint32(4, 0xffffffff, true))).message).toMatch(/streamed/)
   })
 
   it('rejects a data size that is not a whole number of frames', () => {
@@ -168,12 +157,8 @@ describe('inspectPromptAudio: WAV', () => {
     const fmt = chunkOffset(wav, 'fmt ')
     const data = chunkOffset(wav, 'data')
     // Rename fmt -> data-less junk: data then precedes any fmt.
-    expect(inspectError(patch(wav, (v) => v.setUint32(fmt, 0x6a756e6b, false))).message).toMatch(
-      /data chunk comes before the fmt chunk/,
-    )
-    expect(inspectError(patch(wav, (v) => v.setUint32(data, 0x6a756e6b, false))).message).toBe(
-      'WAV file has no data chunk',
-    )
+    expect(inspectError(patch(wav, (v) => v.setUint32(fmt, 0x6a756e6b, false))).message).toMatch(/data chunk comes before the fmt chunk/)
+    expect(inspectError(patch(wav, (v) => v.setUint32(data, 0x6a756e6b, false))).message).toBe('WAV file has no data chunk')
     const onlyHeader = patch(wav.slice(0, fmt), (v) => v.setUint32(4, 4, true))
     expect(inspectError(onlyHeader).message).toBe('WAV file has no fmt chunk')
   })
@@ -200,12 +185,8 @@ describe('inspectPromptAudio: WAV', () => {
   it('rejects an inconsistent blockAlign or byteRate', () => {
     const wav = makeWav()
     const fmt = chunkOffset(wav, 'fmt ') + 8
-    expect(inspectError(patch(wav, (v) => v.setUint16(fmt + 12, 4, true))).message).toMatch(
-      /block align is 4, expected 2/,
-    )
-    expect(inspectError(patch(wav, (v) => v.setUint32(fmt + 8, 1234, true))).message).toMatch(
-      /byte rate is 1234, expected 48000/,
-    )
+    expect(inspectError(patch(wav, (v) => v.setUint16(fmt + 12, 4, true))).message).toMatch(/block align is 4, expected 2/)
+    expect(inspectError(patch(wav, (v) => v.setUint32(fmt + 8, 1234, true))).message).toMatch(/byte rate is 1234, expected 48000/)
   })
 
   it('rejects a WAV with no audio', () => {
@@ -225,18 +206,19 @@ describe('inspectPromptAudio: FLAC', () => {
       frames: 48000,
       audioOffset: 42,
     })
-    expect(
-      inspectPromptAudio(makeFlac({ sampleRate: 48000, channels: 2, bits: 24, seconds: 2.5 })),
-    ).toMatchObject({ sampleRate: 48000, channels: 2, bitsPerSample: 24, frames: 120000 })
+    expect(inspectPromptAudio(makeFlac({ sampleRate: 48000, channels: 2, bits: 24, seconds: 2.5 }))).toMatchObject({
+      sampleRate: 48000,
+      channels: 2,
+      bitsPerSample: 24,
+      frames: 120000,
+    })
   })
 
   it('walks past further metadata blocks', () => {
     const flac = makeFlac({ paddingBytes: 100 })
     expect(inspectPromptAudio(flac).frames).toBe(48000)
     // Cut inside the padding block.
-    expect(inspectError(flac.subarray(0, 4 + 38 + 4 + 50)).message).toBe(
-      'FLAC file ends inside its metadata',
-    )
+    expect(inspectError(flac.subarray(0, 4 + 38 + 4 + 50)).message).toBe('FLAC file ends inside its metadata')
   })
 
   it('rejects total samples 0 (unknown length)', () => {
@@ -264,9 +246,7 @@ describe('inspectPromptAudio: FLAC', () => {
 
   it('rejects a file that ends inside metadata', () => {
     expect(inspectError(makeFlac().subarray(0, 4)).code).toBe('invalid_audio')
-    expect(inspectError(makeFlac().subarray(0, 30)).message).toBe(
-      'FLAC file ends inside its metadata',
-    )
+    expect(inspectError(makeFlac().subarray(0, 30)).message).toBe('FLAC file ends inside its metadata')
   })
 
   it('rejects a first block that is not STREAMINFO', () => {
@@ -327,17 +307,13 @@ describe('checkPromptAudioRules', () => {
   it('accepts exactly the limits and shows enough digits just past them', () => {
     expect(() => checkPromptAudioRules(inspectPromptAudio(makeWav({ seconds: 30 })))).not.toThrow()
     expect(() => checkPromptAudioRules(inspectPromptAudio(makeWav({ seconds: 1 })))).not.toThrow()
-    expect(ruleError(makeWav({ seconds: 30.04, sampleRate: 16000 })).message).toBe(
-      'duration 30.04 s is over the maximum of 30 s',
-    )
+    expect(ruleError(makeWav({ seconds: 30.04, sampleRate: 16000 })).message).toBe('duration 30.04 s is over the maximum of 30 s')
   })
 
   it('applies to FLAC and to custom rules', () => {
     expect(ruleError(makeFlac({ seconds: 31 })).message).toMatch(/duration 31.0 s/)
     const info = inspectPromptAudio(makeWav({ seconds: 6 }))
-    expect(() =>
-      checkPromptAudioRules(info, { ...DEFAULT_PROMPT_AUDIO_RULES, maxSeconds: 5 }),
-    ).toThrow('duration 6.0 s is over the maximum of 5 s')
+    expect(() => checkPromptAudioRules(info, { ...DEFAULT_PROMPT_AUDIO_RULES, maxSeconds: 5 })).toThrow('duration 6.0 s is over the maximum of 5 s')
   })
 })
 
@@ -369,7 +345,7 @@ describe('checkPromptAudioSignal: the audio is all there', () => {
     expect(err.message).toBe('FLAC audio ends after 0.00 s of the 10.00 s its header states')
   })
 
-  it('accepts real encoders\' FLAC, and ours', () => {
+  it("accepts real encoders' FLAC, and ours", () => {
     for (const flac of [FLAC_FIXTURES.lpc16, FLAC_FIXTURES.fixed16, FLAC_FIXTURES.stereo24, FLAC_FIXTURES.wasted16, FLAC_FIXTURES.stereo16, makeFlac()]) {
       expect(() => signalOk(flac)).not.toThrow()
     }

@@ -42,11 +42,9 @@ export const sharedVoiceRoutes = new Hono<AppEnv>()
   .get('/v1/shared-voices', requireUser({ scope: 'voices' }), async (c) => {
     const { limit, cursor } = listingQuery(c, R2_PAGE_MAX)
     const page = await listSharedVoices(c.env.AUDIO, limit, cursor)
-    return c.json(
-      { items: page.voices.map((v) => ({ voice_id: v.voiceId, name: v.name, published: v.published })), cursor: page.cursor },
-      200,
-      { 'Cache-Control': 'private, no-store' },
-    )
+    return c.json({ items: page.voices.map((v) => ({ voice_id: v.voiceId, name: v.name, published: v.published })), cursor: page.cursor }, 200, {
+      'Cache-Control': 'private, no-store',
+    })
   })
 
 /** The voice owner named by `?sub=` (and `?iss=`, default the admin's own issuer: admin-reach.ts), else the admin. */

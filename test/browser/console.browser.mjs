@@ -20,7 +20,13 @@ const SCREENSHOTS = process.argv.includes('--screenshots')
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7)
 const PASSWORDS = { alice: 'alice-password-1', bob: 'bob-password-22', root: 'root-password-333', carol: 'carol-password-4444' }
 
-const freePort = () => new Promise((resolve) => { const s = createServer().listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)) }) })
+const freePort = () =>
+  new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address()
+      s.close(() => resolve(port))
+    })
+  })
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
 
 if (!existsSync(CHROMIUM)) {
@@ -37,34 +43,70 @@ const originSecret = secret('origin')
 // dev origin's [[dev:…]] directives (gaps, delays) make streaming and queueing observable.
 const SPEAKERS = ['中文女', '中文男', '英文女', '英文男']
 const origin = await startOrigin({ port: 0, secret: originSecret, engine: 'tone', speakers: SPEAKERS, directives: true })
-writeFileSync(envFile, [
-  `JWT_SECRET=${secret('jwt')}`,
-  `ORIGIN_SECRET=${originSecret}`,
-  `LINK_SECRET=${secret('link')}`,
-  `ORIGINS='${JSON.stringify([{ url: origin.url, concurrency: 2, speakers: SPEAKERS }])}'`,
-  '',
-].join('\n'))
-for (const [name, role] of [['alice', 'premium'], ['bob', 'free'], ['root', 'admin'], ['carol', 'free']]) {
-  const r = spawnSync(process.execPath, ['scripts/user.mjs', 'add', name, '--role', role, '--persist-to', join(dir, 'state')], { cwd: ROOT, input: `${PASSWORDS[name]}\n`, encoding: 'utf8' })
+writeFileSync(
+  envFile,
+  [
+    `JWT_SECRET=${secret('jwt')}`,
+    `ORIGIN_SECRET=${originSecret}`,
+    `LINK_SECRET=${secret('link')}`,
+    `ORIGINS='${JSON.stringify([{ url: origin.url, concurrency: 2, speakers: SPEAKERS }])}'`,
+    '',
+  ].join('\n'),
+)
+for (const [name, role] of [
+  ['alice', 'premium'],
+  ['bob', 'free'],
+  ['root', 'admin'],
+  ['carol', 'free'],
+]) {
+  const r = spawnSync(process.execPath, ['scripts/user.mjs', 'add', name, '--role', role, '--persist-to', join(dir, 'state')], {
+    cwd: ROOT,
+    input: `${PASSWORDS[name]}\n`,
+    encoding: 'utf8',
+  })
   if (r.status !== 0) throw new Error(`user add ${name}: ${r.stderr}`)
 }
 
 const port = await freePort()
 const BASE = `http://127.0.0.1:${port}`
-const wrangler = spawn('npx', ['wrangler', 'dev', '--ip', '127.0.0.1', '--port', String(port), '--env-file', envFile, '--persist-to', join(dir, 'state'), '--show-interactive-dev-session=false', '--inspector-port', String(await freePort())], {
-  cwd: ROOT,
-  stdio: ['ignore', 'pipe', 'pipe'],
-  detached: true,
-  env: { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: 'false', WRANGLER_SEND_METRICS: 'false', CI: '1' },
-})
+const wrangler = spawn(
+  'npx',
+  [
+    'wrangler',
+    'dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--env-file',
+    envFile,
+    '--persist-to',
+    join(dir, 'state'),
+    '--show-interactive-dev-session=false',
+    '--inspector-port',
+    String(await freePort()),
+  ],
+  {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+    env: { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: 'false', WRANGLER_SEND_METRICS: 'false', CI: '1' },
+  },
+)
 let wranglerLog = ''
-wrangler.stdout.on('data', (d) => { wranglerLog += d })
-wrangler.stderr.on('data', (d) => { wranglerLog += d })
+wrangler.stdout.on('data', (d) => {
+  wranglerLog += d
+})
+wrangler.stderr.on('data', (d) => {
+  wranglerLog += d
+})
 
 let browser
 async function shutdown() {
   await browser?.close().catch(() => {})
-  try { process.kill(-wrangler.pid, 'SIGTERM') } catch {}
+  try {
+    process.kill(-wrangler.pid, 'SIGTERM')
+  } catch {}
   await origin.close().catch(() => {})
   rmSync(dir, { recursive: true, force: true })
 }
@@ -77,7 +119,9 @@ process.on('uncaughtException', async (error) => {
 })
 
 for (let i = 0; ; i++) {
-  try { if ((await fetch(`${BASE}/health`)).ok) break } catch {}
+  try {
+    if ((await fetch(`${BASE}/health`)).ok) break
+  } catch {}
   if (i > 240 || wrangler.exitCode !== null) {
     console.error(wranglerLog)
     await shutdown()
@@ -89,7 +133,19 @@ for (let i = 0; ; i++) {
 
 browser = await chromium.launch({
   executablePath: CHROMIUM,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required', '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream'],
+  args: [
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--autoplay-policy=no-user-gesture-required',
+    '--use-fake-ui-for-media-stream',
+    '--use-fake-device-for-media-stream',
+  ],
   // playwright gives every launch a fresh temporary profile (it refuses --user-data-dir here).
 })
 
@@ -104,7 +160,12 @@ async function test(name, fn) {
     console.log(`  ✓ ${name} (${Date.now() - started} ms)`)
   } catch (error) {
     results.push({ name, ok: false })
-    console.log(`  ✗ ${name}\n${String(error?.stack ?? error).split('\n').map((l) => `      ${l}`).join('\n')}`)
+    console.log(
+      `  ✗ ${name}\n${String(error?.stack ?? error)
+        .split('\n')
+        .map((l) => `      ${l}`)
+        .join('\n')}`,
+    )
   } finally {
     await context.close()
   }
@@ -124,7 +185,12 @@ async function signIn(context, user, password = PASSWORDS[user]) {
   try {
     await page.getByRole('heading', { name: 'Synthesize', level: 1 }).waitFor()
   } catch (error) {
-    const seen = await page.evaluate(() => `h1 ${JSON.stringify(document.querySelector('h1')?.textContent)}, error ${JSON.stringify(document.querySelector('#signin-error')?.textContent)}, flash ${JSON.stringify(document.querySelector('#flash')?.textContent)}`).catch(() => '?')
+    const seen = await page
+      .evaluate(
+        () =>
+          `h1 ${JSON.stringify(document.querySelector('h1')?.textContent)}, error ${JSON.stringify(document.querySelector('#signin-error')?.textContent)}, flash ${JSON.stringify(document.querySelector('#flash')?.textContent)}`,
+      )
+      .catch(() => '?')
     throw new Error(`signing in as ${user}: ${seen}`, { cause: error })
   }
   return page
@@ -147,10 +213,20 @@ async function synthesize(page, { text, mode = 'sft', voice }) {
 function toneWav(seconds = 3, rate = 24000) {
   const n = seconds * rate
   const buf = Buffer.alloc(44 + n * 2)
-  buf.write('RIFF', 0); buf.writeUInt32LE(36 + n * 2, 4); buf.write('WAVE', 8); buf.write('fmt ', 12)
-  buf.writeUInt32LE(16, 16); buf.writeUInt16LE(1, 20); buf.writeUInt16LE(1, 22); buf.writeUInt32LE(rate, 24); buf.writeUInt32LE(rate * 2, 28); buf.writeUInt16LE(2, 32); buf.writeUInt16LE(16, 34)
-  buf.write('data', 36); buf.writeUInt32LE(n * 2, 40)
-  for (let i = 0; i < n; i++) buf.writeInt16LE(Math.round(Math.sin((2 * Math.PI * (220 + 20 * Math.sin(i / rate * 5)) * i) / rate) * 12000), 44 + i * 2)
+  buf.write('RIFF', 0)
+  buf.writeUInt32LE(36 + n * 2, 4)
+  buf.write('WAVE', 8)
+  buf.write('fmt ', 12)
+  buf.writeUInt32LE(16, 16)
+  buf.writeUInt16LE(1, 20)
+  buf.writeUInt16LE(1, 22)
+  buf.writeUInt32LE(rate, 24)
+  buf.writeUInt32LE(rate * 2, 28)
+  buf.writeUInt16LE(2, 32)
+  buf.writeUInt16LE(16, 34)
+  buf.write('data', 36)
+  buf.writeUInt32LE(n * 2, 40)
+  for (let i = 0; i < n; i++) buf.writeInt16LE(Math.round(Math.sin((2 * Math.PI * (220 + 20 * Math.sin((i / rate) * 5)) * i) / rate) * 12000), 44 + i * 2)
   return buf
 }
 
@@ -167,7 +243,10 @@ await test('sign in, hear audio as it arrives, find it in the library, share, op
   await item.getByRole('button', { name: 'Signed link' }).click()
   const inline = await item.getByLabel('Play-in-browser link (same expiry)').inputValue()
   const played = await fetch(inline, { headers: { accept: 'text/html' } })
-  expect(played.status === 200 && /^inline; filename="cosyvoice-/.test(played.headers.get('content-disposition')), `inline link: ${played.status} ${played.headers.get('content-disposition')}`)
+  expect(
+    played.status === 200 && /^inline; filename="cosyvoice-/.test(played.headers.get('content-disposition')),
+    `inline link: ${played.status} ${played.headers.get('content-disposition')}`,
+  )
   await played.arrayBuffer()
   await item.getByRole('button', { name: 'Share…' }).click()
   await item.getByLabel('Note (optional)').fill('for the browser test')
@@ -178,7 +257,7 @@ await test('sign in, hear audio as it arrives, find it in the library, share, op
   const stranger = await browser.newContext()
   const share = await stranger.newPage()
   await share.goto(url)
-  expect(await share.locator('audio').count() === 1, 'the share page has no player')
+  expect((await share.locator('audio').count()) === 1, 'the share page has no player')
   expect((await share.textContent('body')).includes('for the browser test'), 'the share page does not show the note')
 
   await item.getByRole('button', { name: 'Revoke' }).click()
@@ -221,8 +300,14 @@ await test('record a voice in the browser (WAV encoded client-side) and upload i
 await test('a queued synthesis shows its place in line', async (context) => {
   // Both slots (ORIGINS concurrency 2) held by other users' slow syntheses, over the HTTP API.
   const slow = async (user) => {
-    const { access_token } = await (await fetch(`${BASE}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: user, password: PASSWORDS[user] }) })).json()
-    const res = await fetch(`${BASE}/v1/tts`, { method: 'POST', headers: { authorization: `Bearer ${access_token}`, 'content-type': 'application/json' }, body: JSON.stringify({ text: 'Hold the slot. [[dev:delay=5000]]', mode: 'sft', speaker: '英文女' }) })
+    const { access_token } = await (
+      await fetch(`${BASE}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: user, password: PASSWORDS[user] }) })
+    ).json()
+    const res = await fetch(`${BASE}/v1/tts`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${access_token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ text: 'Hold the slot. [[dev:delay=5000]]', mode: 'sft', speaker: '英文女' }),
+    })
     await res.arrayBuffer()
   }
   const page = await signIn(context, 'alice')
@@ -305,14 +390,23 @@ await test('a user changes their password (the old one stops working) and ends a
   await page.getByLabel('New password again').fill(next)
   await page.getByRole('button', { name: 'Change password' }).click()
   await page.getByText('Password changed.').waitFor()
-  const login = (password) => fetch(`${BASE}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'carol', password }) }).then((r) => r.status)
+  const login = (password) =>
+    fetch(`${BASE}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'carol', password }) }).then((r) => r.status)
   const old = await login(PASSWORDS.carol)
   expect(old === 401, `the old password still logs in: ${old}`)
 
   const otherContext = await browser.newContext()
   const other = await signIn(otherContext, 'carol', next)
-  const otherSession = await other.evaluate(() => fetch('/auth/me').then((r) => r.json()).then((m) => m.session))
-  const mine = await page.evaluate(() => fetch('/auth/me').then((r) => r.json()).then((m) => m.session))
+  const otherSession = await other.evaluate(() =>
+    fetch('/auth/me')
+      .then((r) => r.json())
+      .then((m) => m.session),
+  )
+  const mine = await page.evaluate(() =>
+    fetch('/auth/me')
+      .then((r) => r.json())
+      .then((m) => m.session),
+  )
   await page.reload()
   const otherRow = page.locator(`#session-list li[data-session-id="${otherSession}"]`)
   await otherRow.waitFor()
@@ -334,7 +428,9 @@ await test('a user changes their password (the old one stops working) and ends a
 await test('a non-admin never sees the Users section, even at #/admin', async (context) => {
   const page = await signIn(context, 'bob')
   const adminCalls = []
-  page.on('request', (r) => { if (new URL(r.url()).pathname.startsWith('/admin')) adminCalls.push(r.url()) })
+  page.on('request', (r) => {
+    if (new URL(r.url()).pathname.startsWith('/admin')) adminCalls.push(r.url())
+  })
   await page.goto(`${BASE}/console#/admin`)
   await page.getByText('This page is for administrators.').waitFor()
   expect((await page.locator('#admin-users').count()) === 0, 'bob sees the Users section')
@@ -352,7 +448,9 @@ await test('an admin disabling themself or changing their own role gets a clear 
     const alert = admin.locator('#flash[role="alert"]')
     await alert.waitFor()
     expect(/your own account/.test(await alert.textContent()), `the flash says: ${await alert.textContent()}`)
-    await admin.evaluate(() => { document.querySelector('#flash').textContent = '' })
+    await admin.evaluate(() => {
+      document.querySelector('#flash').textContent = ''
+    })
   }
   await refused(() => row.getByRole('button', { name: 'Disable' }).click())
   await row.getByLabel('Role of root').fill('free')
@@ -369,12 +467,12 @@ await test('an admin disabling themself or changing their own role gets a clear 
 
 await test('a guest is refused the admin page and / leads to the console', async (context) => {
   const page = await signIn(context, 'bob')
-  expect(await page.getByRole('link', { name: 'Admin' }).count() === 0, 'bob sees the admin link')
+  expect((await page.getByRole('link', { name: 'Admin' }).count()) === 0, 'bob sees the admin link')
   expect(new URL(page.url()).pathname === '/console', `/ led to ${page.url()}`)
   // Only the fields of the chosen mode are shown (and reachable by keyboard).
-  expect(await page.getByLabel('Speaker').isVisible() && !(await page.getByLabel('Voice', { exact: true }).isVisible()), 'sft shows the voice field')
+  expect((await page.getByLabel('Speaker').isVisible()) && !(await page.getByLabel('Voice', { exact: true }).isVisible()), 'sft shows the voice field')
   await page.getByLabel('Mode').selectOption('instruct2')
-  expect(await page.getByLabel('Instruction').isVisible() && !(await page.getByLabel('Speaker').isVisible()), 'instruct2 fields wrong')
+  expect((await page.getByLabel('Instruction').isVisible()) && !(await page.getByLabel('Speaker').isVisible()), 'instruct2 fields wrong')
   expect(!(await page.getByRole('button', { name: 'Stop' }).isVisible()), 'Stop shown before a synthesis')
 })
 
@@ -405,7 +503,10 @@ if (SCREENSHOTS) {
   await test('screenshots of every page (desktop and 390 px)', async () => {
     const out = join(ROOT, 'docs', 'console')
     mkdirSync(out, { recursive: true })
-    for (const [suffix, viewport] of [['desktop', { width: 1280, height: 800 }], ['390', { width: 390, height: 844 }]]) {
+    for (const [suffix, viewport] of [
+      ['desktop', { width: 1280, height: 800 }],
+      ['390', { width: 390, height: 844 }],
+    ]) {
       const context = await browser.newContext({ viewport })
       const page = await context.newPage()
       await page.goto(`${BASE}/console`)

@@ -70,7 +70,10 @@ export async function getUser(admin: string, username: string): Promise<{ user: 
 }
 
 /** Audit writes happen after the response (waitUntil): the trail once it holds `action`. */
-export async function trailWith(read: () => Promise<Response>, action: string): Promise<{ action: string; actor: string | null; resource: string | null; detail: Record<string, unknown> | null }[]> {
+export async function trailWith(
+  read: () => Promise<Response>,
+  action: string,
+): Promise<{ action: string; actor: string | null; resource: string | null; detail: Record<string, unknown> | null }[]> {
   let items: { action: string; actor: string | null; resource: string | null; detail: Record<string, unknown> | null }[] = []
   await expect
     .poll(async () => {

@@ -130,9 +130,22 @@ export function trustedIssuers(providerUrl: string): string {
   const stableJwks = `${providerUrl}/${IDP.stable.tenant}/jwks.json`
   return JSON.stringify([
     { issuer: IDP.stable.issuer, jwks_uri: stableJwks, audience: IDP.stable.audience, role_claim: 'app.role', role_map: { premium: 'premium' }, algorithms: ['ES256'] },
-    { issuer: IDP.rotating.issuer, jwks_uri: `${providerUrl}/${IDP.rotating.tenant}/jwks.json`, audience: IDP.rotating.audience, algorithms: ['ES256'], cooldown_seconds: IDP.rotating.cooldownSeconds },
+    {
+      issuer: IDP.rotating.issuer,
+      jwks_uri: `${providerUrl}/${IDP.rotating.tenant}/jwks.json`,
+      audience: IDP.rotating.audience,
+      algorithms: ['ES256'],
+      cooldown_seconds: IDP.rotating.cooldownSeconds,
+    },
     { issuer: IDP.down.issuer, jwks_uri: 'http://127.0.0.1:1/jwks.json', audience: IDP.down.audience, algorithms: ['ES256'], cooldown_seconds: 0 },
-    { issuer: iss('auth0'), audience: AUDIENCE.auth0, algorithms: ['RS256'], roles_claim: 'https://cosyvoice.test/roles', role_map: { 'voice-premium': 'premium' }, scopes_claim: 'permissions' },
+    {
+      issuer: iss('auth0'),
+      audience: AUDIENCE.auth0,
+      algorithms: ['RS256'],
+      roles_claim: 'https://cosyvoice.test/roles',
+      role_map: { 'voice-premium': 'premium' },
+      scopes_claim: 'permissions',
+    },
     { issuer: iss('keycloak'), audience: AUDIENCE.keycloak, algorithms: ['RS256'], roles_claim: '/realm_access/roles', role_map: { 'voice-premium': 'premium' } },
     { issuer: iss('okta'), audience: AUDIENCE.okta, algorithms: ['ES256'], roles_claim: 'groups', role_map: { 'cosyvoice-admins': 'admin', 'cosyvoice-premium': 'premium' } },
     { issuer: iss('entra'), audience: AUDIENCE.entra, algorithms: ['RS256'], roles_claim: 'roles', role_map: { 'Voice.Premium': 'premium' } },

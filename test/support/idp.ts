@@ -5,11 +5,7 @@ import { idpToken, jwksUrl, uniqueUser } from './tokens'
 export const issuerOf = (name: TenantName) => tenantIssuer(jwksUrl(), name)
 
 /** A token of a tenant, shaped by `extra` like that provider's access tokens; valid for 10 minutes. */
-export async function tenantToken(
-  name: TenantName,
-  extra: Record<string, unknown> = {},
-  o: { sub?: string; alg?: string; kid?: string } = {},
-): Promise<string> {
+export async function tenantToken(name: TenantName, extra: Record<string, unknown> = {}, o: { sub?: string; alg?: string; kid?: string } = {}): Promise<string> {
   const now = Math.floor(Date.now() / 1000)
   const aud = AUDIENCE[name]
   const claims = { iss: issuerOf(name), aud: Array.isArray(aud) ? aud[0] : aud, sub: o.sub ?? uniqueUser(name), iat: now, exp: now + 600, ...extra }

@@ -211,19 +211,22 @@ function flacUtf8(value: number): number[] {
 }
 
 const FLAC_RATE_CODES: Record<number, number> = {
-  88200: 1, 176400: 2, 192000: 3, 8000: 4, 16000: 5, 22050: 6, 24000: 7,
-  32000: 8, 44100: 9, 48000: 10, 96000: 11,
+  88200: 1,
+  176400: 2,
+  192000: 3,
+  8000: 4,
+  16000: 5,
+  22050: 6,
+  24000: 7,
+  32000: 8,
+  44100: 9,
+  48000: 10,
+  96000: 11,
 }
 
 const FLAC_SAMPLE_SIZE_CODES: Record<number, number> = { 8: 1, 12: 2, 16: 4, 20: 5, 24: 6, 32: 7 }
 
-function flacFrame(
-  frameNumber: number,
-  samples: ReadonlyArray<Int32Array>,
-  blockSize: number,
-  sampleRate: number,
-  bits: number,
-): Uint8Array {
+function flacFrame(frameNumber: number, samples: ReadonlyArray<Int32Array>, blockSize: number, sampleRate: number, bits: number): Uint8Array {
   const w = new BitWriter()
   w.write(0b11111111111110, 14) // sync
   w.write(0, 1) // reserved
@@ -273,14 +276,7 @@ function flacFrame(
  * A valid FLAC file of a sine wave: STREAMINFO (with MD5), then one VERBATIM
  * frame per 4096-sample block. Verified with `flac -t`.
  */
-export function makeFlac({
-  sampleRate = 24000,
-  channels = 1,
-  seconds = 2,
-  bits = 16,
-  frequency = 440,
-  paddingBytes,
-}: FlacOptions = {}): Uint8Array {
+export function makeFlac({ sampleRate = 24000, channels = 1, seconds = 2, bits = 16, frequency = 440, paddingBytes }: FlacOptions = {}): Uint8Array {
   const totalSamples = Math.round(seconds * sampleRate)
   const max = 2 ** (bits - 1) - 1
   const pcm = Array.from({ length: channels }, (_, ch) => {
@@ -339,10 +335,8 @@ function interleavedLittleEndian(pcm: ReadonlyArray<Int32Array>, bits: number): 
 }
 
 const MD5_SHIFTS = [
-  7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22,
-  5, 9, 14, 20, 5, 9, 14, 20, 5, 9, 14, 20, 5, 9, 14, 20,
-  4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23,
-  6, 10, 15, 21, 6, 10, 15, 21, 6, 10, 15, 21, 6, 10, 15, 21,
+  7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22, 5, 9, 14, 20, 5, 9, 14, 20, 5, 9, 14, 20, 5, 9, 14, 20, 4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23, 6,
+  10, 15, 21, 6, 10, 15, 21, 6, 10, 15, 21, 6, 10, 15, 21,
 ]
 const MD5_K = Array.from({ length: 64 }, (_, i) => Math.floor(Math.abs(Math.sin(i + 1)) * 2 ** 32) >>> 0)
 
@@ -442,16 +436,7 @@ export function makePng(): Uint8Array {
     s1 = (s1 + b) % 65521
     s2 = (s2 + s1) % 65521
   }
-  const idat = concat([
-    Uint8Array.from([0x78, 0x01, 0x01, raw.length, 0x00, ~raw.length & 0xff, 0xff]),
-    raw,
-    Uint8Array.from([s2 >> 8, s2 & 0xff, s1 >> 8, s1 & 0xff]),
-  ])
+  const idat = concat([Uint8Array.from([0x78, 0x01, 0x01, raw.length, 0x00, ~raw.length & 0xff, 0xff]), raw, Uint8Array.from([s2 >> 8, s2 & 0xff, s1 >> 8, s1 & 0xff])])
 
-  return concat([
-    Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    pngChunk('IHDR', ihdr),
-    pngChunk('IDAT', idat),
-    pngChunk('IEND', new Uint8Array(0)),
-  ])
+  return concat([Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), pngChunk('IHDR', ihdr), pngChunk('IDAT', idat), pngChunk('IEND', new Uint8Array(0))])
 }

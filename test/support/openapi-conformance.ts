@@ -49,7 +49,8 @@ export async function checkAgainstOpenApi(method: string, url: string, res: Resp
     throw new Error(`${where}, but the OpenAPI document has no ${m.toUpperCase()} operation for this path`)
   }
   const documented = found.op.responses[String(res.status)]
-  if (!documented) throw new Error(`${where}, a status the OpenAPI document does not list for ${m.toUpperCase()} ${found.path} (it lists ${Object.keys(found.op.responses).join(', ')})`)
+  if (!documented)
+    throw new Error(`${where}, a status the OpenAPI document does not list for ${m.toUpperCase()} ${found.path} (it lists ${Object.keys(found.op.responses).join(', ')})`)
   if (method === 'HEAD' || res.status === 204 || res.status === 304 || res.body === null) return
   const content = documented.content ?? {}
   const media = Object.entries(content).find(([t]) => t.split(';')[0]!.trim().toLowerCase() === type)?.[1] ?? (isJson ? content['application/json'] : undefined)

@@ -14,10 +14,21 @@ export interface RawResponse {
  * server closes: unlike fetch, this sees the chunk framing, so a body cut short is not mistaken for
  * a whole one. Gives up after `timeoutMs` of silence (a guard, not a measurement).
  */
-export async function rawRequest(baseUrl: string, method: string, path: string, o: { headers?: Record<string, string>; body?: string; timeoutMs?: number } = {}): Promise<RawResponse> {
+export async function rawRequest(
+  baseUrl: string,
+  method: string,
+  path: string,
+  o: { headers?: Record<string, string>; body?: string; timeoutMs?: number } = {},
+): Promise<RawResponse> {
   const { hostname, port } = new URL(baseUrl)
   const body = new TextEncoder().encode(o.body ?? '')
-  const head = [`${method} ${path} HTTP/1.1`, `host: ${hostname}:${port}`, 'connection: close', `content-length: ${body.length}`, ...Object.entries(o.headers ?? {}).map(([k, v]) => `${k}: ${v}`)].join('\r\n')
+  const head = [
+    `${method} ${path} HTTP/1.1`,
+    `host: ${hostname}:${port}`,
+    'connection: close',
+    `content-length: ${body.length}`,
+    ...Object.entries(o.headers ?? {}).map(([k, v]) => `${k}: ${v}`),
+  ].join('\r\n')
   const socket = connect({ hostname, port: Number(port) })
   const writer = socket.writable.getWriter()
   await writer.write(concat([new TextEncoder().encode(`${head}\r\n\r\n`), body]))
