@@ -8,7 +8,7 @@ export const auditDocs = describeRoutes(
   {
     method: 'get',
     path: '/v1/audit',
-    tag: 'account',
+    tag: 'usage',
     summary: 'Your audit trail, newest first',
     auth: 'user',
     scope: 'audio',

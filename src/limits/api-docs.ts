@@ -6,7 +6,7 @@ const limit = (resets: 'always' | 'sometimes' | 'never') =>
 export const limitsDocs = describeRoutes({
   method: 'get',
   path: '/v1/usage',
-  tag: 'account',
+  tag: 'usage',
   summary: 'Your tier and, for each limit, used, remaining and when it resets',
   auth: 'user',
   responses: {

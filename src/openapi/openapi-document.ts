@@ -169,7 +169,7 @@ export function openApiDocument(routes: readonly RouteDoc[] = ALL_ROUTE_DOCS) {
       license: { name: 'Proprietary', identifier: 'LicenseRef-Proprietary' },
     },
     servers: [{ url: '/' }],
-    tags: [...new Set(routes.map((r) => r.tag))].map((name) => ({ name })),
+    tags: [...new Set(routes.map((r) => r.tag))].map((name) => ({ name, description: tagDescription(name) })),
     paths,
     components: {
       securitySchemes: {
@@ -193,3 +193,26 @@ export function openApiDocument(routes: readonly RouteDoc[] = ALL_ROUTE_DOCS) {
 }
 
 export type OpenApiDocument = ReturnType<typeof openApiDocument>
+
+/** What each group of routes is for, in the order a reader meets them. */
+const TAG_DESCRIPTIONS: Record<string, string> = {
+  meta: 'Liveness and this description.',
+  auth: 'Logging in, refreshing, logging out, who you are, and the keys edge tokens are signed with.',
+  accounts: 'The account directory: your account, password and sessions, invites, and the admin API over users.',
+  synthesis: 'Text to speech on the GPU origins, streamed as it is made and stored in your library.',
+  audio: 'Your stored audio: list, download (Range, ETag), delete.',
+  voices: 'Cloned voices from your own recordings, and the shared voices an admin publishes.',
+  links: 'Short-lived signed download links that work without an account.',
+  shares: 'Revocable share links with a page, an optional download limit and a report form.',
+  usage: 'Your limits, what you have used of them, and your audit trail.',
+  admin: "Operators: mint and revoke tokens, origins and their breakers, any user's audit trail.",
+  moderation: 'Reports from share pages, takedowns and their evidence.',
+  console: 'The web console served by the Worker.',
+  'api keys': 'Personal API keys: long-lived, scoped, revocable credentials for programs.',
+}
+
+function tagDescription(name: string): string {
+  const description = TAG_DESCRIPTIONS[name]
+  if (!description) throw new Error(`the route tag "${name}" has no description (openapi-document.ts TAG_DESCRIPTIONS)`)
+  return description
+}
