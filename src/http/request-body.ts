@@ -30,3 +30,20 @@ export const jsonBody = <S extends v.GenericSchema>(
     c.req.addValidatedData('json', parseBody(schema, options.optional ? await readOptionalJson(c) : await readJson(c)) as object)
     await next()
   }
+
+/**
+ * An optional free-text `note` (a share's, a takedown's, a report resolution's): trimmed, at most
+ * `maxChars`, no control characters but line breaks; left out or null is null.
+ */
+export const optionalNote = (maxChars: number) =>
+  v.optional(
+    v.nullable(
+      v.pipe(
+        v.string('note must be a string'),
+        v.trim(),
+        v.maxLength(maxChars, `note is over ${maxChars} characters`),
+        v.regex(/^(?:[^\p{Cc}]|\n)*$/u, 'note must not contain control characters other than line breaks'),
+      ),
+    ),
+    null,
+  )

@@ -1,4 +1,5 @@
 import * as v from 'valibot'
+import { optionalNote } from '../http/request-body'
 import { TtlSeconds } from './link-ttl'
 
 /** `POST /v1/audio/<id>/link`: the link's life (default 5 minutes) and whether it plays in a browser or downloads. */
@@ -24,15 +25,5 @@ export const ShareBody = v.strictObject({
     ),
     null,
   ),
-  note: v.optional(
-    v.nullable(
-      v.pipe(
-        v.string('note must be a string'),
-        v.trim(),
-        v.maxLength(MAX_NOTE_CHARS, `note is over ${MAX_NOTE_CHARS} characters`),
-        v.regex(/^(?:[^\p{Cc}]|\n)*$/u, 'note must not contain control characters other than line breaks'),
-      ),
-    ),
-    null,
-  ),
+  note: optionalNote(MAX_NOTE_CHARS),
 })
