@@ -9,6 +9,7 @@ import { getConfig } from '../src/config/app-config'
 import { tierFor } from '../src/config/tiers'
 import app from '../src/index'
 import { BROKEN_TOKENS, FUZZ_USERS, fuzzCase, signedClaimsCase, type BrokenToken, type FuzzCase, type Part, type RouteSpec } from './support/fuzz-requests'
+import { checkAgainstOpenApi } from './support/openapi-conformance'
 import { TEST_SECRETS } from './support/test-secrets'
 import { tokenFor } from './support/tokens'
 
@@ -180,11 +181,21 @@ async function check(c: FuzzCase): Promise<void> {
   const { request, key } = await requestOf(c)
   const ctx = createExecutionContext()
   const res = await app.fetch(request, fuzzEnv, ctx)
-  // Errors are read as text; anything else (audio, say) only drained.
-  const text = res.status >= 400 ? await res.text() : await res.arrayBuffer().then(() => '')
+  // Errors and JSON are read as text; anything else (audio, say) only drained.
+  const readable = res.status >= 400 || /json/.test(res.headers.get('content-type') ?? '')
+  const text = readable ? await res.text() : await res.arrayBuffer().then(() => '')
   await waitOnExecutionContext(ctx)
   statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1)
   if (res.status >= 500) expect.fail(`5xx: ${describeCase(c, res, text)}`)
+  // Whatever the input, the answer is one the OpenAPI document describes (status, error code, body).
+  // A path with an empty segment names no operation: it is refused before any route (auth, 404).
+  // HEAD has no body to check (its status is GET's).
+  if (!new URL(request.url).pathname.includes('//') && c.method !== 'HEAD')
+    try {
+      await checkAgainstOpenApi(request.method, request.url, new Response(text || null, { status: res.status, headers: res.headers }))
+    } catch (e) {
+      expect.fail(`${(e as Error).message}: ${describeCase(c, res, text)}`)
+    }
   if (res.status >= 400 && c.method !== 'HEAD') {
     // A browser gets a page for a refused share (/s/), signed link (/d/) or invite (/auth/invite/), and
     // only when it asked for HTML.

@@ -35,6 +35,9 @@ const validatorOf = (schema: Schema) => {
  * be one of those listed). Every test that calls the Worker through test/support/api.ts runs this,
  * so an undocumented status or error code fails the test that provoked it.
  */
+/** What the auth layer answers before any route runs. */
+const AUTH_CODES = new Set(['invalid_token', 'insufficient_scope', 'csrf_failed'])
+
 export async function checkAgainstOpenApi(method: string, url: string, res: Response): Promise<void> {
   if (method === 'OPTIONS') return // CORS preflights (http/cors.ts) are no operation of the API
   const path = new URL(url).pathname
@@ -44,8 +47,10 @@ export async function checkAgainstOpenApi(method: string, url: string, res: Resp
   const type = (res.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase()
   const isJson = /^application\/([a-z.+-]*\+)?json$/.test(type)
   if (!found) {
-    // An unknown route: only the catch-all 404 (http/error-handler.ts onNotFound).
+    // An unknown route: the catch-all 404 (http/error-handler.ts onNotFound), or, under a prefix
+    // whose every route needs a user (/v1/, /admin/), the auth refusal that comes before routing.
     if (res.status === 404 && isJson && (await codeOf(res)) === 'not_found') return
+    if ((res.status === 401 || res.status === 403) && isJson && /^\/(v1|admin)\//.test(path) && AUTH_CODES.has(String(await codeOf(res)))) return
     throw new Error(`${where}, but the OpenAPI document has no ${m.toUpperCase()} operation for this path`)
   }
   const documented = found.op.responses[String(res.status)]
