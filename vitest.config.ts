@@ -37,9 +37,6 @@ export default defineConfig({
     }),
   ],
   test: {
-    globalSetup: ['./test/global-setup.ts'],
-    setupFiles: ['./test/apply-migrations.ts'],
-    include: ['test/**/*.test.ts', 'src/**/*.unit.test.ts'],
     // Two test files at a time (vitest's default on a 2-core machine is one): most of a file's time
     // is spent waiting on loopback origins and Durable Objects, not on the CPU.
     maxWorkers: 2,
@@ -47,5 +44,17 @@ export default defineConfig({
     // Every request logs a JSON line; show them only for failing tests.
     silent: 'passed-only',
     hookTimeout: 30_000,
+    projects: [
+      {
+        // HTTP in, HTTP out: the Worker in workerd with its bindings, against loopback origins and IdPs.
+        extends: true,
+        test: { name: 'worker', include: ['test/**/*.test.ts'], globalSetup: ['./test/global-setup.ts'], setupFiles: ['./test/apply-migrations.ts'] },
+      },
+      {
+        // Pure functions (src/**/*.unit.test.ts) need no runtime of their own: Node runs them, without
+        // starting a workerd per file.
+        test: { name: 'unit', include: ['src/**/*.unit.test.ts'], environment: 'node' },
+      },
+    ],
   },
 })
