@@ -6,6 +6,7 @@ import app from '../src/index'
 import { hashApiKey, parseApiKey } from '../src/auth/api-key-format'
 import { userKey } from '../src/auth/user-key'
 import { call, errorOf } from './support/api'
+import { checkAgainstOpenApi } from './support/openapi-conformance'
 import { createKey, keyCall, loginToken, subOf, type CreatedKey } from './support/api-keys'
 import { originRecords } from './support/origin'
 import { idpToken, tokenFor, uniqueIp, uniqueUser } from './support/tokens'
@@ -55,6 +56,8 @@ function countingWorker(mode: 'count' | 'unreachable' = 'count') {
       ctx,
     )
     await waitOnExecutionContext(ctx)
+    // A broken binding's 500 is the one answer the API does not describe.
+    if (res.status < 500) await checkAgainstOpenApi(method, `https://edge.test${path}`, res)
     return res
   }
   return { fetch, calls: () => calls }
