@@ -19,25 +19,29 @@ import { makeTestSigningKeys } from './support/signing-keys'
 const devOrigin = { port: 0, secret: TEST_SECRETS.ORIGIN_SECRET, speakers: PRESET_SPEAKERS, directives: true }
 
 export default async function setup(project: TestProject) {
-  const primary = await startOrigin({ ...devOrigin, engine: 'tone' })
-  project.provide('originUrls', [primary.url])
-  const speech = await startOrigin({ ...devOrigin, engine: 'espeak' })
-  project.provide('speechOriginUrl', speech.url)
-  project.provide('signingKeys', await makeTestSigningKeys())
-  const idp = await startJwksServer({ tenants: TENANTS })
-  project.provide('jwksUrl', idp.url)
-  // Tone engine: fast and deterministic, the pool tests are about who gets a GPU, not the speech.
-  const pool = {
-    single1: await startOrigin({ ...devOrigin, engine: 'tone', maxConcurrent: 1 }),
-    single2: await startOrigin({ ...devOrigin, engine: 'tone', maxConcurrent: 1 }),
-    broken: await startOrigin({ ...devOrigin, engine: 'tone', maxConcurrent: 1, fault: 'error' }),
-    v2: await startOrigin({ ...devOrigin, engine: 'tone', model: 'cosyvoice2' }),
+  // Everything starts at once: the origins, the IdP and the socket edge do not depend on each other.
+  const [primary, speech, signingKeys, idp, single1, single2, broken, v2, fuzz, refused] = await Promise.all([
+    startOrigin({ ...devOrigin, engine: 'tone' }),
+    startOrigin({ ...devOrigin, engine: 'espeak' }),
+    makeTestSigningKeys(),
+    startJwksServer({ tenants: TENANTS }),
+    // Tone engine: fast and deterministic, the pool tests are about who gets a GPU, not the speech.
+    startOrigin({ ...devOrigin, engine: 'tone', maxConcurrent: 1 }),
+    startOrigin({ ...devOrigin, engine: 'tone', maxConcurrent: 1 }),
+    startOrigin({ ...devOrigin, engine: 'tone', maxConcurrent: 1, fault: 'error' }),
+    startOrigin({ ...devOrigin, engine: 'tone', model: 'cosyvoice2' }),
     // Faithful and without directives: fuzzed text must never be able to switch a dev fault on.
-    fuzz: await startOrigin({ port: 0, secret: TEST_SECRETS.ORIGIN_SECRET, engine: 'tone' }),
-  }
-  project.provide('fuzzOrigin', pool.fuzz.url)
-  project.provide('poolOrigins', { single1: pool.single1.url, single2: pool.single2.url, broken: pool.broken.url, v2: pool.v2.url, refused: await closedPortUrl() })
+    startOrigin({ port: 0, secret: TEST_SECRETS.ORIGIN_SECRET, engine: 'tone' }),
+    closedPortUrl(),
+  ])
+  const pool = { single1, single2, broken, v2, fuzz }
   const socketEdge = await startSocketEdge({ originUrl: primary.url, secrets: TEST_SECRETS })
+  project.provide('originUrls', [primary.url])
+  project.provide('speechOriginUrl', speech.url)
+  project.provide('signingKeys', signingKeys)
+  project.provide('jwksUrl', idp.url)
+  project.provide('fuzzOrigin', fuzz.url)
+  project.provide('poolOrigins', { single1: single1.url, single2: single2.url, broken: broken.url, v2: v2.url, refused })
   project.provide('socketEdgeUrl', socketEdge.url)
   return async () => {
     await socketEdge.close()
