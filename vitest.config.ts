@@ -1,8 +1,8 @@
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-pool-workers'
 import { defineConfig } from 'vitest/config'
 import { PRESET_SPEAKERS } from './dev/origin.mjs'
-import { TEST_SECRETS } from './test/support/test-secrets'
-import { authBindings, trustedIssuers } from './test/support/auth-fixtures'
+import { TEST_SECRETS } from './test/support/test-secrets.ts'
+import { authBindings, trustedIssuers } from './test/support/auth-fixtures.ts'
 import type { TestSigningKeys } from './test/support/signing-keys'
 
 export default defineConfig({
