@@ -21,9 +21,9 @@ interface Operation {
 export function docsPage(doc: OpenApiDocument): string {
   const ops: { method: string; path: string; op: Operation }[] = []
   for (const [path, item] of Object.entries(doc.paths)) for (const [method, op] of Object.entries(item)) ops.push({ method, path, op: op as Operation })
-  const sections = doc.tags.map(({ name }) => {
+  const sections = doc.tags.map(({ name, description }) => {
     const mine = ops.filter((o) => o.op.tags.includes(name))
-    return `<section><h2 id="tag-${escapeHtml(name)}">${escapeHtml(name)}</h2>${mine.map(operationHtml).join('')}</section>`
+    return `<section><h2 id="tag-${escapeHtml(name)}">${escapeHtml(name)}</h2><p>${escapeHtml(description)}</p>${mine.map(operationHtml).join('')}</section>`
   })
   const toc = ops.map((o) => `<li><a href="#${o.op.operationId}"><b class="m-${o.method}">${o.method.toUpperCase()}</b> ${escapeHtml(o.path)}</a></li>`).join('')
   const schemes = Object.entries(doc.components.securitySchemes)
