@@ -1,6 +1,5 @@
-import { html, raw } from 'hono/html'
-import type { HtmlEscapedString } from 'hono/utils/html'
-import { base64 } from '../codecs/base64'
+import { html } from 'hono/html'
+import { htmlPages, type PageHtml } from '../http/html-page'
 import { ABUSE_REASONS } from '../users/abuse-reasons'
 import type { Share } from '../users/share-ledger'
 
@@ -30,26 +29,9 @@ const STYLE = [
   'button{font:inherit;margin-top:.75rem;padding:.4rem 1rem}',
 ].join('')
 
-let styleHash: Promise<string> | undefined
-
-async function headers(): Promise<Record<string, string>> {
-  styleHash ??= crypto.subtle.digest('SHA-256', new TextEncoder().encode(STYLE)).then((d) => base64(new Uint8Array(d)))
-  return {
-    'Content-Type': 'text/html; charset=utf-8',
-    'Content-Security-Policy': `default-src 'none'; media-src 'self'; style-src 'sha256-${await styleHash}'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'`,
-    // The page reflects the share's state (downloads left, revocation): never from a cache.
-    'Cache-Control': 'no-store',
-    // The URL is the key to the audio: it must not leak through a Referer or a search engine.
-    'Referrer-Policy': 'no-referrer',
-    'X-Robots-Tag': 'noindex, nofollow',
-    'X-Content-Type-Options': 'nosniff',
-    'X-Frame-Options': 'DENY',
-    Vary: 'Accept',
-  }
-}
-
-/** A fragment of a page: hono's `html` template, whose interpolated values are escaped. */
-export type PageHtml = HtmlEscapedString | Promise<HtmlEscapedString>
+// The page reflects the share's state (downloads left, revocation), so it is never cached (the
+// pages' headers); a browser and a script get different answers from one URL (Vary: Accept).
+const respond = htmlPages(STYLE, { media: true, vary: 'Accept' })
 
 export async function sharePage(share: Share): Promise<Response> {
   const audio = `/s/${share.shareId}/audio`
@@ -61,7 +43,7 @@ ${share.note ? html`<p class="note">${share.note}</p>` : ''}
 <p><a class="button" href="${audio}?download=1" download>Download the audio (WAV)</a></p>
 <p class="meta">Available until <time datetime="${expires.toISOString()}">${expires.toISOString().slice(0, 16).replace('T', ' ')} UTC</time>.${downloadsNote(share)}</p>
 ${reportForm(share.shareId)}`
-  return new Response(await document('Shared audio', body), { status: 200, headers: await headers() })
+  return respond(200, 'Shared audio', body)
 }
 
 /**
@@ -81,8 +63,7 @@ export function linkErrorPage(status: number, title: string, message: string): P
 
 /** Any page under `/s/` (the report's answers too: moderation/), with the share page's headers. */
 export async function sharePageResponse(status: number, title: string, bodyHtml: PageHtml, extraHeaders: Record<string, string> = {}): Promise<Response> {
-  const body = html`\n<h1>${title}</h1>\n${bodyHtml}`
-  return new Response(await document('Shared audio', body), { status, headers: { ...(await headers()), ...extraHeaders } })
+  return respond(status, 'Shared audio', html`\n<h1>${title}</h1>\n${bodyHtml}`, extraHeaders)
 }
 
 /**
@@ -110,24 +91,4 @@ function downloadsNote(share: Share): string {
   if (share.maxDownloads === 1) return ' This is a one-time link: playing or downloading it uses it up.'
   const left = Math.max(0, share.maxDownloads - share.downloads)
   return ` ${left} of ${share.maxDownloads} downloads left; playing or downloading counts as one.`
-}
-
-async function document(title: string, body: PageHtml): Promise<string> {
-  // STYLE is ours and must reach the page byte for byte: the CSP allows it by its hash.
-  const page = await html`<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex, nofollow">
-<title>${title}</title>
-<style>${raw(STYLE)}</style>
-</head>
-<body>
-<main>${body}
-</main>
-</body>
-</html>
-`
-  return page.toString()
 }
