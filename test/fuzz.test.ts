@@ -9,6 +9,7 @@ import { getConfig } from '../src/config/app-config'
 import { tierFor } from '../src/config/tiers'
 import app from '../src/index'
 import { BROKEN_TOKENS, FUZZ_USERS, fuzzCase, signedClaimsCase, type BrokenToken, type FuzzCase, type Part, type RouteSpec } from './support/fuzz-requests'
+import { concatBytes } from './support/bytes'
 import { checkAgainstOpenApi } from './support/openapi-conformance'
 import { TEST_SECRETS } from './support/test-secrets'
 import { tokenFor } from './support/tokens'
@@ -161,13 +162,7 @@ function multipartBody(parts: readonly Part[], boundary: string): Uint8Array {
     }
   }
   chunks.push(text(`--${boundary}--\r\n`))
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0))
-  let at = 0
-  for (const c of chunks) {
-    out.set(c, at)
-    at += c.length
-  }
-  return out
+  return concatBytes(chunks)
 }
 
 const describeCase = (c: FuzzCase, res: Response, text: string) =>

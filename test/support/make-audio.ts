@@ -3,6 +3,8 @@
  * Pure TypeScript with no Node APIs, so they also work inside workerd tests.
  */
 
+import { concatBytes } from './bytes'
+
 export interface WavOptions {
   sampleRate?: number
   channels?: number
@@ -33,16 +35,6 @@ const FLAC_BLOCK_SIZE = 4096
 function sine(frame: number, channel: number, sampleRate: number, frequency: number): number {
   // Offset the second channel's phase so stereo files are not two identical channels.
   return AMPLITUDE * Math.sin((2 * Math.PI * frequency * frame) / sampleRate + channel * 0.5)
-}
-
-function concat(parts: ReadonlyArray<Uint8Array>): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
-  let pos = 0
-  for (const p of parts) {
-    out.set(p, pos)
-    pos += p.length
-  }
-  return out
 }
 
 function asciiBytes(text: string): Uint8Array {
@@ -118,7 +110,7 @@ export function makeWav({
   const fact = new Uint8Array(4)
   new DataView(fact.buffer).setUint32(0, frames, true)
 
-  const body = concat([
+  const body = concatBytes([
     asciiBytes('WAVE'),
     ...leadingChunks.map((c) => riffChunk(c.id, c.body)),
     riffChunk('fmt ', fmt),
@@ -128,7 +120,7 @@ export function makeWav({
   const header = new Uint8Array(8)
   header.set(asciiBytes('RIFF'), 0)
   new DataView(header.buffer).setUint32(4, body.length, true)
-  return concat([header, body])
+  return concatBytes([header, body])
 }
 
 // ---------------------------------------------------------------------------
@@ -303,13 +295,13 @@ export function makeFlac({ sampleRate = 24000, channels = 1, seconds = 2, bits =
   info.write(channels - 1, 3)
   info.write(bits - 1, 5)
   info.write(totalSamples, 36)
-  const streamInfo = concat([info.toBytes(), md5(interleavedLittleEndian(pcm, bits))])
+  const streamInfo = concatBytes([info.toBytes(), md5(interleavedLittleEndian(pcm, bits))])
 
   const hasPadding = paddingBytes !== undefined
   const blocks = [metadataBlock(0, !hasPadding, streamInfo)]
   if (hasPadding) blocks.push(metadataBlock(1, true, new Uint8Array(paddingBytes)))
 
-  return concat([asciiBytes('fLaC'), ...blocks, ...frames])
+  return concatBytes([asciiBytes('fLaC'), ...blocks, ...frames])
 }
 
 function metadataBlock(type: number, last: boolean, body: Uint8Array): Uint8Array {
@@ -436,7 +428,7 @@ export function makePng(): Uint8Array {
     s1 = (s1 + b) % 65521
     s2 = (s2 + s1) % 65521
   }
-  const idat = concat([Uint8Array.from([0x78, 0x01, 0x01, raw.length, 0x00, ~raw.length & 0xff, 0xff]), raw, Uint8Array.from([s2 >> 8, s2 & 0xff, s1 >> 8, s1 & 0xff])])
+  const idat = concatBytes([Uint8Array.from([0x78, 0x01, 0x01, raw.length, 0x00, ~raw.length & 0xff, 0xff]), raw, Uint8Array.from([s2 >> 8, s2 & 0xff, s1 >> 8, s1 & 0xff])])
 
-  return concat([Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), pngChunk('IHDR', ihdr), pngChunk('IDAT', idat), pngChunk('IEND', new Uint8Array(0))])
+  return concatBytes([Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), pngChunk('IHDR', ihdr), pngChunk('IDAT', idat), pngChunk('IEND', new Uint8Array(0))])
 }

@@ -1,4 +1,5 @@
 import { connect } from 'cloudflare:sockets'
+import { concatBytes } from './bytes'
 
 export interface RawResponse {
   status: number
@@ -31,7 +32,7 @@ export async function rawRequest(
   ].join('\r\n')
   const socket = connect({ hostname, port: Number(port) })
   const writer = socket.writable.getWriter()
-  await writer.write(concat([new TextEncoder().encode(`${head}\r\n\r\n`), body]))
+  await writer.write(concatBytes([new TextEncoder().encode(`${head}\r\n\r\n`), body]))
   writer.releaseLock()
 
   const parts: Uint8Array[] = []
@@ -44,10 +45,10 @@ export async function rawRequest(
     if (next === 'silence' || next.done) break
     parts.push(next.value)
     // A proxy may keep the connection open despite `Connection: close`: stop at the framed end.
-    if (parseResponse(concat(parts)).complete) break
+    if (parseResponse(concatBytes(parts)).complete) break
   }
   await socket.close().catch(() => {})
-  return parseResponse(concat(parts))
+  return parseResponse(concatBytes(parts))
 }
 
 function parseResponse(bytes: Uint8Array): RawResponse {
@@ -77,7 +78,7 @@ function parseResponse(bytes: Uint8Array): RawResponse {
     if (start + size + 2 > rest.length) break
     offset = start + size + 2
   }
-  return { status: Number(statusLine!.split(' ')[1]), headers, body: concat(chunks), complete }
+  return { status: Number(statusLine!.split(' ')[1]), headers, body: concatBytes(chunks), complete }
 }
 
 function indexOf(bytes: Uint8Array, needle: string, from: number): number {
@@ -87,14 +88,4 @@ function indexOf(bytes: Uint8Array, needle: string, from: number): number {
     return i
   }
   return -1
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
-  let at = 0
-  for (const p of parts) {
-    out.set(p, at)
-    at += p.length
-  }
-  return out
 }
