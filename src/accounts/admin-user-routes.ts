@@ -5,7 +5,7 @@ import { getAuthConfig } from '../auth/auth-config'
 import { requireFreshAuth } from '../auth/fresh-auth'
 import { hashPassword } from '../auth/password-hash'
 import { requireUser } from '../auth/require-user'
-import { revocations } from '../auth/revocation-check'
+import { revokeAllOf } from '../auth/revoke-all'
 import { base64url, fromBase64url } from '../codecs/base64'
 import { getConfig } from '../config/app-config'
 import { tierFor } from '../config/tiers'
@@ -150,9 +150,7 @@ export const adminUserRoutes = new Hono<AppEnv>()
   .post('/admin/users/:username/revoke', async (c) => {
     const { account } = await found(await accountDirectory(c.env), c.req.param('username'))
     const key = await accountKey(c.env, account.id)
-    const second = Math.floor(Date.now() / 1000)
-    await userObjectByKey(c.env, key).revokeTokens({ allBefore: second })
-    revocations.noteRevoked(key, { revokedBefore: second })
+    const second = await revokeAllOf(c.env, key)
     c.set('logFields', { action: 'admin.user_revoke', resource: account.username, target: account.id })
     auditTarget(c, account.id, 'account.revoke', 200, null)
     return c.json({ user: view(c, account), revoked: { issued_before: new Date((second + 1) * 1000).toISOString() } }, 200, noStore)

@@ -6,6 +6,7 @@ import { clearedSessionCookies, csrfTokenFor, refreshCookie, sessionCookies } fr
 import { requireFreshAuth } from '../auth/fresh-auth'
 import { PBKDF2_MAX_ITERATIONS, verifyPassword, type PasswordHash } from '../auth/password-hash'
 import { requireUser } from '../auth/require-user'
+import { revokeAllOf } from '../auth/revoke-all'
 import { revocations } from '../auth/revocation-check'
 import { userKey } from '../auth/user-key'
 import { ApiError } from '../http/api-error'
@@ -155,9 +156,7 @@ export const authRoutes = new Hono<AppEnv>()
   /** Sensitive: ends every session and revokes every token of the caller, so it needs a fresh login. */
   .post('/auth/logout-all', requireUser(), requireFreshAuth(), async (c) => {
     const user = c.get('user')
-    const second = Math.floor(Date.now() / 1000)
-    await loginObject(c.env, user.key).revokeTokens({ allBefore: second })
-    revocations.noteRevoked(user.key, { revokedBefore: second })
+    await revokeAllOf(c.env, user.key)
     c.set('logFields', { action: 'auth.logout_all' })
     const res = c.body(null, 204, noStore)
     for (const cookie of clearedSessionCookies()) res.headers.append('Set-Cookie', cookie)

@@ -3,6 +3,7 @@ import type { AppEnv } from '../app-env'
 import { adminTargetIssuer } from '../auth/admin-reach'
 import { getAuthConfig } from '../auth/auth-config'
 import { requireUser } from '../auth/require-user'
+import { revokeAllOf } from '../auth/revoke-all'
 import { insufficientScope } from '../http/bearer-challenge'
 import { revocations } from '../auth/revocation-check'
 import { userKey } from '../auth/user-key'
@@ -68,18 +69,15 @@ export const adminTokenRoutes = new Hono<AppEnv>()
       sub !== undefined ? adminTargetIssuer(auth, admin, body.issuer, { field: 'issuer', required: true }) : adminTargetIssuer(auth, admin, auth.edge.issuer, { field: 'issuer' })
     const key = sub !== undefined ? await userKey(issuer, sub) : ownerOf(jti as string)
     if (!key) throw badRequest('this jti was not issued by the edge: send its "sub" and "issuer" too', 'invalid_request')
-    const stub = userObjectByKey(c.env, key)
     if (jti !== undefined) {
       // A revoked jti is remembered until the token would expire anyway: give `exp` for a token
       // that lives longer than the default memory (31 days), e.g. a long-lived IdP token.
-      const alsoRevoked = await stub.revokeTokens({ jti, ...(exp !== undefined ? { expiresAt: exp * 1000 } : {}) })
+      const alsoRevoked = await userObjectByKey(c.env, key).revokeTokens({ jti, ...(exp !== undefined ? { expiresAt: exp * 1000 } : {}) })
       for (const revoked of [jti, ...alsoRevoked]) revocations.noteRevoked(key, { jti: revoked })
       c.set('logFields', { action: 'admin.revoke', resource: jti })
       return c.json({ revoked: { jti } }, 200)
     }
-    const second = Math.floor(Date.now() / 1000)
-    await stub.revokeTokens({ allBefore: second })
-    revocations.noteRevoked(key, { revokedBefore: second })
+    const second = await revokeAllOf(c.env, key)
     c.set('logFields', { action: 'admin.revoke', resource: `${issuer} ${sub}` })
     return c.json({ revoked: { sub, issuer, issued_before: new Date((second + 1) * 1000).toISOString() } }, 200)
   })
