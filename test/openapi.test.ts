@@ -76,6 +76,16 @@ describe('responses are checked against the document', () => {
     await expect(checkAgainstOpenApi('GET', 'https://edge.test/v2/nothing', res)).rejects.toThrow(/no GET operation/)
   })
 
+  it('an unknown path gets only the catch-all 404, or under /v1/ and /admin/ the auth refusal that comes first', async () => {
+    const error = (status: number, code: string) => Response.json({ error: { code, message: 'x', request_id: 'r' } }, { status })
+    await expect(checkAgainstOpenApi('GET', 'https://edge.test/v2/nothing', error(404, 'not_found'))).resolves.toBeUndefined()
+    await expect(checkAgainstOpenApi('GET', 'https://edge.test/v1/nothing', error(401, 'invalid_token'))).resolves.toBeUndefined()
+    await expect(checkAgainstOpenApi('HEAD', 'https://edge.test/admin/nothing', new Response(null, { status: 403 }))).resolves.toBeUndefined()
+    await expect(checkAgainstOpenApi('GET', 'https://edge.test/v2/nothing', error(401, 'invalid_token'))).rejects.toThrow(/no GET operation/)
+    await expect(checkAgainstOpenApi('GET', 'https://edge.test/v1/nothing', error(401, 'rate_limited'))).rejects.toThrow(/no GET operation/)
+    await expect(checkAgainstOpenApi('GET', 'https://edge.test/v1/nothing', error(400, 'invalid_request'))).rejects.toThrow(/no GET operation/)
+  })
+
   it('accepts a real conversation (every call() checks, this one on purpose)', async () => {
     const token = await tokenFor(uniqueUser())
     expect((await call('GET', '/v1/usage', { token })).status).toBe(200)
