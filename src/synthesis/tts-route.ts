@@ -20,7 +20,6 @@ import { originsWithoutSpeaker } from './speakers'
 import { audioMetadata } from '../audio/audio-metadata'
 import { LEASE_RENEW_MS } from '../config/leases'
 import { log } from '../log/log'
-import { refuseIfTakenDown } from '../users/takedown-check'
 
 export const ttsRoutes = new Hono<AppEnv>().post('/v1/tts', serverTiming(), requireUser({ scope: 'tts', revocation: 'at-admission' }), async (c) => {
   const timing = c.get('timing')
@@ -38,7 +37,6 @@ export const ttsRoutes = new Hono<AppEnv>().post('/v1/tts', serverTiming(), requ
   // no await between the reservation and the stream can leave it held.
   const exclude = request.mode === 'sft' ? originsWithoutSpeaker(config.origins, request.speaker!) : []
   const voice = request.voice_id ? await voiceForSynthesis(c.env, user.key, request.voice_id, { transcript: request.mode === 'zero_shot' }) : undefined
-  if (voice) await refuseIfTakenDown(c.env, { ownerKey: voice.ownerKey, kind: 'voice', objectId: voice.voiceId, viewer: voice.ownerKey === user.key ? 'owner' : 'visitor' })
   const customMetadata = await audioMetadata({ request, characters, requestId, sampleRate: COSYVOICE_PCM.sampleRate })
   const { admission, slot } = await admitAndAcquire({
     env: c.env,

@@ -2,6 +2,7 @@ import type { Env } from '../env'
 import { notFound } from '../http/api-error'
 import type { StreamedFile } from '../origin/multipart-body'
 import { isValidId, voiceKey } from '../storage/keys'
+import { refuseIfTakenDown } from '../users/takedown-check'
 import { userObjectByKey } from '../users/user-stub'
 import { sharedVoice } from './shared-voices'
 
@@ -20,6 +21,7 @@ export interface VoiceForSynthesis {
  * (shared-voices.ts). Someone else's unpublished voice is "not found", exactly like a voice that
  * does not exist: its existence is not revealed. The transcript lives in the owner's Durable
  * Object (users/voice-transcripts.ts), or in the R2 metadata of a voice stored before it moved there.
+ * A voice an admin took down is refused (451, or 404 for a visitor of a suspended owner: takedown-check.ts).
  */
 export async function voiceForSynthesis(env: Env, callerKey: string, voiceId: string, o: { transcript: boolean }): Promise<VoiceForSynthesis> {
   const bucket = env.AUDIO
@@ -35,7 +37,15 @@ export async function voiceForSynthesis(env: Env, callerKey: string, voiceId: st
     head = await bucket.head(key)
   }
   if (!head) throw notFound('voice')
-  const kept = o.transcript ? (await userObjectByKey(env, ownerKey).voiceTranscripts([key]))[key] : undefined
+  // Both questions go to the owner's object: asked together, not one round trip after the other.
+  const [kept] = await Promise.all([
+    o.transcript
+      ? userObjectByKey(env, ownerKey)
+          .voiceTranscripts([key])
+          .then((kept) => kept[key])
+      : undefined,
+    refuseIfTakenDown(env, { ownerKey, kind: 'voice', objectId: voiceId, viewer: ownerKey === callerKey ? 'owner' : 'visitor' }),
+  ])
   const promptText = kept ?? head.customMetadata?.prompt_text ?? ''
   const contentType = head.httpMetadata?.contentType ?? 'audio/wav'
   return {
