@@ -1,13 +1,11 @@
-import { Hono, type Context } from 'hono'
+import { Hono } from 'hono'
 import type { AppEnv } from '../app-env'
-import { adminTargetIssuer } from '../auth/admin-reach'
 import { isApiKeyId } from '../auth/api-key-format'
 import { apiKeys } from '../auth/api-key-verify'
-import { getAuthConfig } from '../auth/auth-config'
 import { actorOf } from '../auth/principal'
 import { requireUser } from '../auth/require-user'
-import { userKey } from '../auth/user-key'
-import { badRequest, notFound } from '../http/api-error'
+import { ownerFromQuery } from '../auth/target-user'
+import { notFound } from '../http/api-error'
 import { userObjectByKey } from '../users/user-stub'
 import { apiKeyView } from './api-key-view'
 
@@ -19,13 +17,13 @@ import { apiKeyView } from './api-key-view'
  */
 export const adminApiKeyRoutes = new Hono<AppEnv>()
   .get('/admin/api-keys', requireUser({ scope: 'admin', roles: ['admin'] }), async (c) => {
-    const keys = await userObjectByKey(c.env, await targetKey(c)).listApiKeys()
+    const keys = await userObjectByKey(c.env, (await ownerFromQuery(c)).key).listApiKeys()
     const now = Date.now()
     return c.json({ items: keys.map((k) => apiKeyView(k, now)) }, 200, { 'Cache-Control': 'private, no-store' })
   })
   .delete('/admin/api-keys/:id', requireUser({ scope: 'admin', roles: ['admin'] }), async (c) => {
     const id = c.req.param('id')
-    const owner = await targetKey(c)
+    const owner = (await ownerFromQuery(c)).key
     const stub = userObjectByKey(c.env, owner)
     const revoked = isApiKeyId(id) ? await stub.revokeApiKey(id) : null
     if (!revoked) throw notFound('API key')
@@ -34,11 +32,3 @@ export const adminApiKeyRoutes = new Hono<AppEnv>()
     c.set('logFields', { action: 'admin.api_key_revoke', resource: id, for_sub: revoked.sub })
     return c.body(null, 204)
   })
-
-/** The user named by `?sub=` and `?iss=` (default the admin's own issuer), within the admin's reach (auth/admin-reach.ts). */
-async function targetKey(c: Context<AppEnv>): Promise<string> {
-  const sub = c.req.query('sub')
-  if (!sub || sub.length > 512) throw badRequest('give the user as ?sub= (and ?iss= for another issuer)')
-  const issuer = adminTargetIssuer(await getAuthConfig(c.env), c.get('user'), c.req.query('iss'), { field: 'iss' })
-  return userKey(issuer, sub)
-}

@@ -1,10 +1,7 @@
 import { Hono, type Context } from 'hono'
 import type { AppEnv } from '../app-env'
-import { adminTargetIssuer } from '../auth/admin-reach'
-import { getAuthConfig } from '../auth/auth-config'
 import { requireUser } from '../auth/require-user'
-import { userKey } from '../auth/user-key'
-import { badRequest } from '../http/api-error'
+import { ownerFromQuery } from '../auth/target-user'
 import { userObjectByKey } from '../users/user-stub'
 import { listingQuery, rowCursor, TABLE_PAGE_MAX } from '../http/listing-query'
 
@@ -35,9 +32,5 @@ export const auditRoutes = new Hono<AppEnv>()
   // Your trail describes your audio and shares: a token narrowed away from them cannot read it.
   .get('/v1/audit', requireUser({ scope: 'audio' }), (c) => page(c, c.get('user').key))
   .get('/admin/audit', requireUser({ scope: 'admin', roles: ['admin'] }), async (c) => {
-    const sub = c.req.query('sub')
-    if (!sub) throw badRequest('give the user as ?sub=')
-    // An unknown ?iss= is a 400 and another issuer's users are out of an IdP admin's reach (admin-reach.ts).
-    const issuer = adminTargetIssuer(await getAuthConfig(c.env), c.get('user'), c.req.query('iss'), { field: 'iss' })
-    return page(c, await userKey(issuer, sub))
+    return page(c, (await ownerFromQuery(c)).key)
   })

@@ -16,7 +16,7 @@ import { publishVoice, sharedVoice, unpublishVoice } from '../voices/shared-voic
 import { moderationQueue } from './queue-stub'
 import { TakedownBody } from './moderation-bodies'
 import { withinReach } from './report-reach'
-import { ownerFromQuery, targetOwner, type TargetOwner } from './target-owner'
+import { ownerFromQuery, targetOwner, type TargetOwner } from '../auth/target-user'
 
 /** An owner's delete announced just before a takedown (takedown-ledger.ts) lapses within this. */
 const BEING_DELETED_RETRY_SECONDS = 60

@@ -1,11 +1,9 @@
 import { Hono, type Context } from 'hono'
 import type { AppEnv } from '../app-env'
-import { adminTargetIssuer } from '../auth/admin-reach'
-import { getAuthConfig } from '../auth/auth-config'
 import { actorOf } from '../auth/principal'
 import { requireUser } from '../auth/require-user'
-import { userKey } from '../auth/user-key'
-import { badRequest, notFound } from '../http/api-error'
+import { ownerFromQuery } from '../auth/target-user'
+import { notFound } from '../http/api-error'
 import { isValidId, voiceKey } from '../storage/keys'
 import { listSharedVoices, publishVoice, unpublishVoice } from './shared-voices'
 import { userObjectByKey } from '../users/user-stub'
@@ -49,10 +47,8 @@ export const sharedVoiceRoutes = new Hono<AppEnv>()
 
 /** The voice owner named by `?sub=` (and `?iss=`, default the admin's own issuer: admin-reach.ts), else the admin. */
 async function ownerKeyOf(c: Context<AppEnv>): Promise<string> {
-  const sub = c.req.query('sub')
-  if (sub === undefined) return c.get('user').key
-  if (!sub) throw badRequest('sub must not be empty')
-  return userKey(adminTargetIssuer(await getAuthConfig(c.env), c.get('user'), c.req.query('iss'), { field: 'iss' }), sub)
+  if (c.req.query('sub') === undefined) return c.get('user').key
+  return (await ownerFromQuery(c)).key
 }
 
 /** The owner's own trail records what an admin did to their voice, and who. */

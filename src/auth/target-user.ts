@@ -1,8 +1,8 @@
 import type { Context } from 'hono'
 import type { AppEnv } from '../app-env'
-import { adminTargetIssuer } from '../auth/admin-reach'
-import { getAuthConfig } from '../auth/auth-config'
-import { userKey } from '../auth/user-key'
+import { adminTargetIssuer } from './admin-reach'
+import { getAuthConfig } from './auth-config'
+import { userKey } from './user-key'
 import { badRequest } from '../http/api-error'
 import type { OwnerIdentity } from '../users/owner-identity'
 
@@ -15,20 +15,26 @@ export interface TargetOwner {
 }
 
 /**
- * The owner named in a query, as the other admin routes name a user (`/admin/audit`,
- * `/admin/voices/<id>/publish`): `?sub=` (required here: an admin never acts on their own
- * objects by leaving it out) and `?iss=`, by the same rules (auth/admin-reach.ts): the edge's own
+ * The user an admin route names in its query (`/admin/audit`, `/admin/api-keys`,
+ * `/admin/takedowns`, `/admin/voices/<id>/publish`): `?sub=` (required: an admin never acts on
+ * their own objects by leaving it out) and `?iss=`, by the rules of admin-reach.ts: the edge's own
  * issuer or a TRUSTED_ISSUERS one, spelt exactly, default the admin's own; an identity provider's
  * admin reaches only its own issuer's users.
  */
 export function ownerFromQuery(c: Context<AppEnv>): Promise<TargetOwner> {
-  return targetOwner(c, { sub: c.req.query('sub'), iss: c.req.query('iss') }, 'iss')
+  // A query's mistakes are `bad_request`, as every query parameter's; a body's are `invalid_request`.
+  return targetOwner(c, { sub: c.req.query('sub'), iss: c.req.query('iss') }, 'iss', 'bad_request')
 }
 
 /** The same in a JSON body: `owner: {sub, iss?}`, or `owner: "<sub>"` for a user of the admin's own issuer. */
-export async function targetOwner(c: Context<AppEnv>, owner: string | { sub?: unknown; iss?: unknown } | undefined, issField = 'owner.iss'): Promise<TargetOwner> {
+export async function targetOwner(
+  c: Context<AppEnv>,
+  owner: string | { sub?: unknown; iss?: unknown } | undefined,
+  issField = 'owner.iss',
+  code = 'invalid_request',
+): Promise<TargetOwner> {
   const { sub, iss } = typeof owner === 'string' ? { sub: owner, iss: undefined } : (owner ?? {})
-  if (typeof sub !== 'string' || !sub || sub.length > MAX_SUB_CHARS) throw badRequest(`name the owner: sub must be 1 to ${MAX_SUB_CHARS} characters`, 'invalid_request')
+  if (typeof sub !== 'string' || !sub || sub.length > MAX_SUB_CHARS) throw badRequest(`name the owner: sub must be 1 to ${MAX_SUB_CHARS} characters`, code)
   const issuer = adminTargetIssuer(await getAuthConfig(c.env), c.get('user'), iss, { field: issField })
   return { identity: { issuer, sub }, key: await userKey(issuer, sub) }
 }
