@@ -20,7 +20,7 @@ const devOrigin = { port: 0, secret: TEST_SECRETS.ORIGIN_SECRET, speakers: PRESE
 
 export default async function setup(project: TestProject) {
   // Everything starts at once: the origins, the IdP and the socket edge do not depend on each other.
-  const [primary, speech, signingKeys, idp, single1, single2, broken, v2, fuzz, refused] = await Promise.all([
+  const [primary, speech, signingKeys, idp, single1, single2, broken, v2, fuzz, queue, refused] = await Promise.all([
     startOrigin({ ...devOrigin, engine: 'tone' }),
     startOrigin({ ...devOrigin, engine: 'espeak' }),
     makeTestSigningKeys(),
@@ -32,9 +32,12 @@ export default async function setup(project: TestProject) {
     startOrigin({ ...devOrigin, engine: 'tone', model: 'cosyvoice2' }),
     // Faithful and without directives: fuzzed text must never be able to switch a dev fault on.
     startOrigin({ port: 0, secret: TEST_SECRETS.ORIGIN_SECRET, engine: 'tone' }),
+    // One GPU kept busy by test/request-path.test.ts: test files run side by side, and the pool tests
+    // count what their single-slot origins see.
+    startOrigin({ ...devOrigin, engine: 'tone', maxConcurrent: 1 }),
     closedPortUrl(),
   ])
-  const pool = { single1, single2, broken, v2, fuzz }
+  const pool = { single1, single2, broken, v2, fuzz, queue }
   const socketEdge = await startSocketEdge({ originUrl: primary.url, secrets: TEST_SECRETS })
   project.provide('originUrls', [primary.url])
   project.provide('speechOriginUrl', speech.url)
@@ -42,6 +45,7 @@ export default async function setup(project: TestProject) {
   project.provide('jwksUrl', idp.url)
   project.provide('fuzzOrigin', fuzz.url)
   project.provide('poolOrigins', { single1: single1.url, single2: single2.url, broken: broken.url, v2: v2.url, refused })
+  project.provide('queueOrigin', queue.url)
   project.provide('socketEdgeUrl', socketEdge.url)
   return async () => {
     await socketEdge.close()

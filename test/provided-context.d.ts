@@ -14,6 +14,8 @@ declare module 'vitest' {
      * told otherwise (POST /__dev/fault); `v2` is a CosyVoice2 model.
      */
     poolOrigins: { single1: string; single2: string; broken: string; v2: string; refused: string }
+    /** A single-slot origin only test/request-path.test.ts uses (it keeps it busy on purpose). */
+    queueOrigin: string
     /** The edge's signing keys of this run (private JWKs). */
     signingKeys: TestSigningKeys
     /** A tone-engine origin of its own for the fuzz suite (test/fuzz.test.ts): fast, and nobody's counts. */

@@ -10,7 +10,7 @@ import { tokenFor, uniqueUser } from './support/tokens'
 const SHORT = { text: 'Hi.', mode: 'sft', speaker: '英文女' }
 /** Streams for a second or so: a synthesis that is still running while the test floods. */
 const SLOW = 'One. Two. Three. [[dev:gap=400]]'
-const origins = inject('poolOrigins')
+const queueOrigin = inject('queueOrigin')
 
 afterEach(() => {
   vi.restoreAllMocks()
@@ -133,7 +133,7 @@ describe('admission and the GPU slot asked in parallel', () => {
   })
 
   it('while every GPU is busy, a request its user object refuses never joins the queue; an admitted one waits in it', async () => {
-    const ORIGINS = JSON.stringify([{ url: origins.single1, name: `path-${crypto.randomUUID().slice(0, 8)}`, speakers: PRESET_SPEAKERS }])
+    const ORIGINS = JSON.stringify([{ url: queueOrigin, name: `path-${crypto.randomUUID().slice(0, 8)}`, speakers: PRESET_SPEAKERS }])
     const edge = countingEdge({ ORIGINS })
     const spent = await tokenFor(uniqueUser(), { role: 'daily3' })
     const other = countingEdge()

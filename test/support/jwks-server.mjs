@@ -36,19 +36,24 @@ export async function startJwksServer({ port = 0, host = '127.0.0.1', tenants: o
     return { kid, privateKey, jwk }
   }
 
-  async function tenant(name) {
+  // The promise is what is kept: two first requests at once (test files run side by side) must not
+  // each make a key, the second replacing the one the first signed with.
+  function tenant(name) {
     if (!tenants.has(name)) {
       const o = options[name] ?? {}
       const alg = o.alg ?? 'ES256'
-      tenants.set(name, {
-        alg,
-        jwkAlg: o.jwkAlg,
-        issuer: `${base}/${name}${o.issuerPath ?? ''}`,
-        discovery: o.discovery ?? 'ok',
-        key: await newKey(alg, o.jwkAlg),
-        fetches: 0,
-        discoveryFetches: 0,
-      })
+      tenants.set(
+        name,
+        newKey(alg, o.jwkAlg).then((key) => ({
+          alg,
+          jwkAlg: o.jwkAlg,
+          issuer: `${base}/${name}${o.issuerPath ?? ''}`,
+          discovery: o.discovery ?? 'ok',
+          key,
+          fetches: 0,
+          discoveryFetches: 0,
+        })),
+      )
     }
     return tenants.get(name)
   }
