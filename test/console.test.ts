@@ -86,33 +86,29 @@ describe('GET /v1/queue: waiting is visible', () => {
       ...Array.from({ length: 6 }, (_, i) => tokenFor(uniqueUser(['waiter', 'other', 'hold'][Math.min(i, 2)]))),
     ])
     const holding = holders.map((token) => call('POST', '/v1/tts', { token, json: slow }).then((r) => r.arrayBuffer()))
-    for (let i = 0; i < 200; i++) {
-      const status = (await (await call('GET', '/admin/origins', { token: ops })).json()) as { origins: { in_flight: number }[] }
-      if (status.origins[0]!.in_flight === 4) break
-      await new Promise((r) => setTimeout(r, 25))
-    }
-    let queue: { items: { position: number; ahead: number; waiting_since: string; estimate_seconds: number | null }[]; waiting: number } = { items: [], waiting: 0 }
-    const queued = (async () => {
-      for (let i = 0; i < 40 && queue.items.length === 0; i++) {
-        await new Promise((r) => setTimeout(r, 250))
-        queue = (await (await call('GET', '/v1/queue', { token: waiter })).json()) as typeof queue
-      }
-    })()
+    const inFlight = async () => ((await (await call('GET', '/admin/origins', { token: ops })).json()) as { origins: { in_flight: number }[] }).origins[0]!.in_flight
+    await expect.poll(inFlight, { interval: 25, timeout: 5000 }).toBe(4)
+    type Queue = { items: { position: number; ahead: number; waiting_since: string; estimate_seconds: number | null }[]; waiting: number }
+    let queue: Queue = { items: [], waiting: 0 }
     const waiting = call('POST', '/v1/tts', { token: waiter, json: { text: 'My turn.', mode: 'sft', speaker: '英文女' } })
-    await queued
+    const waitersQueue = async () => {
+      queue = (await (await call('GET', '/v1/queue', { token: waiter })).json()) as Queue
+      return queue.items.length
+    }
+    await expect.poll(waitersQueue, { interval: 250, timeout: 10_000 }).toBe(1)
     expect(queue.items).toHaveLength(1)
     expect(queue.items[0]!.position).toBe(1)
     expect(queue.items[0]!.ahead).toBe(0)
     expect(Date.parse(queue.items[0]!.waiting_since)).not.toBeNaN()
     expect(queue.waiting).toBe(1)
-    const theirs = (await (await call('GET', '/v1/queue', { token: other })).json()) as typeof queue
+    const theirs = (await (await call('GET', '/v1/queue', { token: other })).json()) as Queue
     expect(theirs.items).toEqual([])
     expect(theirs.waiting).toBe(1)
     // Then its turn comes.
     expect((await waiting).status).toBe(200)
     await (await waiting).arrayBuffer()
     await Promise.all(holding)
-    expect(((await (await call('GET', '/v1/queue', { token: waiter })).json()) as typeof queue).items).toEqual([])
+    expect(((await (await call('GET', '/v1/queue', { token: waiter })).json()) as Queue).items).toEqual([])
   })
 
   it('needs a token', async () => {

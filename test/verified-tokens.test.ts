@@ -1,12 +1,15 @@
-import { env } from 'cloudflare:test'
+import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
 import app from '../src/index'
 import { call } from './support/api'
 import { tokenFor, uniqueUser } from './support/tokens'
 
-const ctx = { waitUntil() {}, passThroughOnException() {}, props: {} } as unknown as ExecutionContext
-const get = (token: string, settings: Record<string, string> = {}) =>
-  app.fetch(new Request('https://edge.test/v1/usage', { headers: { authorization: `Bearer ${token}` } }), { ...env, ...settings }, ctx)
+async function get(token: string, settings: Record<string, string> = {}): Promise<Response> {
+  const ctx = createExecutionContext()
+  const res = await app.fetch(new Request('https://edge.test/v1/usage', { headers: { authorization: `Bearer ${token}` } }), { ...env, ...settings }, ctx)
+  await waitOnExecutionContext(ctx)
+  return res
+}
 
 describe('tokens verified before (src/auth/verified-tokens.ts)', () => {
   it('a token this isolate verified still stands only for itself: one changed character is refused', async () => {
