@@ -3,7 +3,6 @@ export declare function canonicalUsername(input: unknown): { username: string; k
 export declare function foldUsername(text: string): string
 export declare const USER_ID: RegExp
 export declare function newUserId(): string
-export declare const ROLE_NAME: RegExp
 export declare const MIN_PASSWORD_CHARS: number
 export declare const MAX_PASSWORD_CHARS: number
 export declare function passwordProblem(password: unknown): string | null

@@ -50,9 +50,6 @@ export function newUserId() {
   return `u_${btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')}`
 }
 
-/** A role must name a tier of TIERS; this is only the shape a tier name has (config/tiers.ts). */
-export const ROLE_NAME = /^[a-z][a-z0-9_-]{0,31}$/
-
 /** Shortest and longest password accepted anywhere (API, invites, CLI). */
 export const MIN_PASSWORD_CHARS = 8
 export const MAX_PASSWORD_CHARS = 1024

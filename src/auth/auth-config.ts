@@ -2,6 +2,7 @@ import type { Env } from '../env'
 import { getConfig } from '../config/app-config'
 import { ConfigError } from '../config/config-error'
 import { integerSetting, readSetting } from '../config/setting'
+import { ROLE_NAME } from '../config/tiers'
 import { log } from '../log/log'
 import { parsePasswordHash, type PasswordHash } from './password-hash'
 import { parseSigningKeys, type SigningKeys } from './signing-keys'
@@ -96,7 +97,7 @@ function parseUsers(raw: string | undefined): ReadonlyMap<string, LoginUser> {
     const password = parsePasswordHash(e.password)
     if (typeof password === 'string') throw new ConfigError(`AUTH_USERS.${name}.password ${password}`)
     const role = e.role === undefined ? 'free' : e.role
-    if (typeof role !== 'string' || !/^[a-z][a-z0-9_-]{0,31}$/.test(role)) throw new ConfigError(`AUTH_USERS.${name}.role must be a simple lowercase name`)
+    if (typeof role !== 'string' || !ROLE_NAME.test(role)) throw new ConfigError(`AUTH_USERS.${name}.role must be a simple lowercase name`)
     users.set(name, { role, password })
   }
   return users

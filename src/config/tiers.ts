@@ -30,6 +30,9 @@ const FIELDS: Record<keyof Tier, string> = {
 }
 const NULLABLE = new Set<keyof Tier>(['perMinute', 'perDay', 'concurrency', 'storageBytes', 'maxVoices'])
 
+/** A role's name wherever one is configured (TIERS, AUTH_USERS): a simple lowercase name. */
+export const ROLE_NAME = /^[a-z][a-z0-9_-]{0,31}$/
+
 /**
  * Parses `TIERS`: a JSON object of role → partial limits in snake_case, merged over the defaults,
  * e.g. `{"free":{"per_minute":5},"team":{"per_day":1000}}`. A role that is not a default starts
@@ -46,7 +49,7 @@ export function parseTiers(raw: string | undefined): Record<string, Tier> {
   }
   if (!isObject(parsed)) throw new ConfigError('TIERS must be a JSON object of role → limits')
   for (const [role, limits] of Object.entries(parsed)) {
-    if (!/^[a-z][a-z0-9_-]{0,31}$/.test(role)) throw new ConfigError(`TIERS: role name "${role}" is not a simple lowercase name`)
+    if (!ROLE_NAME.test(role)) throw new ConfigError(`TIERS: role name "${role}" is not a simple lowercase name`)
     if (!isObject(limits)) throw new ConfigError(`TIERS.${role} must be an object`)
     const tier: Tier = { ...(tiers[role] ?? tiers.free!) }
     for (const [key, value] of Object.entries(limits)) {
