@@ -19,6 +19,7 @@ describe('invites', () => {
 
     const info = await call('GET', `/auth/invite/${invited.token}`)
     expect(info.status).toBe(200)
+    expect(info.headers.get('vary')).toMatch(/\bAccept\b/)
     expect(await info.json()).toMatchObject({ username: invited.username })
 
     await expectStatus(setPassword(invited.token, 'short'), 400, 'weak_password')
@@ -29,7 +30,9 @@ describe('invites', () => {
 
     // Once only.
     await expectStatus(setPassword(invited.token, 'another-password'), 410, 'invite_used')
-    await expectStatus(call('GET', `/auth/invite/${invited.token}`), 410, 'invite_used')
+    const spent = await call('GET', `/auth/invite/${invited.token}`)
+    expect(spent.headers.get('vary')).toMatch(/\bAccept\b/)
+    await expectStatus(spent, 410, 'invite_used')
     await expectStatus(login(invited.username, { password: 'another-password' }), 401)
     // The user's trail says so.
     const trail = await trailWith(() => call('GET', `/admin/audit?sub=${invited.user.id}`, { token: admin }), 'account.password_set')
@@ -43,6 +46,7 @@ describe('invites', () => {
     expect(page.headers.get('content-type')).toMatch(/^text\/html/)
     expect(page.headers.get('content-security-policy')).toMatch(/default-src 'none'.*form-action 'self'/)
     expect(page.headers.get('referrer-policy')).toBe('no-referrer')
+    expect(page.headers.get('vary')).toMatch(/\bAccept\b/)
     const html = await page.text()
     expect(html).toContain('<form method="post">')
     expect(html).toContain(invited.username)

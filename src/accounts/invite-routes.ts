@@ -34,6 +34,11 @@ const REFUSALS: Record<InviteRefusal, { status: 404 | 410; code: string; message
  * logged (http/request-context.ts redacts it) and only its hash is stored.
  */
 export const inviteRoutes = new Hono<AppEnv>()
+  // A browser gets a page and any other client JSON from the same URL, errors included.
+  .use('/auth/invite/:token', async (c, next) => {
+    await next()
+    c.res.headers.append('Vary', 'Accept')
+  })
   .get('/auth/invite/:token', anonymousRateLimit(), async (c) => {
     const html = wantsHtml(c.req.header('accept'))
     const hash = await inviteTokenHash(c.req.param('token'))
