@@ -1,12 +1,8 @@
-import * as v from 'valibot'
+import { TargetUserQuery } from '../auth/target-user'
 import { bool, describeRoutes, nullable, object, str, time } from '../http/route-doc'
 import { ApiKeyBody } from './api-key-request'
 
 const keyView = object({ id: str, name: str, prefix: str, scope: str, created_at: time, last_used_at: nullable(time), expires_at: time, expired: bool })
-const TargetQuery = v.object({
-  sub: v.pipe(v.string(), v.nonEmpty(), v.maxLength(512), v.description("the user's sub")),
-  iss: v.optional(v.pipe(v.string(), v.description("the user's issuer (default: yours)"))),
-})
 
 export const apiKeyDocs = describeRoutes(
   {
@@ -45,7 +41,7 @@ export const apiKeyDocs = describeRoutes(
     summary: "A user's API keys",
     auth: 'admin',
     scope: 'admin',
-    query: TargetQuery,
+    query: TargetUserQuery,
     responses: { 200: { description: 'The keys', json: object({ items: { type: 'array', items: keyView } }) } },
     errors: { 400: ['bad_request', 'unknown_issuer', 'issuer_required'] },
   },
@@ -56,7 +52,7 @@ export const apiKeyDocs = describeRoutes(
     summary: "Revoke a user's API key",
     auth: 'admin',
     scope: 'admin',
-    query: TargetQuery,
+    query: TargetUserQuery,
     responses: { 204: { description: 'Revoked' } },
     errors: { 400: ['bad_request', 'unknown_issuer', 'issuer_required'], 404: ['not_found'] },
   },

@@ -1,4 +1,5 @@
 import * as v from 'valibot'
+import { TargetUserQuery } from '../auth/target-user'
 import { describeRoutes, int, nullable, object, page, str, time, TABLE_LISTING_ERRORS } from '../http/route-doc'
 import { listingQuerySchema, TABLE_PAGE_MAX } from '../http/listing-query'
 
@@ -25,8 +26,7 @@ export const auditDocs = describeRoutes(
     scope: 'admin',
     query: v.object({
       ...listingQuerySchema(TABLE_PAGE_MAX).entries,
-      sub: v.pipe(v.string(), v.description("the user's sub")),
-      iss: v.optional(v.pipe(v.string(), v.description("the user's issuer"))),
+      ...TargetUserQuery.entries,
     }),
     responses: { 200: { description: 'A page of entries', json: page(entry) } },
     errors: { 400: ['bad_request', 'invalid_cursor', 'unknown_issuer', 'issuer_required'] },

@@ -1,4 +1,5 @@
 import type { Context } from 'hono'
+import * as v from 'valibot'
 import type { AppEnv } from '../app-env'
 import { adminTargetIssuer } from './admin-reach'
 import { getAuthConfig } from './auth-config'
@@ -7,6 +8,12 @@ import { badRequest } from '../http/api-error'
 import type { OwnerIdentity } from '../users/owner-identity'
 
 const MAX_SUB_CHARS = 512
+
+/** `?sub=&iss=` as the API description shows it (ownerFromQuery below is what reads it). */
+export const TargetUserQuery = v.object({
+  sub: v.pipe(v.string(), v.nonEmpty(), v.maxLength(MAX_SUB_CHARS), v.description("the user's sub")),
+  iss: v.optional(v.pipe(v.string(), v.description("the user's issuer: the edge's own or a trusted one, spelt exactly (default: the admin's own)"))),
+})
 
 /** The user an admin names, and the key their R2 prefix and Durable Object derive from. */
 export interface TargetOwner {

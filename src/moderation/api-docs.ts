@@ -1,4 +1,5 @@
 import * as v from 'valibot'
+import { TargetUserQuery } from '../auth/target-user'
 import { describeRoutes, int, nullable, object, page, str, time } from '../http/route-doc'
 import { listingQuerySchema, TABLE_PAGE_MAX } from '../http/listing-query'
 import { ResolveBody, TakedownBody } from './moderation-bodies'
@@ -17,10 +18,6 @@ const takedown = object({
 })
 const report = object({ report_id: str, created_at: time, status: str, reason: str, details: nullable(str), reporter: {}, share: { type: 'object' }, owner: {}, resolution: {} })
 const ADMIN_TARGET = { 400: ['bad_request', 'invalid_request', 'unknown_issuer', 'issuer_required'], 404: ['not_found'] }
-const OwnerQuery = v.object({
-  sub: v.pipe(v.string(), v.description("the owner's sub")),
-  iss: v.optional(v.pipe(v.string(), v.description("the owner's issuer (default: yours)"))),
-})
 
 export const moderationDocs = describeRoutes(
   {
@@ -41,7 +38,7 @@ export const moderationDocs = describeRoutes(
     summary: "A user's takedowns",
     auth: 'admin',
     scope: 'admin',
-    query: v.object({ ...listingQuerySchema(TABLE_PAGE_MAX).entries, ...OwnerQuery.entries }),
+    query: v.object({ ...listingQuerySchema(TABLE_PAGE_MAX).entries, ...TargetUserQuery.entries }),
     responses: { 200: { description: 'A page of takedowns', json: page(takedown) } },
     errors: { ...ADMIN_TARGET, 400: [...ADMIN_TARGET[400], 'invalid_cursor'] },
   },
@@ -52,7 +49,7 @@ export const moderationDocs = describeRoutes(
     summary: 'One takedown',
     auth: 'admin',
     scope: 'admin',
-    query: OwnerQuery,
+    query: TargetUserQuery,
     responses: { 200: { description: 'The takedown', json: takedown } },
     errors: ADMIN_TARGET,
   },
@@ -63,7 +60,7 @@ export const moderationDocs = describeRoutes(
     summary: 'The held audio, as evidence',
     auth: 'admin',
     scope: 'admin',
-    query: OwnerQuery,
+    query: TargetUserQuery,
     responses: {
       200: { description: 'The held file', media: { 'audio/wav': { type: 'string' }, 'audio/flac': { type: 'string' } } },
       206: { description: 'One byte range', media: { 'audio/wav': { type: 'string' }, 'audio/flac': { type: 'string' } } },
@@ -78,7 +75,7 @@ export const moderationDocs = describeRoutes(
     summary: 'Release a takedown (the object is back as it was)',
     auth: 'admin',
     scope: 'admin',
-    query: OwnerQuery,
+    query: TargetUserQuery,
     responses: { 200: { description: 'Released', json: object({ released: takedown }) } },
     errors: ADMIN_TARGET,
   },
@@ -89,7 +86,7 @@ export const moderationDocs = describeRoutes(
     summary: 'Delete a taken-down object for good',
     auth: 'admin',
     scope: 'admin',
-    query: OwnerQuery,
+    query: TargetUserQuery,
     responses: { 200: { description: 'Purged', json: object({ purged: takedown }) } },
     errors: ADMIN_TARGET,
   },

@@ -1,4 +1,5 @@
 import * as v from 'valibot'
+import { TargetUserQuery } from '../auth/target-user'
 import { bool, describeRoutes, int, LISTING_ERRORS, nullable, num, object, page, str, time } from '../http/route-doc'
 import { listingQuerySchema, R2_PAGE_MAX } from '../http/listing-query'
 
@@ -22,8 +23,8 @@ const served = {
 
 /** `?sub=` (and `?iss=`) names the voice's owner; without it, the admin's own voice. */
 const OwnerQuery = v.object({
-  sub: v.optional(v.pipe(v.string(), v.nonEmpty(), v.description("the owner's sub (default: you)"))),
-  iss: v.optional(v.pipe(v.string(), v.description("the owner's issuer (default: yours)"))),
+  ...TargetUserQuery.entries,
+  sub: v.optional(v.pipe(TargetUserQuery.entries.sub, v.description("the owner's sub (default: you)"))),
 })
 
 export const voiceDocs = describeRoutes(
