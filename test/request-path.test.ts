@@ -1,10 +1,11 @@
-import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test'
+import { createExecutionContext, env, runInDurableObject, waitOnExecutionContext } from 'cloudflare:test'
 import { afterEach, describe, expect, inject, it, vi } from 'vitest'
 import { PRESET_SPEAKERS } from '../dev/origin.mjs'
 import app from '../src/index'
 import { userKey } from '../src/auth/user-key'
 import { parseTiers, tierFor } from '../src/config/tiers'
-import { errorOf } from './support/api'
+import { call, errorOf } from './support/api'
+import { synthesizeStored } from './support/stored-audio'
 import { tokenFor, uniqueUser } from './support/tokens'
 
 const SHORT = { text: 'Hi.', mode: 'sft', speaker: '英文女' }
@@ -226,5 +227,82 @@ describe('ORIGIN_POOL_LOCATION', () => {
     const unhinted = countingEdge()
     await drain(await unhinted.send(await tokenFor(uniqueUser())))
     expect(unhinted.getOptions.every((o) => o === undefined)).toBe(true)
+  })
+})
+
+describe('share downloads: what the ledger knows, R2 is not asked again', () => {
+  /** The app with AUDIO wrapped to record each R2 call (`head`, `get`, …). */
+  function r2CountingEdge() {
+    const calls: string[] = []
+    const AUDIO = new Proxy(env.AUDIO, {
+      get(target, prop) {
+        const value = Reflect.get(target, prop)
+        if (typeof prop !== 'string' || typeof value !== 'function') return value
+        return (...args: unknown[]) => {
+          calls.push(prop)
+          return (value as (...a: unknown[]) => unknown).apply(target, args)
+        }
+      },
+    })
+    const get = async (path: string, headers: Record<string, string> = {}) => {
+      const ctx = createExecutionContext()
+      const res = await app.fetch(new Request(`https://edge.test${path}`, { headers: { 'cf-connecting-ip': '203.0.113.9', ...headers } }), { ...env, AUDIO }, ctx)
+      const bytes = new Uint8Array(await res.arrayBuffer())
+      await waitOnExecutionContext(ctx)
+      return { res, bytes }
+    }
+    return { calls, get, reset: () => calls.splice(0) }
+  }
+
+  async function sharedAudio() {
+    const sub = uniqueUser()
+    const token = await tokenFor(sub)
+    const { id, bytes } = await synthesizeStored(token, SHORT)
+    const res = await call('POST', `/v1/audio/${id}/shares`, { token, json: { ttl_seconds: 600 } })
+    expect(res.status).toBe(201)
+    const { share_id } = (await res.json()) as { share_id: string }
+    return { sub, shareId: share_id, stored: bytes }
+  }
+
+  it('a range is one R2 get (no head), a 304 and a 416 none at all, and the bytes are the stored ones', async () => {
+    const { shareId, stored } = await sharedAudio()
+    const edge = r2CountingEdge()
+    const piece = await edge.get(`/s/${shareId}/audio`, { range: 'bytes=10-109' })
+    expect(piece.res.status).toBe(206)
+    expect(piece.res.headers.get('content-range')).toBe(`bytes 10-109/${stored.byteLength}`)
+    expect(piece.bytes).toEqual(stored.subarray(10, 110))
+    expect(edge.calls).toEqual(['get'])
+    const etag = piece.res.headers.get('etag')!
+    expect(piece.res.headers.get('content-type')).toBe('audio/wav')
+
+    edge.reset()
+    const fresh = await edge.get(`/s/${shareId}/audio`, { 'if-none-match': etag })
+    expect(fresh.res.status).toBe(304)
+    expect(fresh.res.headers.get('etag')).toBe(etag)
+    expect(edge.calls).toEqual([])
+
+    edge.reset()
+    const outside = await edge.get(`/s/${shareId}/audio`, { range: `bytes=${stored.byteLength}-` })
+    expect(outside.res.status).toBe(416)
+    expect(outside.res.headers.get('content-range')).toBe(`bytes */${stored.byteLength}`)
+    expect(edge.calls).toEqual([])
+
+    edge.reset()
+    const whole = await edge.get(`/s/${shareId}/audio`)
+    expect(whole.res.status).toBe(200)
+    expect(whole.bytes).toEqual(stored)
+    expect(edge.calls).toEqual(['get'])
+  })
+
+  it('a ledger whose ETag is not the object any more is not believed: R2 is asked, the bytes are still right', async () => {
+    const { sub, shareId, stored } = await sharedAudio()
+    const stub = env.USERS.get(env.USERS.idFromName(await userKey('cosyvoice-edge', sub)))
+    await runInDurableObject(stub, (_, state) => state.storage.sql.exec(`UPDATE shares SET etag = '"stale"'`))
+    const edge = r2CountingEdge()
+    const piece = await edge.get(`/s/${shareId}/audio`, { range: 'bytes=0-43' })
+    expect(piece.res.status).toBe(206)
+    expect(piece.bytes).toEqual(stored.subarray(0, 44))
+    expect(piece.res.headers.get('etag')).not.toBe('"stale"')
+    expect(edge.calls).toEqual(['get', 'head', 'get'])
   })
 })

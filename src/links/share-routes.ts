@@ -108,6 +108,7 @@ async function serveShare(c: Context<AppEnv>, disposition: 'inline' | 'attachmen
     // Private, and fresh no longer than the share lives: a cache never holds it past the link.
     cacheControl: `private, max-age=${remaining}`,
     disposition,
+    known: claim.object,
   })
   if (!response) throw notFound('share')
   response.headers.set('Vary', 'Accept')

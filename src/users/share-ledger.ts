@@ -1,4 +1,5 @@
 import { etagMatches, parseRange } from '../http/range'
+import type { KnownObject } from '../http/serve-object'
 import { migrate } from '../sql/migrations'
 
 /** A share as its owner sees it. Times are milliseconds since the epoch. */
@@ -37,7 +38,8 @@ export interface ShareRequest {
 }
 
 export type ShareRefusal = 'not_found' | 'share_revoked' | 'share_expired' | 'share_exhausted'
-export type Claim = { ok: true; share: Share; audioKey: string; counted: boolean } | { ok: false; code: ShareRefusal }
+/** A claim granted: the audio's key, and its size and ETag as shared (what the claim was decided on: serving needs no `head`). */
+export type Claim = { ok: true; share: Share; audioKey: string; object: KnownObject; counted: boolean } | { ok: false; code: ShareRefusal }
 
 /**
  * How downloads are counted (`max_downloads`), so that one listen in a browser does not burn a
@@ -169,15 +171,16 @@ export class ShareLedger {
       .toArray()[0]
     const usedUp = share.maxDownloads !== null && share.downloads >= share.maxDownloads
     const asked = requestKind(request, row)
-    if (asked.kind === 'check') return usedUp && !session ? { ok: false, code: 'share_exhausted' } : { ok: true, share, audioKey: row.audio_key, counted: false }
+    const granted = { audioKey: row.audio_key, object: { size: row.size, httpEtag: row.etag } }
+    if (asked.kind === 'check') return usedUp && !session ? { ok: false, code: 'share_exhausted' } : { ok: true, share, ...granted, counted: false }
     if (asked.kind === 'piece' && session && session.pieces < MAX_FREE_PIECES && session.bytes + asked.bytes <= SESSION_COPIES * row.size) {
       this.#sql.exec('UPDATE download_sessions SET pieces = pieces + 1, bytes = bytes + ? WHERE share_id = ? AND client = ?', asked.bytes, shareId, request.client)
-      return { ok: true, share, audioKey: row.audio_key, counted: false }
+      return { ok: true, share, ...granted, counted: false }
     }
     if (usedUp) return { ok: false, code: 'share_exhausted' }
     this.#sql.exec('UPDATE shares SET downloads = downloads + 1 WHERE id = ?', shareId)
     this.#sql.exec('INSERT OR REPLACE INTO download_sessions (share_id, client, started_at, pieces, bytes) VALUES (?, ?, ?, 0, ?)', shareId, request.client, now, asked.bytes)
-    return { ok: true, share: { ...share, downloads: share.downloads + 1 }, audioKey: row.audio_key, counted: true }
+    return { ok: true, share: { ...share, downloads: share.downloads + 1 }, ...granted, counted: true }
   }
 
   #get(shareId: string): { share: Share; row: ShareRow } | null {
