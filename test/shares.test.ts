@@ -267,6 +267,8 @@ describe('share links', () => {
       expect(res.status).toBe(404)
       expect((await errorOf(res)).code).toBe('not_found')
     }
+    // The share URL answers a browser with a page: its JSON refusal varies on Accept too.
+    expect((await open(`/s/${forged}`, ip)).headers.get('vary')?.split(', ')).toContain('Accept')
     // A well-formed id of a real owner with a random part that was never issued.
     const token = await tokenFor(uniqueUser())
     const { id } = await synthesize(token)
@@ -316,6 +318,7 @@ describe('the share page', () => {
     expect(csp).toMatch(/^default-src 'none'; media-src 'self'; style-src 'sha256-[A-Za-z0-9+/]+=*'; /)
     expect(csp).toContain("frame-ancestors 'none'")
     expect(res.headers.get('cache-control')).toBe('no-store')
+    expect(res.headers.get('vary')?.split(', ')).toContain('Accept')
     expect(res.headers.get('referrer-policy')).toBe('no-referrer')
     expect(res.headers.get('x-content-type-options')).toBe('nosniff')
     const html = await res.text()
@@ -344,6 +347,7 @@ describe('the share page', () => {
     const late = await open(`/s/${made.share_id}`, uniqueIp(), { accept })
     expect(late.status).toBe(410)
     expect(late.headers.get('content-type')).toBe('text/html; charset=utf-8')
+    expect(late.headers.get('vary')?.split(', ')).toContain('Accept')
     expect(await late.text()).toContain('no downloads left')
   })
 })

@@ -5,6 +5,7 @@ import { ApiError, badRequest } from '../http/api-error'
 import { readBytes, readJson } from '../http/read-json'
 import { parseBody } from '../http/request-body'
 import { anonymousRateLimit } from '../limits/anonymous-limit'
+import { varyOnAccept } from '../http/vary-accept'
 import { wantsHtml } from '../http/wants-html'
 import { userObjectByKey } from '../users/user-stub'
 import { accountDirectory } from './account-directory'
@@ -34,11 +35,7 @@ const REFUSALS: Record<InviteRefusal, { status: 404 | 410; code: string; message
  * logged (http/request-context.ts redacts it) and only its hash is stored.
  */
 export const inviteRoutes = new Hono<AppEnv>()
-  // A browser gets a page and any other client JSON from the same URL, errors included.
-  .use('/auth/invite/:token', async (c, next) => {
-    await next()
-    c.res.headers.append('Vary', 'Accept')
-  })
+  .use('/auth/invite/:token', varyOnAccept)
   .get('/auth/invite/:token', anonymousRateLimit(), async (c) => {
     const html = wantsHtml(c.req.header('accept'))
     const hash = await inviteTokenHash(c.req.param('token'))

@@ -11,7 +11,7 @@ export type PageHtml = HtmlEscapedString | Promise<HtmlEscapedString>
  * its hash), forms posting back to this origin and, with `media`, audio from it. Their URLs carry
  * a secret (a share id, an invite token): no Referer, no search engine, no cache.
  */
-export function htmlPages(style: string, options: { media?: boolean; vary?: string } = {}) {
+export function htmlPages(style: string, options: { media?: boolean } = {}) {
   let styleHash: Promise<string> | undefined
 
   async function headers(): Promise<Record<string, string>> {
@@ -25,7 +25,6 @@ export function htmlPages(style: string, options: { media?: boolean; vary?: stri
       'X-Robots-Tag': 'noindex, nofollow',
       'X-Content-Type-Options': 'nosniff',
       'X-Frame-Options': 'DENY',
-      ...(options.vary ? { Vary: options.vary } : {}),
     }
   }
 

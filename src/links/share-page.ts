@@ -30,8 +30,8 @@ const STYLE = [
 ].join('')
 
 // The page reflects the share's state (downloads left, revocation), so it is never cached (the
-// pages' headers); a browser and a script get different answers from one URL (Vary: Accept).
-const respond = htmlPages(STYLE, { media: true, vary: 'Accept' })
+// pages' headers); a browser and a script get different answers from one URL (share-routes.ts: Vary).
+const respond = htmlPages(STYLE, { media: true })
 
 export async function sharePage(share: Share): Promise<Response> {
   const audio = `/s/${share.shareId}/audio`

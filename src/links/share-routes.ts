@@ -20,6 +20,7 @@ import type { ShareClaim } from '../users/user-object'
 import type { HeldRefusal, TakedownNotice } from '../users/takedown-ledger'
 import { takenDownError } from '../users/takedown-check'
 import { shareErrorPage, sharePage } from './share-page'
+import { varyOnAccept } from '../http/vary-accept'
 import { wantsHtml } from '../http/wants-html'
 import { getLinkConfig } from './link-config'
 import { listingQuery, rowCursor, TABLE_PAGE_MAX } from '../http/listing-query'
@@ -85,6 +86,7 @@ export const shareRoutes = new Hono<AppEnv>()
     c.set('logFields', { action: 'share.revoke', resource: await shareRef(id) })
     return c.body(null, 204)
   })
+  .use('/s/:id', varyOnAccept)
   .get('/s/:id', anonymousRateLimit(), async (c) => {
     if (wantsHtml(c.req.header('accept'))) {
       const claim = await claimShare(c, false)
@@ -111,7 +113,6 @@ async function serveShare(c: Context<AppEnv>, disposition: 'inline' | 'attachmen
     known: claim.object,
   })
   if (!response) throw notFound('share')
-  response.headers.set('Vary', 'Accept')
   return response
 }
 
