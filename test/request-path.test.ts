@@ -1,12 +1,13 @@
-import { createExecutionContext, env, runInDurableObject, waitOnExecutionContext } from 'cloudflare:test'
+import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test'
 import { afterEach, describe, expect, inject, it, vi } from 'vitest'
 import { PRESET_SPEAKERS } from '../dev/origin.mjs'
 import app from '../src/index'
 import { userKey } from '../src/auth/user-key'
 import { parseTiers, tierFor } from '../src/config/tiers'
 import { call, errorOf } from './support/api'
+import { makeWav } from './support/make-audio'
 import { synthesizeStored } from './support/stored-audio'
-import { tokenFor, uniqueUser } from './support/tokens'
+import { tokenFor, uniqueIp, uniqueUser } from './support/tokens'
 
 const SHORT = { text: 'Hi.', mode: 'sft', speaker: '英文女' }
 /** Streams for a second or so: a synthesis that is still running while the test floods. */
@@ -231,22 +232,14 @@ describe('ORIGIN_POOL_LOCATION', () => {
 })
 
 describe('share downloads: what the ledger knows, R2 is not asked again', () => {
-  /** The app with AUDIO wrapped to record each R2 call (`head`, `get`, …). */
+  /** The app with AUDIO wrapped to record each R2 call (`r2.head`, `r2.get`, …). */
   function r2CountingEdge() {
     const calls: string[] = []
-    const AUDIO = new Proxy(env.AUDIO, {
-      get(target, prop) {
-        const value = Reflect.get(target, prop)
-        if (typeof prop !== 'string' || typeof value !== 'function') return value
-        return (...args: unknown[]) => {
-          calls.push(prop)
-          return (value as (...a: unknown[]) => unknown).apply(target, args)
-        }
-      },
-    })
-    const get = async (path: string, headers: Record<string, string> = {}) => {
+    const ip = uniqueIp()
+    const AUDIO = stubRecording(env.AUDIO, 'r2', calls)
+    const get = async (path: string, headers: Record<string, string> = {}, method = 'GET') => {
       const ctx = createExecutionContext()
-      const res = await app.fetch(new Request(`https://edge.test${path}`, { headers: { 'cf-connecting-ip': '203.0.113.9', ...headers } }), { ...env, AUDIO }, ctx)
+      const res = await app.fetch(new Request(`https://edge.test${path}`, { method, headers: { 'cf-connecting-ip': ip, ...headers } }), { ...env, AUDIO }, ctx)
       const bytes = new Uint8Array(await res.arrayBuffer())
       await waitOnExecutionContext(ctx)
       return { res, bytes }
@@ -261,7 +254,7 @@ describe('share downloads: what the ledger knows, R2 is not asked again', () => 
     const res = await call('POST', `/v1/audio/${id}/shares`, { token, json: { ttl_seconds: 600 } })
     expect(res.status).toBe(201)
     const { share_id } = (await res.json()) as { share_id: string }
-    return { sub, shareId: share_id, stored: bytes }
+    return { shareId: share_id, stored: bytes }
   }
 
   it('a range is one R2 get (no head), a 304 and a 416 none at all, and the bytes are the stored ones', async () => {
@@ -271,7 +264,7 @@ describe('share downloads: what the ledger knows, R2 is not asked again', () => 
     expect(piece.res.status).toBe(206)
     expect(piece.res.headers.get('content-range')).toBe(`bytes 10-109/${stored.byteLength}`)
     expect(piece.bytes).toEqual(stored.subarray(10, 110))
-    expect(edge.calls).toEqual(['get'])
+    expect(edge.calls).toEqual(['r2.get'])
     const etag = piece.res.headers.get('etag')!
     expect(piece.res.headers.get('content-type')).toBe('audio/wav')
 
@@ -291,18 +284,35 @@ describe('share downloads: what the ledger knows, R2 is not asked again', () => 
     const whole = await edge.get(`/s/${shareId}/audio`)
     expect(whole.res.status).toBe(200)
     expect(whole.bytes).toEqual(stored)
-    expect(edge.calls).toEqual(['get'])
+    expect(edge.calls).toEqual(['r2.get'])
+
+    // A HEAD fetches no body, ranged or not: its answer is the object's description.
+    const asked: Record<string, string>[] = [{}, { range: 'bytes=10-109' }]
+    for (const headers of asked) {
+      edge.reset()
+      const head = await edge.get(`/s/${shareId}/audio`, headers, 'HEAD')
+      expect(head.res.status).toBe('range' in headers ? 206 : 200)
+      expect(head.res.headers.get('content-length')).toBe('range' in headers ? '100' : String(stored.byteLength))
+      expect(head.res.headers.get('content-type')).toBe('audio/wav')
+      expect(head.bytes).toHaveLength(0)
+      expect(edge.calls).toEqual(['r2.head'])
+    }
   })
 
-  it('a ledger whose ETag is not the object any more is not believed: R2 is asked, the bytes are still right', async () => {
-    const { sub, shareId, stored } = await sharedAudio()
-    const stub = env.USERS.get(env.USERS.idFromName(await userKey('cosyvoice-edge', sub)))
-    await runInDurableObject(stub, (_, state) => state.storage.sql.exec(`UPDATE shares SET etag = '"stale"'`))
+  it("a voice's own download: a range is the route's head and one get, not a second head", async () => {
+    const token = await tokenFor(uniqueUser())
+    const form = new FormData()
+    form.append('name', 'mine')
+    form.append('prompt_text', 'Hello, this is my voice.')
+    const wav = makeWav({ sampleRate: 16000, seconds: 2, frequency: 300 })
+    form.append('prompt_wav', new File([wav], 'mine.wav', { type: 'audio/wav' }))
+    const created = await call('POST', '/v1/voices', { token, body: form })
+    expect(created.status).toBe(201)
+    const { voice_id } = (await created.json()) as { voice_id: string }
     const edge = r2CountingEdge()
-    const piece = await edge.get(`/s/${shareId}/audio`, { range: 'bytes=0-43' })
+    const piece = await edge.get(`/v1/voices/${voice_id}/content`, { authorization: `Bearer ${token}`, range: 'bytes=0-43' })
     expect(piece.res.status).toBe(206)
-    expect(piece.bytes).toEqual(stored.subarray(0, 44))
-    expect(piece.res.headers.get('etag')).not.toBe('"stale"')
-    expect(edge.calls).toEqual(['get', 'head', 'get'])
+    expect(piece.bytes).toEqual(wav.subarray(0, 44))
+    expect(edge.calls).toEqual(['r2.head', 'r2.get'])
   })
 })

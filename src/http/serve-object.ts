@@ -1,7 +1,10 @@
 import { ApiError } from './api-error'
 import { etagMatches, parseRange } from './range'
 
-/** What a caller already knows of an object that is never rewritten (a share's ledger row). */
+/**
+ * What a caller already knows of an object that is never rewritten (a share's ledger row, the
+ * route's own `head`): trusted as R2's answer would be, for a 304, a 416 and the range alike.
+ */
 export interface KnownObject {
   size: number
   httpEtag: string
@@ -27,6 +30,8 @@ export interface ServeOptions {
 export async function serveObject(bucket: R2Bucket, key: string, request: Request, options: ServeOptions): Promise<Response | null> {
   const rangeHeader = request.headers.get('range')
   const ifNoneMatch = request.headers.get('if-none-match')
+  // A HEAD is answered from the object's description: no body is fetched for it.
+  const withBody = request.method !== 'HEAD'
   const headers = new Headers({
     'Accept-Ranges': 'bytes',
     'Cache-Control': options.cacheControl,
@@ -35,13 +40,14 @@ export async function serveObject(bucket: R2Bucket, key: string, request: Reques
     'Referrer-Policy': 'no-referrer',
   })
   if (!rangeHeader && !ifNoneMatch) {
-    const object = await bucket.get(key)
+    const object = withBody ? await bucket.get(key) : await bucket.head(key)
     if (!object) return null
     describe(object, headers)
     headers.set('Content-Length', String(object.size))
-    return new Response(request.method === 'HEAD' ? null : object.body, { status: 200, headers })
+    return new Response(withBody ? (object as R2ObjectBody).body : null, { status: 200, headers })
   }
-  let known = options.known
+  // What the caller knows spares the `head`, except for a HEAD, whose answer is that description.
+  let known = withBody ? options.known : undefined
   if (!known) {
     const head = await bucket.head(key)
     if (!head) return null
@@ -59,21 +65,20 @@ export async function serveObject(bucket: R2Bucket, key: string, request: Reques
       headers: { 'Content-Range': `bytes */${known.size}`, 'Accept-Ranges': 'bytes' },
     })
   }
-  const object = await bucket.get(key, range ? { range: { offset: range.start, length: range.end - range.start + 1 } } : {})
-  if (!object) return null
-  if (options.known && object.httpEtag !== options.known.httpEtag) {
-    // What the caller knew is not this object any more: ask R2 what it is.
-    await object.body.cancel()
-    return serveObject(bucket, key, request, { ...options, known: undefined })
+  let body: ReadableStream | null = null
+  if (withBody) {
+    const object = await bucket.get(key, range ? { range: { offset: range.start, length: range.end - range.start + 1 } } : {})
+    if (!object) return null
+    describe(object, headers)
+    body = object.body
   }
-  describe(object, headers)
   if (!range) {
-    headers.set('Content-Length', String(object.size))
-    return new Response(request.method === 'HEAD' ? null : object.body, { status: 200, headers })
+    headers.set('Content-Length', String(known.size))
+    return new Response(body, { status: 200, headers })
   }
   headers.set('Content-Range', `bytes ${range.start}-${range.end}/${known.size}`)
   headers.set('Content-Length', String(range.end - range.start + 1))
-  return new Response(request.method === 'HEAD' ? null : object.body, { status: 206, headers })
+  return new Response(body, { status: 206, headers })
 }
 
 function describe(object: R2Object, headers: Headers) {

@@ -89,7 +89,9 @@ export const voiceRoutes = new Hono<AppEnv>()
     const key = voiceKey(c.get('user').key, id)
     const head = isValidId(id) ? await c.env.AUDIO.head(key) : null
     if (head) await refuseIfTakenDown(c.env, { ownerKey: c.get('user').key, kind: 'voice', objectId: id, viewer: 'owner' })
-    const response = head ? await serveObject(c.env.AUDIO, key, c.req.raw, { filename: promptFilename(id, head), cacheControl: 'private, max-age=0, must-revalidate' }) : null
+    const response = head
+      ? await serveObject(c.env.AUDIO, key, c.req.raw, { filename: promptFilename(id, head), cacheControl: 'private, max-age=0, must-revalidate', known: head })
+      : null
     if (!response) throw notFound('voice')
     return response
   })
