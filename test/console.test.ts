@@ -42,9 +42,11 @@ describe('signed /d/ links in a browser', () => {
     expect(page.status).toBe(403)
     expect(page.headers.get('content-type')).toMatch(/^text\/html/)
     expect(page.headers.get('content-security-policy')).toContain("default-src 'none'")
+    expect(page.headers.get('vary')?.split(', ')).toContain('Accept')
     expect(await page.text()).toContain('This link has expired')
     const json = await follow(`/d/${expired}`)
     expect(json.status).toBe(403)
+    expect(json.headers.get('vary')?.split(', ')).toContain('Accept')
     expect((await errorOf(json)).code).toBe('link_expired')
   })
 

@@ -13,6 +13,7 @@ import { LinkBody } from './link-bodies'
 import { jsonBody } from '../http/request-body'
 import { signLink, verifyLink, type LinkGrant } from './signed-link'
 import { linkErrorPage } from './share-page'
+import { varyOnAccept } from '../http/vary-accept'
 import { wantsHtml } from '../http/wants-html'
 import { refuseIfTakenDown } from '../users/takedown-check'
 
@@ -39,6 +40,7 @@ export const linkRoutes = new Hono<AppEnv>()
     const url = new URL(`/d/${token}${body.disposition === 'inline' ? '?inline=1' : ''}`, c.req.url).href
     return c.json({ url, expires_at: new Date(expiresAt * 1000).toISOString() }, 200, { 'Cache-Control': 'no-store' })
   })
+  .use('/d/:token', varyOnAccept)
   .get('/d/:token', anonymousRateLimit(), async (c) => {
     const config = await getLinkConfig(c.env)
     let grant: LinkGrant
