@@ -47,13 +47,8 @@ export const authRoutes = new Hono<AppEnv>()
     const matches = await verifyPassword(password, user?.password ?? DECOY)
     c.set('logFields', { action: 'auth.login', login: username, ok: Boolean(user?.password && matches), trusted_device: deviceId !== undefined })
     if (!user?.password || !matches) throw badCredentials()
-    // The name's throttle (its own object) is told while the token is signed and the session starts.
-    const settled = attempt.succeeded()
-    settled.catch(() => {}) // awaited below; this only keeps a failure from counting as unhandled meanwhile
-    if (!user.active) {
-      await settled
-      throw accountDisabled()
-    }
+    await attempt.succeeded()
+    if (!user.active) throw accountDisabled()
 
     const now = Date.now()
     const session = randomPart(16)
@@ -62,21 +57,18 @@ export const authRoutes = new Hono<AppEnv>()
     const refreshToken = newRefreshToken(user.key)
     const ttl = auth.accessTtl
     const access = await issueAccessToken(auth, { sub: user.id, jti: newJti(user.key), role: user.role, ttlSeconds: ttl, sid: session, authTime: Math.floor(now / 1000) }, now)
-    const [started] = await Promise.all([
-      account.startSession(
-        {
-          id: session,
-          sub: user.id,
-          authTime: Math.floor(now / 1000),
-          expiresAt: now + auth.refreshTtl * 1000,
-          refreshHash: await hashSecret(refreshToken),
-          issuedAs: cookie === true ? 'cookie' : 'body',
-          access: { jti: access.jti, expiresAt: access.expiresAt * 1000 },
-        },
-        { userAgent: c.req.header('user-agent') ?? null },
-      ),
-      settled,
-    ])
+    const started = await account.startSession(
+      {
+        id: session,
+        sub: user.id,
+        authTime: Math.floor(now / 1000),
+        expiresAt: now + auth.refreshTtl * 1000,
+        refreshHash: await hashSecret(refreshToken),
+        issuedAs: cookie === true ? 'cookie' : 'body',
+        access: { jti: access.jti, expiresAt: access.expiresAt * 1000 },
+      },
+      { userAgent: c.req.header('user-agent') ?? null },
+    )
     // Disabled by an admin while the password was being checked: no session, and the token is never handed out.
     if (!started) throw accountDisabled()
     c.executionCtx.waitUntil(recordLogin(c.env, user.id, now).catch(() => {}))
