@@ -63,6 +63,8 @@ export const IDP = {
   stable: { issuer: 'https://idp-stable.test', tenant: 'stable', audience: 'cosyvoice-edge-api' },
   /** A short cooldown so a rotation is picked up within a fraction of a second. */
   rotating: { issuer: 'https://idp-rotating.test', tenant: 'rotating', audience: 'cosyvoice-edge-api', cooldownSeconds: 0.2 },
+  /** Like `stable`, for the unknown-kid flood alone: it counts this tenant's JWKS fetches, which no other file may cause. */
+  flood: { issuer: 'https://idp-flood.test', tenant: 'flood', audience: 'cosyvoice-edge-api' },
   /** Its JWKS URL answers nothing (connection refused). */
   down: { issuer: 'https://idp-down.test', tenant: 'down', audience: 'cosyvoice-edge-api' },
 } as const
@@ -73,6 +75,8 @@ export const TENANTS = {
   auth0: { alg: 'RS256', issuerPath: '/' },
   /** Keycloak: RS256, `realm_access.roles` (its realm role `admin` is not mapped), `scope` string. */
   keycloak: { alg: 'RS256', issuerPath: '/realms/cosyvoice' },
+  /** A second Keycloak realm for the discovery-cache test alone: it counts this tenant's fetches, which no other file may cause. */
+  'keycloak-cache': { alg: 'RS256', issuerPath: '/realms/cache' },
   /** Okta: ES256, `scp` list, `groups`; its `cosyvoice-admins` group is mapped to admin (own users only). */
   okta: { alg: 'ES256', issuerPath: '/oauth2/default' },
   /** Entra ID: RS256, `scp` string, app `roles`, two audiences (App ID URI and client id). */
@@ -101,6 +105,7 @@ export const tenantIssuer = (providerUrl: string, name: TenantName) => `${provid
 export const AUDIENCE = {
   auth0: 'https://api.cosyvoice.test',
   keycloak: 'cosyvoice-edge',
+  'keycloak-cache': 'cosyvoice-edge',
   okta: 'api://cosyvoice',
   entra: ['api://cosyvoice-edge', '0f3c1e36-6a0b-4c57-9d3a-6f0c2b1e9a41'],
   clerk: 'cosyvoice-edge',
@@ -137,6 +142,7 @@ export function trustedIssuers(providerUrl: string): string {
       algorithms: ['ES256'],
       cooldown_seconds: IDP.rotating.cooldownSeconds,
     },
+    { issuer: IDP.flood.issuer, jwks_uri: `${providerUrl}/${IDP.flood.tenant}/jwks.json`, audience: IDP.flood.audience, algorithms: ['ES256'] },
     { issuer: IDP.down.issuer, jwks_uri: 'http://127.0.0.1:1/jwks.json', audience: IDP.down.audience, algorithms: ['ES256'], cooldown_seconds: 0 },
     {
       issuer: iss('auth0'),
@@ -147,6 +153,7 @@ export function trustedIssuers(providerUrl: string): string {
       scopes_claim: 'permissions',
     },
     { issuer: iss('keycloak'), audience: AUDIENCE.keycloak, algorithms: ['RS256'], roles_claim: '/realm_access/roles', role_map: { 'voice-premium': 'premium' } },
+    { issuer: iss('keycloak-cache'), audience: AUDIENCE['keycloak-cache'], algorithms: ['RS256'] },
     { issuer: iss('okta'), audience: AUDIENCE.okta, algorithms: ['ES256'], roles_claim: 'groups', role_map: { 'cosyvoice-admins': 'admin', 'cosyvoice-premium': 'premium' } },
     { issuer: iss('entra'), audience: AUDIENCE.entra, algorithms: ['RS256'], roles_claim: 'roles', role_map: { 'Voice.Premium': 'premium' } },
     { issuer: iss('clerk'), audience: AUDIENCE.clerk, algorithms: ['RS256'], roles_claim: ['o', 'rol'], role_map: { voice_premium: 'premium' } },
