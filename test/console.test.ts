@@ -4,7 +4,10 @@ import { describe, expect, it } from 'vitest'
 import { userKey } from '../src/auth/user-key'
 import { getLinkConfig } from '../src/links/link-config'
 import { signLink } from '../src/links/signed-link'
+import { PRESET_SPEAKERS } from '../dev/origin.mjs'
 import { call, errorOf } from './support/api'
+import { appWith } from './support/app'
+import { originUrls } from './support/origin'
 import { tokenFor, uniqueIp, uniqueUser } from './support/tokens'
 import { synthesizeStored } from './support/stored-audio'
 
@@ -82,19 +85,21 @@ describe('signed /d/ links in a browser', () => {
 describe('GET /v1/queue: waiting is visible', () => {
   it("shows a waiting request its place in line, and nobody else's requests", async () => {
     // Fill the origin's 4 slots with slow syntheses (seen in flight by the pool), then queue one more.
+    // A pool of its own (a uniquely named origin): another file's synthesis must not be in its line.
+    const edge = appWith({ ORIGINS: JSON.stringify([{ url: originUrls()[0], concurrency: 4, speakers: PRESET_SPEAKERS, name: `queue-${crypto.randomUUID()}` }]) })
     const slow = { text: 'Hold the slot. [[dev:delay=6000]]', mode: 'sft', speaker: '英文女' }
     const [ops, waiter, other, ...holders] = await Promise.all([
       tokenFor(uniqueUser('ops'), { role: 'admin', scope: 'admin' }),
       ...Array.from({ length: 6 }, (_, i) => tokenFor(uniqueUser(['waiter', 'other', 'hold'][Math.min(i, 2)]))),
     ])
-    const holding = holders.map((token) => call('POST', '/v1/tts', { token, json: slow }).then((r) => r.arrayBuffer()))
-    const inFlight = async () => ((await (await call('GET', '/admin/origins', { token: ops })).json()) as { origins: { in_flight: number }[] }).origins[0]!.in_flight
+    const holding = holders.map((token) => call('POST', '/v1/tts', { token, json: slow, via: edge }).then((r) => r.arrayBuffer()))
+    const inFlight = async () => ((await (await call('GET', '/admin/origins', { token: ops, via: edge })).json()) as { origins: { in_flight: number }[] }).origins[0]!.in_flight
     await expect.poll(inFlight, { interval: 25, timeout: 5000 }).toBe(4)
     type Queue = { items: { position: number; ahead: number; waiting_since: string; estimate_seconds: number | null }[]; waiting: number }
     let queue: Queue = { items: [], waiting: 0 }
-    const waiting = call('POST', '/v1/tts', { token: waiter, json: { text: 'My turn.', mode: 'sft', speaker: '英文女' } })
+    const waiting = call('POST', '/v1/tts', { token: waiter, json: { text: 'My turn.', mode: 'sft', speaker: '英文女' }, via: edge })
     const waitersQueue = async () => {
-      queue = (await (await call('GET', '/v1/queue', { token: waiter })).json()) as Queue
+      queue = (await (await call('GET', '/v1/queue', { token: waiter, via: edge })).json()) as Queue
       return queue.items.length
     }
     await expect.poll(waitersQueue, { interval: 250, timeout: 10_000 }).toBe(1)
@@ -103,14 +108,15 @@ describe('GET /v1/queue: waiting is visible', () => {
     expect(queue.items[0]!.ahead).toBe(0)
     expect(Date.parse(queue.items[0]!.waiting_since)).not.toBeNaN()
     expect(queue.waiting).toBe(1)
-    const theirs = (await (await call('GET', '/v1/queue', { token: other })).json()) as Queue
+    const theirs = (await (await call('GET', '/v1/queue', { token: other, via: edge })).json()) as Queue
     expect(theirs.items).toEqual([])
     expect(theirs.waiting).toBe(1)
     // Then its turn comes.
     expect((await waiting).status).toBe(200)
     await (await waiting).arrayBuffer()
     await Promise.all(holding)
-    expect(((await (await call('GET', '/v1/queue', { token: waiter })).json()) as Queue).items).toEqual([])
+    expect(((await (await call('GET', '/v1/queue', { token: waiter, via: edge })).json()) as Queue).items).toEqual([])
+    await edge.settled()
   })
 
   it('needs a token', async () => {

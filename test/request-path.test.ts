@@ -5,6 +5,7 @@ import app from '../src/index'
 import { userKey } from '../src/auth/user-key'
 import { parseTiers, tierFor } from '../src/config/tiers'
 import { call, errorOf } from './support/api'
+import { appWith } from './support/app'
 import { makeWav } from './support/make-audio'
 import { synthesizeStored } from './support/stored-audio'
 import { tokenFor, uniqueIp, uniqueUser } from './support/tokens'
@@ -236,12 +237,11 @@ describe('share downloads: what the ledger knows, R2 is not asked again', () => 
   function r2CountingEdge() {
     const calls: string[] = []
     const ip = uniqueIp()
-    const AUDIO = stubRecording(env.AUDIO, 'r2', calls)
+    const edge = appWith({ AUDIO: stubRecording(env.AUDIO, 'r2', calls) })
     const get = async (path: string, headers: Record<string, string> = {}, method = 'GET') => {
-      const ctx = createExecutionContext()
-      const res = await app.fetch(new Request(`https://edge.test${path}`, { method, headers: { 'cf-connecting-ip': ip, ...headers } }), { ...env, AUDIO }, ctx)
+      const res = await edge.fetch(new Request(`https://edge.test${path}`, { method, headers: { 'cf-connecting-ip': ip, ...headers } }))
       const bytes = new Uint8Array(await res.arrayBuffer())
-      await waitOnExecutionContext(ctx)
+      await edge.settled()
       return { res, bytes }
     }
     return { calls, get, reset: () => calls.splice(0) }

@@ -1,13 +1,12 @@
-import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
-import app from '../src/index'
 import { call } from './support/api'
+import { appWith } from './support/app'
 import { tokenFor, uniqueUser } from './support/tokens'
 
 async function get(token: string, settings: Record<string, string> = {}): Promise<Response> {
-  const ctx = createExecutionContext()
-  const res = await app.fetch(new Request('https://edge.test/v1/usage', { headers: { authorization: `Bearer ${token}` } }), { ...env, ...settings }, ctx)
-  await waitOnExecutionContext(ctx)
+  const edge = appWith(settings)
+  const res = await edge.fetch(new Request('https://edge.test/v1/usage', { headers: { authorization: `Bearer ${token}` } }))
+  await edge.settled()
   return res
 }
 

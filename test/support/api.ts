@@ -7,6 +7,8 @@ export interface CallOptions {
   body?: BodyInit
   headers?: Record<string, string>
   signal?: AbortSignal
+  /** The Worker to send it to, when not the test run's own (an `appWith()` edge with other settings). */
+  via?: { fetch(request: Request): Promise<Response> }
 }
 
 /** One HTTP request to the Worker under test, as a client would send it. */
@@ -18,12 +20,12 @@ export function call(method: string, path: string, o: CallOptions = {}): Promise
     headers.set('content-type', 'application/json')
     body = JSON.stringify(o.json)
   }
-  return checked(new Request(`https://edge.test${path}`, { method, headers, body, signal: o.signal }))
+  return checked(new Request(`https://edge.test${path}`, { method, headers, body, signal: o.signal }), o.via)
 }
 
 /** Sends a request to the Worker and checks the response against the OpenAPI document. */
-export async function checked(request: Request): Promise<Response> {
-  const res = await exports.default.fetch(request)
+export async function checked(request: Request, via: { fetch(request: Request): Promise<Response> } = exports.default): Promise<Response> {
+  const res = await via.fetch(request)
   await checkAgainstOpenApi(request.method, request.url, res)
   return res
 }
