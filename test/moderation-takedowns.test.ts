@@ -413,6 +413,40 @@ describe("an identity provider's admin", () => {
 })
 
 describe('suspension hook (for the accounts work)', () => {
+  it("a suspended owner's published voice: others get 410 not_available from /v1/tts, uncharged; the owner still synthesizes with it", async () => {
+    const aliceSub = uniqueUser('alice')
+    const alice = await tokenFor(aliceSub)
+    const bob = await tokenFor(uniqueUser('bob'))
+    const admin = await newAdmin()
+    const form = new FormData()
+    form.append('name', 'Published')
+    form.append('prompt_text', 'Hello there.')
+    form.append('prompt_wav', new File([makeWav({ sampleRate: 16000, seconds: 1 })], 'p.wav', { type: 'audio/wav' }))
+    const created = await call('POST', '/v1/voices', { token: alice, body: form })
+    expect(created.status).toBe(201)
+    const { voice_id } = (await created.json()) as { voice_id: string }
+    expect((await call('POST', `/admin/voices/${voice_id}/publish?${ownerQuery(aliceSub)}`, { token: admin.token })).status).toBe(200)
+    const synth = (token: string) => call('POST', '/v1/tts', { token, json: { text: 'Hi.', mode: 'zero_shot', voice_id } })
+    const stub = env.USERS.get(env.USERS.idFromName(await userKey('cosyvoice-edge', aliceSub)))
+    await stub.setSuspended(true, 'accounts')
+
+    const refused = await synth(bob)
+    expect(refused.status).toBe(410)
+    const error = await errorOf(refused)
+    expect(error.code).toBe('not_available')
+    expect(error.message).not.toMatch(/administrator|suspend/i)
+    const usage = (await (await call('GET', '/v1/usage', { token: bob })).json()) as { syntheses_per_day: { used: number } }
+    expect(usage.syntheses_per_day.used).toBe(0)
+    const own = await synth(alice)
+    expect(own.status).toBe(200)
+    await own.arrayBuffer()
+
+    await stub.setSuspended(false, 'accounts')
+    const again = await synth(bob)
+    expect(again.status).toBe(200)
+    await again.arrayBuffer()
+  })
+
   it("a suspended owner's shares and links answer visitors a neutral 410 not_available; the owner's own routes and data are untouched", async () => {
     const alice = await aliceWithClip()
     const share = await shareOf(alice.token, alice.id)

@@ -27,6 +27,7 @@ export const synthesisDocs = describeRoutes(
     errors: {
       400: ['invalid_request', 'unknown_speaker'],
       404: ['not_found'],
+      410: ['not_available'],
       413: ['text_too_long', 'storage_quota'],
       429: ['rate_limited', 'daily_quota', 'concurrency', 'storage_quota'],
       502: ['origin_failed', 'origin_unavailable', 'origin_error'],

@@ -21,7 +21,8 @@ export interface VoiceForSynthesis {
  * (shared-voices.ts). Someone else's unpublished voice is "not found", exactly like a voice that
  * does not exist: its existence is not revealed. The transcript lives in the owner's Durable
  * Object (users/voice-transcripts.ts), or in the R2 metadata of a voice stored before it moved there.
- * A voice an admin took down is refused (451, or 404 for a visitor of a suspended owner: takedown-check.ts).
+ * A voice an admin took down is refused (451), and a published voice of a suspended owner to anyone
+ * else (410 `not_available`): takedown-check.ts.
  */
 export async function voiceForSynthesis(env: Env, callerKey: string, voiceId: string, o: { transcript: boolean }): Promise<VoiceForSynthesis> {
   const bucket = env.AUDIO
