@@ -1,3 +1,5 @@
+import { WAV_HEADER_BYTES, wavHeader } from '../codecs/wav-header'
+
 const SAMPLE_RATE = 16_000
 const SECONDS = 1.5
 const SYLLABLES_PER_SECOND = 4
@@ -13,23 +15,9 @@ let cached: Uint8Array | undefined
 export function canaryPromptWav(): Uint8Array {
   if (cached) return cached
   const frames = Math.round(SAMPLE_RATE * SECONDS)
-  const wav = new Uint8Array(44 + frames * 2)
+  const wav = new Uint8Array(WAV_HEADER_BYTES + frames * 2)
+  wav.set(wavHeader({ sampleRate: SAMPLE_RATE, channels: 1, bitsPerSample: 16 }, frames * 2))
   const view = new DataView(wav.buffer)
-  const ascii = (offset: number, text: string) => {
-    for (let i = 0; i < text.length; i++) view.setUint8(offset + i, text.charCodeAt(i))
-  }
-  ascii(0, 'RIFF')
-  view.setUint32(4, 36 + frames * 2, true)
-  ascii(8, 'WAVEfmt ')
-  view.setUint32(16, 16, true)
-  view.setUint16(20, 1, true) // PCM
-  view.setUint16(22, 1, true) // mono
-  view.setUint32(24, SAMPLE_RATE, true)
-  view.setUint32(28, SAMPLE_RATE * 2, true)
-  view.setUint16(32, 2, true)
-  view.setUint16(34, 16, true)
-  ascii(36, 'data')
-  view.setUint32(40, frames * 2, true)
   let phase = 0
   for (let i = 0; i < frames; i++) {
     const t = i / SAMPLE_RATE
@@ -37,7 +25,7 @@ export function canaryPromptWav(): Uint8Array {
     const envelope = Math.max(0, Math.sin(Math.PI * SYLLABLES_PER_SECOND * t)) ** 2
     let sample = 0
     for (let harmonic = 1; harmonic <= 8; harmonic++) sample += Math.sin(harmonic * phase) / harmonic
-    view.setInt16(44 + i * 2, Math.round(sample * envelope * 6000), true)
+    view.setInt16(WAV_HEADER_BYTES + i * 2, Math.round(sample * envelope * 6000), true)
   }
   cached = wav
   return wav
