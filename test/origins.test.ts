@@ -58,10 +58,17 @@ function edgeWith(entries: OriginEntry[], settings: Record<string, string> = {})
 async function runAlarmsUntil(edge: ReturnType<typeof edgeWith>, done: (s: PoolStatus) => boolean): Promise<PoolStatus> {
   const stub = await edge.stub()
   let status = await edge.status()
-  for (let i = 0; i < 200 && !done(status); i++) {
-    if (!(await runDurableObjectAlarm(stub))) await new Promise((r) => setTimeout(r, 25))
-    status = await edge.status()
-  }
+  await expect
+    .poll(
+      async () => {
+        if (done(status)) return true
+        await runDurableObjectAlarm(stub)
+        status = await edge.status()
+        return done(status)
+      },
+      { interval: 25, timeout: 10_000, message: 'the pool never reached the state this test waits for (its alarms were run meanwhile)' },
+    )
+    .toBe(true)
   return status
 }
 
