@@ -830,6 +830,9 @@ function parseCliArgs(argv) {
     else if (Number.isFinite(Number(value))) options[numeric[flag]] = Number(value);
     else throw new Error(`${flag} needs a number, got ${value}`);
   }
+  if (!Number.isInteger(options.port) || options.port < 0 || options.port > 65535) throw new Error(`--port must be a whole number from 0 to 65535, got ${options.port}`);
+  options.engine ??= process.env.DEV_ORIGIN_ENGINE || undefined;
+  if (options.engine !== undefined && options.engine !== 'espeak' && options.engine !== 'tone') throw new Error(`unknown engine: ${options.engine} (espeak or tone)`);
   if (options.fault && !FAULTS.has(options.fault)) throw new Error(`unknown fault: ${options.fault}`);
   if (options.model && !MODELS.has(options.model)) throw new Error(`unknown model: ${options.model}`);
   if (options.speakers !== undefined) options.speakers = parseSpeakers(options.speakers);
@@ -854,8 +857,15 @@ async function main() {
   }
   if (!options) return console.log(USAGE);
 
-  const origin = await startOrigin(options);
-  const engine = options.engine ?? process.env.DEV_ORIGIN_ENGINE ?? 'espeak';
+  let origin;
+  try {
+    origin = await startOrigin(options);
+  } catch (error) {
+    // A port in use, an address that is not this machine's: one line, not a stack.
+    console.error(`dev origin: ${/** @type {Error} */ (error).message}`);
+    process.exit(1);
+  }
+  const engine = options.engine ?? 'espeak';
   const details = [
     `engine ${engine}`,
     options.model ?? 'cosyvoice3',
