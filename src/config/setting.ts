@@ -3,15 +3,14 @@ import { ConfigError } from './config-error'
 
 /**
  * One valibot schema per setting, and one way to read it: a value that does not fit is a
- * ConfigError naming the setting (and, inside a JSON setting, the place: `ORIGINS[0].concurrency`)
- * with the schema's message, so the 500 says exactly what to fix.
+ * ConfigError naming the setting, with the schema's message, so the 500 says exactly what to fix.
+ * (The integer settings use it; the JSON settings, ORIGINS, TIERS, AUTH_USERS, TRUSTED_ISSUERS, are
+ * checked by their own parsers, whose messages name the place inside them.)
  */
 export function readSetting<S extends v.GenericSchema>(name: string, schema: S, raw: unknown): v.InferOutput<S> {
   const result = v.safeParse(schema, raw)
   if (result.success) return result.output
-  const issue = result.issues[0]
-  const path = (issue.path ?? []).map((item) => (typeof item.key === 'number' ? `[${item.key}]` : `.${String(item.key)}`)).join('')
-  throw new ConfigError(`${name}${path} ${issue.message}`)
+  throw new ConfigError(`${name} ${result.issues[0].message}`)
 }
 
 /**
