@@ -4,10 +4,9 @@ import type { AppEnv } from '../app-env'
 import { adminTargetIssuer } from './admin-reach'
 import { getAuthConfig } from './auth-config'
 import { userKey } from './user-key'
+import { MAX_SUB_CHARS } from './verify-token'
 import { badRequest } from '../http/api-error'
 import type { OwnerIdentity } from '../users/owner-identity'
-
-const MAX_SUB_CHARS = 512
 
 /** `?sub=&iss=` as the API description shows it (ownerFromQuery below is what reads it). */
 export const TargetUserQuery = v.object({
@@ -41,7 +40,7 @@ export async function targetOwner(
   code = 'invalid_request',
 ): Promise<TargetOwner> {
   const { sub, iss } = typeof owner === 'string' ? { sub: owner, iss: undefined } : (owner ?? {})
-  if (typeof sub !== 'string' || !sub || sub.length > MAX_SUB_CHARS) throw badRequest(`name the owner: sub must be 1 to ${MAX_SUB_CHARS} characters`, code)
+  if (!v.is(TargetUserQuery.entries.sub, sub)) throw badRequest(`name the owner: sub must be 1 to ${MAX_SUB_CHARS} characters`, code)
   const issuer = adminTargetIssuer(await getAuthConfig(c.env), c.get('user'), iss, { field: issField })
   return { identity: { issuer, sub }, key: await userKey(issuer, sub) }
 }

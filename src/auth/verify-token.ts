@@ -117,9 +117,12 @@ interface Grant {
   adminReach: AdminReach
 }
 
+/** The longest `sub` a token may carry, and so the longest one an admin can name (target-user.ts, /admin/revoke). */
+export const MAX_SUB_CHARS = 512
+
 async function principalFromClaims(payload: JWTPayload, issuer: string, grant: Grant, now: number): Promise<Principal> {
   const sub = payload.sub
-  if (typeof sub !== 'string' || sub.length === 0 || sub.length > 512) throw new InvalidTokenError('invalid "sub" claim', 'ERR_SUB')
+  if (typeof sub !== 'string' || sub.length === 0 || sub.length > MAX_SUB_CHARS) throw new InvalidTokenError('invalid "sub" claim', 'ERR_SUB')
   for (const claim of ['exp', 'iat', 'nbf', 'auth_time'] as const)
     if (payload[claim] !== undefined && !isNumericDate(payload[claim])) throw new InvalidTokenError(`invalid "${claim}" claim`, 'ERR_CLAIM_DATE_RANGE')
   if (typeof payload.iat === 'number' && payload.iat > now / 1000 + CLOCK_SKEW_SECONDS) throw new InvalidTokenError('token issued in the future', 'ERR_IAT_FUTURE')

@@ -1,4 +1,5 @@
 import * as v from 'valibot'
+import { MAX_SUB_CHARS } from '../auth/verify-token'
 
 /** Shortest life of a minted token; the longest is TOKEN_MINT_MAX_TTL (checked by the route). */
 export const MIN_MINT_TTL_SECONDS = 60
@@ -30,7 +31,7 @@ const EXP_MESSAGE = `"exp" must be the token's expiry in seconds since the epoch
 export const RevokeBody = v.object(
   {
     jti: v.optional(v.pipe(v.string('"jti" must be a token id'), v.minLength(1, '"jti" must be a token id'), v.maxLength(256, '"jti" must be a token id'))),
-    sub: v.optional(v.pipe(v.string('"sub" must be a user id'), v.minLength(1, '"sub" must be a user id'), v.maxLength(512, '"sub" must be a user id'))),
+    sub: v.optional(v.pipe(v.string('"sub" must be a user id'), v.minLength(1, '"sub" must be a user id'), v.maxLength(MAX_SUB_CHARS, '"sub" must be a user id'))),
     issuer: v.optional(v.string('"issuer" must be a string')),
     exp: v.optional(v.pipe(v.number(EXP_MESSAGE), v.integer(EXP_MESSAGE), v.minValue(1, EXP_MESSAGE), v.maxValue(LAST_NUMERIC_DATE, EXP_MESSAGE))),
   },
