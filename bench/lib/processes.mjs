@@ -33,16 +33,18 @@ function startChild(command, args, { env, logPath, cwd = ROOT }) {
     exited,
     logPath,
     async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return
+      // No pid (it never started): -0 would be this process's own group.
+      if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return
+      const group = -child.pid
       try {
-        process.kill(-(child.pid ?? 0), 'SIGTERM')
+        process.kill(group, 'SIGTERM')
       } catch {
         return
       }
       const timeout = new Promise((resolve) => setTimeout(resolve, 5000, 'timeout'))
       if ((await Promise.race([exited, timeout])) === 'timeout') {
         try {
-          process.kill(-(child.pid ?? 0), 'SIGKILL')
+          process.kill(group, 'SIGKILL')
         } catch {}
       }
     },

@@ -22,5 +22,5 @@ export async function importLegacyUsers(env: Env, directory: UserDirectory): Pro
     passwordHash: formatPasswordHash(user.password),
   }))
   const count = await directory.importLegacy(entries, Date.now())
-  if (count > 0) log.info({ level: 'info', accounts_imported_from_AUTH_USERS: count })
+  if (count > 0) log.info({ accounts_imported_from_AUTH_USERS: count })
 }

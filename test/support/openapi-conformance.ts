@@ -29,14 +29,15 @@ const validatorOf = (schema: Schema) => {
   return v
 }
 
+/** What the auth layer answers before any route runs. */
+const AUTH_CODES = new Set(['invalid_token', 'insufficient_scope', 'csrf_failed'])
+
 /**
  * Checks a response the Worker gave against the OpenAPI document: its status must be one the
  * route documents and a JSON body must match that status's schema (for an error, its code must
  * be one of those listed). Every test that calls the Worker through test/support/api.ts runs this,
  * so an undocumented status or error code fails the test that provoked it.
  */
-/** What the auth layer answers before any route runs. */
-const AUTH_CODES = new Set(['invalid_token', 'insufficient_scope', 'csrf_failed'])
 
 export async function checkAgainstOpenApi(method: string, url: string, res: Response): Promise<void> {
   if (method === 'OPTIONS') return // CORS preflights (http/cors.ts) are no operation of the API
