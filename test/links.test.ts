@@ -27,16 +27,11 @@ const follow = (url: string, ip: string, headers: Record<string, string> = {}) =
 function withEnv(overrides: Record<string, string | undefined>) {
   const edge = appWith(overrides)
   return async (method: string, path: string, o: { token?: string; json?: unknown } = {}) => {
-    const res = await edge.fetch(
-      new Request(`https://edge.test${path}`, {
-        method,
-        headers: { ...(o.token ? { authorization: `Bearer ${o.token}` } : {}), ...(o.json ? { 'content-type': 'application/json' } : {}), 'cf-connecting-ip': uniqueIp() },
-        body: o.json ? JSON.stringify(o.json) : undefined,
-      }),
-    )
-    // The request's waitUntil work (its audit entry) is registered by the time the response is.
+    const res = await call(method, path, { ...o, headers: { 'cf-connecting-ip': uniqueIp() }, via: edge })
+    // Read first, then wait for the request's waitUntil work (its audit entry), as appWith asks.
+    const body = await res.arrayBuffer()
     await edge.settled()
-    return res
+    return new Response(body, res)
   }
 }
 
