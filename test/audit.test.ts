@@ -1,26 +1,17 @@
 import { describe, expect, it } from 'vitest'
 import { call } from './support/api'
+import { trailUntil } from './support/audit-trail'
 import { tokenFor, uniqueUser } from './support/tokens'
 
-interface AuditPage {
-  items: { action: string; resource: string | null; status: number; request_id: string }[]
-  cursor: string | null
-}
+type AuditEntry = { action: string; resource: string | null; status: number; request_id: string }
 
-/** Audit writes happen after the response (waitUntil): poll until they show up. */
-async function auditOf(token: string, path = '/v1/audit', want = 1): Promise<AuditPage> {
-  let page: AuditPage = { items: [], cursor: null }
-  await expect
-    .poll(
-      async () => {
-        page = (await (await call('GET', path, { token })).json()) as AuditPage
-        return page.items.length
-      },
-      { interval: 25, timeout: 2000 },
-    )
-    .toBeGreaterThanOrEqual(want)
-  return page
-}
+/** The trail at `path` once it holds at least `want` entries. */
+const auditOf = async (token: string, path = '/v1/audit', want = 1): Promise<{ items: AuditEntry[] }> => ({
+  items: await trailUntil<AuditEntry>(
+    () => call('GET', path, { token }),
+    (items) => items.length >= want,
+  ),
+})
 
 describe('audit trail', () => {
   it('records each action of a user, newest first, and only theirs', async () => {

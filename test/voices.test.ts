@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { trailUntil } from './support/audit-trail'
 import { call, errorOf } from './support/api'
 import { makeFlac, makePng, makeWav } from './support/make-audio'
 import { originRecords } from './support/origin'
@@ -55,20 +56,13 @@ async function listVoices(token: string): Promise<VoiceView[]> {
   return ((await res.json()) as { items: VoiceView[] }).items
 }
 
-/** Audit writes happen after the response (waitUntil): poll briefly until they show up. */
+/** The caller's trail, as "action resource" lines, once it holds at least `want` entries. */
 async function auditActions(token: string, want: number): Promise<string[]> {
-  let actions: string[] = []
-  await expect
-    .poll(
-      async () => {
-        const page = (await (await call('GET', '/v1/audit', { token })).json()) as { items: { action: string; resource: string }[] }
-        actions = page.items.map((e) => `${e.action} ${e.resource}`)
-        return actions.length
-      },
-      { interval: 25, timeout: 2000 },
-    )
-    .toBeGreaterThanOrEqual(want)
-  return actions
+  const items = await trailUntil<{ action: string; resource: string }>(
+    () => call('GET', '/v1/audit', { token }),
+    (entries) => entries.length >= want,
+  )
+  return items.map((e) => `${e.action} ${e.resource}`)
 }
 
 describe('POST /v1/voices: prompt audio is checked at the edge', () => {

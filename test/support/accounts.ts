@@ -1,5 +1,6 @@
 import { expect } from 'vitest'
 import { call, errorOf } from './api'
+import { trailUntil } from './audit-trail'
 import { login, tokenFor, uniqueUser, type TokenResponse } from './tokens'
 
 /** An admin of this test (not a directory account: a token the edge signed for a random admin). */
@@ -69,17 +70,7 @@ export async function getUser(admin: string, username: string): Promise<{ user: 
   return { ...((await res.json()) as { user: UserView; usage: Record<string, number> }), etag: res.headers.get('etag')! }
 }
 
-/** Audit writes happen after the response (waitUntil): the trail once it holds `action`. */
-export async function trailWith(
-  read: () => Promise<Response>,
-  action: string,
-): Promise<{ action: string; actor: string | null; resource: string | null; detail: Record<string, unknown> | null }[]> {
-  let items: { action: string; actor: string | null; resource: string | null; detail: Record<string, unknown> | null }[] = []
-  await expect
-    .poll(async () => {
-      items = ((await (await read()).json()) as { items: typeof items }).items
-      return items.map((e) => e.action)
-    })
-    .toContain(action)
-  return items
-}
+type TrailEntry = { action: string; actor: string | null; resource: string | null; detail: Record<string, unknown> | null }
+
+/** The trail `read` answers, once it holds `action`. */
+export const trailWith = (read: () => Promise<Response>, action: string): Promise<TrailEntry[]> => trailUntil<TrailEntry>(read, (items) => items.some((e) => e.action === action))

@@ -1,5 +1,6 @@
 import { expect } from 'vitest'
 import { call } from './api'
+import { trailUntil } from './audit-trail'
 import { tokenFor, uniqueUser } from './tokens'
 
 export interface AuditItem {
@@ -29,20 +30,9 @@ export async function storedBytes(token: string): Promise<number> {
   return ((await res.json()) as { storage_bytes: { used: number } }).storage_bytes.used
 }
 
-/**
- * The caller's audit trail once it has an entry for which `match` holds: a request's own entry is
- * written after its response (waitUntil), so it may lag the response a moment.
- */
-export async function trailWith(token: string, match: (e: AuditItem) => boolean): Promise<AuditItem[]> {
-  let items: AuditItem[] = []
-  await expect
-    .poll(
-      async () => {
-        items = ((await (await call('GET', '/v1/audit?limit=200', { token })).json()) as { items: AuditItem[] }).items
-        return items.some(match)
-      },
-      { timeout: 5000, interval: 25 },
-    )
-    .toBe(true)
-  return items
-}
+/** The caller's audit trail once it has an entry for which `match` holds. */
+export const trailWith = (token: string, match: (e: AuditItem) => boolean): Promise<AuditItem[]> =>
+  trailUntil<AuditItem>(
+    () => call('GET', '/v1/audit?limit=200', { token }),
+    (items) => items.some(match),
+  )
