@@ -1,4 +1,5 @@
 import { env } from 'cloudflare:test'
+import { exports } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import { call, errorOf } from './support/api'
 import { appWith } from './support/app'
@@ -81,6 +82,26 @@ describe('per-user limits', () => {
     // The GPU did the work for the one that left: it is charged like a success, just not stored.
     expect(u.syntheses_per_day.used).toBe(2)
     expect(u.concurrent_syntheses.used).toBe(0)
+  })
+
+  it('a client that sent its body chunked (no Content-Length) and disconnects before the first byte frees its slot too', async () => {
+    const token = await tokenFor(uniqueUser())
+    const client = new AbortController()
+    const json = new TextEncoder().encode(JSON.stringify({ ...SHORT, text: 'Slow to start. [[dev:delay=3000]]' }))
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(json)
+        controller.close()
+      },
+    })
+    const first = exports.default.fetch(
+      new Request('https://edge.test/v1/tts', { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body, signal: client.signal }),
+    )
+    // Admitted (its slot is held) before it leaves.
+    await expect.poll(async () => (await usage(token)).concurrent_syntheses.used, { interval: 25, timeout: 2000 }).toBe(1)
+    client.abort()
+    await first.catch(() => {})
+    await expect.poll(async () => (await usage(token)).concurrent_syntheses.used, { interval: 50, timeout: 3000 }).toBe(0)
   })
 
   it('a client that stops reading is let go after the idle timeout, freeing its slot', async () => {
