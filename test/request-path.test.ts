@@ -39,13 +39,13 @@ function countingEdge(settings: Record<string, string> = {}) {
       },
     })
   const edgeEnv = { ...env, ...settings, USERS: wrap(env.USERS, 'users'), ORIGIN_POOL: wrap(env.ORIGIN_POOL, 'pool') }
-  const send = async (token: string, text = SHORT.text) => {
+  const send = async (token: string, text = SHORT.text, fields: Record<string, string | undefined> = {}) => {
     const ctx = createExecutionContext()
     const res = await app.fetch(
       new Request('https://edge.test/v1/tts', {
         method: 'POST',
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ ...SHORT, text }),
+        body: JSON.stringify({ ...SHORT, text, ...fields }),
       }),
       edgeEnv,
       ctx,
@@ -229,6 +229,24 @@ describe('ORIGIN_POOL_LOCATION', () => {
     const unhinted = countingEdge()
     await drain(await unhinted.send(await tokenFor(uniqueUser())))
     expect(unhinted.getOptions.every((o) => o === undefined)).toBe(true)
+  })
+})
+
+describe('synthesis with a voice', () => {
+  it("asks the voice owner's object once (takedown state and transcript together)", async () => {
+    const token = await tokenFor(uniqueUser())
+    const form = new FormData()
+    form.append('name', 'mine')
+    form.append('prompt_text', 'Hello, this is my voice.')
+    form.append('prompt_wav', new File([makeWav({ sampleRate: 16000, seconds: 2, frequency: 300 })], 'mine.wav', { type: 'audio/wav' }))
+    const created = await call('POST', '/v1/voices', { token, body: form })
+    expect(created.status).toBe(201)
+    const { voice_id } = (await created.json()) as { voice_id: string }
+    const edge = countingEdge()
+    const res = await edge.send(token, 'Hi there.', { mode: 'zero_shot', voice_id, speaker: undefined })
+    expect(res.status).toBe(200)
+    await drain(res)
+    expect(edge.calls.filter((c) => c.startsWith('users.')).sort()).toEqual(['users.admit', 'users.recordAudit', 'users.settle', 'users.voiceForSynthesis'])
   })
 })
 

@@ -34,9 +34,13 @@ export const notAvailableError = (kind: TakedownKind) => new ApiError(410, 'not_
  * takedown was written, so it holds from that moment on every route that asks.
  */
 export async function refuseIfTakenDown(env: Env, check: { ownerKey: string; kind: TakedownKind; objectId: string; viewer: Viewer }): Promise<void> {
-  const { takedown, suspended } = await userObjectByKey(env, check.ownerKey).takedownNotice(check.kind, check.objectId)
-  if (takedown) throw takenDownError(takedown, check.viewer)
-  if (suspended && check.viewer === 'visitor') throw notAvailableError(check.kind)
+  refuseByNotice(await userObjectByKey(env, check.ownerKey).takedownNotice(check.kind, check.objectId), check.kind, check.viewer)
+}
+
+/** The same refusal, from a takedown notice the caller already asked the owner's object for. */
+export function refuseByNotice(notice: { takedown: TakedownNotice | null; suspended: boolean }, kind: TakedownKind, viewer: Viewer): void {
+  if (notice.takedown) throw takenDownError(notice.takedown, viewer)
+  if (notice.suspended && viewer === 'visitor') throw notAvailableError(kind)
 }
 
 /** How a listing shows an item: null, or when and why an administrator removed it. */

@@ -521,6 +521,11 @@ export class UserObject extends DurableObject<Env> {
     return this.#transcripts.many(keys)
   }
 
+  /** What a synthesis with one of this user's voices asks of them, in one call: its takedown state and, if wanted, its transcript. */
+  voiceForSynthesis(voiceId: string, key: string, withTranscript: boolean): { takedown: TakedownNotice | null; suspended: boolean; transcript: string | undefined } {
+    return { ...this.takedownNotice('voice', voiceId), transcript: withTranscript ? this.#transcripts.many([key])[key] : undefined }
+  }
+
   /** Frees the slots of syntheses whose Worker died without settling; erases a deleted account step by step. */
   override async alarm(): Promise<void> {
     this.#usage.expire(Date.now())

@@ -2,7 +2,7 @@ import type { Env } from '../env'
 import { notFound } from '../http/api-error'
 import type { StreamedFile } from '../origin/multipart-body'
 import { isValidId, voiceKey } from '../storage/keys'
-import { refuseIfTakenDown } from '../users/takedown-check'
+import { refuseByNotice } from '../users/takedown-check'
 import { userObjectByKey } from '../users/user-stub'
 import { sharedVoice } from './shared-voices'
 
@@ -38,16 +38,10 @@ export async function voiceForSynthesis(env: Env, callerKey: string, voiceId: st
     head = await bucket.head(key)
   }
   if (!head) throw notFound('voice')
-  // Both questions go to the owner's object: asked together, not one round trip after the other.
-  const [kept] = await Promise.all([
-    o.transcript
-      ? userObjectByKey(env, ownerKey)
-          .voiceTranscripts([key])
-          .then((kept) => kept[key])
-      : undefined,
-    refuseIfTakenDown(env, { ownerKey, kind: 'voice', objectId: voiceId, viewer: ownerKey === callerKey ? 'owner' : 'visitor' }),
-  ])
-  const promptText = kept ?? head.customMetadata?.prompt_text ?? ''
+  // One call to the owner's object answers both: is it held (or the owner suspended), and its transcript.
+  const asked = await userObjectByKey(env, ownerKey).voiceForSynthesis(voiceId, key, o.transcript)
+  refuseByNotice(asked, 'voice', ownerKey === callerKey ? 'owner' : 'visitor')
+  const promptText = asked.transcript ?? head.customMetadata?.prompt_text ?? ''
   const contentType = head.httpMetadata?.contentType ?? 'audio/wav'
   return {
     voiceId,
