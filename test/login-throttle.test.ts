@@ -134,6 +134,7 @@ describe('trusted devices', () => {
     expect(device).toMatch(/; Secure/)
     expect(device).toMatch(/; HttpOnly/)
     expect(device).toMatch(/; SameSite=Strict/)
+    expect(device).toMatch(/; Max-Age=15552000(;|$)/) // 180 days
     expect(((await res.json()) as Record<string, unknown>).device_token).toBeUndefined()
 
     for (let i = 0; i < 5; i++) expect((await strangerGuess('login-browser-device', i)).status).toBe(401)

@@ -17,8 +17,6 @@ const DEVICE_TOKEN = /^([A-Za-z0-9_-]{22})\.([0-9]{1,12})\.([A-Za-z0-9_-]{43})$/
 /** How long a device stays trusted without logging in again: 180 days. */
 export const DEVICE_TOKEN_SECONDS = 180 * 86_400
 
-export const DEVICE_COOKIE = '__Host-device'
-
 export async function issueDeviceToken(userKey: string, key: CryptoKey, now = Date.now()): Promise<string> {
   const id = randomPart(16)
   const expires = Math.floor(now / 1000) + DEVICE_TOKEN_SECONDS
@@ -36,9 +34,6 @@ export async function trustedDeviceOf(token: string | undefined, userKey: string
   const given = new TextEncoder().encode(sent)
   return crypto.subtle.timingSafeEqual(given, expected) ? id : undefined
 }
-
-/** The Set-Cookie value that keeps a browser's device token (SameSite=Strict: only our own login page sends it). */
-export const deviceCookie = (token: string) => `${DEVICE_COOKIE}=${token}; Path=/; Max-Age=${DEVICE_TOKEN_SECONDS}; Secure; HttpOnly; SameSite=Strict`
 
 async function mac(userKey: string, id: string, expires: number, key: CryptoKey): Promise<string> {
   return base64url(new Uint8Array(await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(`device:${userKey}:${id}:${expires}`))))

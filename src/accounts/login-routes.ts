@@ -1,8 +1,7 @@
 import { Hono, type Context } from 'hono'
-import { getCookie } from 'hono/cookie'
 import type { AppEnv } from '../app-env'
 import { getAuthConfig, type AuthConfig } from '../auth/auth-config'
-import { clearedSessionCookies, csrfTokenFor, refreshCookie, sessionCookies } from '../auth/cookie-session'
+import { clearedSessionCookies, csrfTokenFor, deviceCookie, deviceCookieOf, refreshCookie, sessionCookies } from '../auth/cookie-session'
 import { requireFreshAuth } from '../auth/fresh-auth'
 import { PBKDF2_MAX_ITERATIONS, verifyPassword, type PasswordHash } from '../auth/password-hash'
 import { requireUser } from '../auth/require-user'
@@ -15,7 +14,7 @@ import { parseBody } from '../http/request-body'
 import { LoginBody, RefreshBody } from './login-bodies'
 import { issueAccessToken } from '../tokens/issue-token'
 import { beginLoginAttempt } from './login-attempt'
-import { DEVICE_COOKIE, deviceCookie, issueDeviceToken, trustedDeviceOf } from './device-token'
+import { DEVICE_TOKEN_SECONDS, issueDeviceToken, trustedDeviceOf } from './device-token'
 import { hashSecret, newJti, newRefreshToken, ownerOf, randomPart } from '../tokens/token-ids'
 import { anonymousRateLimit } from '../limits/anonymous-limit'
 import { userObjectByKey } from '../users/user-stub'
@@ -40,7 +39,7 @@ export const authRoutes = new Hono<AppEnv>()
     // A name that cannot exist is still throttled and hashed like any other: nothing tells it apart.
     // Every case and Unicode form of a name shares one throttle and its trusted devices (accounts/login-lookup.ts).
     const key = await userKey(auth.edge.issuer, loginName(username))
-    const deviceId = await trustedDeviceOf(deviceToken ?? getCookie(c, DEVICE_COOKIE), key, auth.edge.hmacKey)
+    const deviceId = await trustedDeviceOf(deviceToken ?? deviceCookieOf(c), key, auth.edge.hmacKey)
     const attempt = await beginLoginAttempt(c.env, key, { address: c.req.header('cf-connecting-ip'), deviceId })
 
     const user = await loginAccount(c.env, username)
@@ -205,6 +204,6 @@ async function tokenResponse(
   const csrf = await csrfTokenFor(t.jti, auth.edge.hmacKey)
   const res = c.json({ token_type: 'cookie', expires_in: t.ttl, csrf_token: csrf }, 200, noStore)
   for (const cookie of sessionCookies(t.accessToken, csrf, t.ttl, { token: t.refreshToken, maxAge: t.refreshTtl })) res.headers.append('Set-Cookie', cookie)
-  if (t.deviceToken !== undefined) res.headers.append('Set-Cookie', deviceCookie(t.deviceToken))
+  if (t.deviceToken !== undefined) res.headers.append('Set-Cookie', deviceCookie(t.deviceToken, DEVICE_TOKEN_SECONDS))
   return res
 }

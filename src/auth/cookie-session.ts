@@ -20,6 +20,8 @@ import { base64url } from '../codecs/base64'
 const ACCESS_COOKIE = 'access'
 const CSRF_COOKIE = 'csrf'
 const REFRESH_COOKIE = 'refresh'
+/** A browser's trusted-device token (accounts/device-token.ts): HttpOnly, and Strict, so only our own login page sends it. */
+const DEVICE_COOKIE = 'device'
 export const CSRF_HEADER = 'x-csrf-token'
 
 /** hono adds the `__Host-` prefix, and refuses a Domain or a Path other than / for it. */
@@ -27,6 +29,7 @@ const HOST_ONLY = { prefix: 'host', path: '/', secure: true } as const satisfies
 const ACCESS = { ...HOST_ONLY, httpOnly: true, sameSite: 'Lax' } as const satisfies CookieOptions
 const CSRF = { ...HOST_ONLY, sameSite: 'Lax' } as const satisfies CookieOptions
 const REFRESH = { ...HOST_ONLY, httpOnly: true, sameSite: 'Strict' } as const satisfies CookieOptions
+const DEVICE = { ...HOST_ONLY, httpOnly: true, sameSite: 'Strict' } as const satisfies CookieOptions
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
 
@@ -39,6 +42,13 @@ export function accessCookie(c: Context): string | undefined {
 export function refreshCookie(c: Context): string | undefined {
   return getCookie(c, REFRESH_COOKIE, 'host')
 }
+
+export function deviceCookieOf(c: Context): string | undefined {
+  return getCookie(c, DEVICE_COOKIE, 'host')
+}
+
+/** The Set-Cookie value that keeps a browser's device token for `maxAge` seconds. */
+export const deviceCookie = (token: string, maxAge: number): string => generateCookie(DEVICE_COOKIE, token, { ...DEVICE, maxAge })
 
 /** `key` is JWT_SECRET imported once for HMAC-SHA256 (AuthConfig.edge.hmacKey). */
 export async function csrfTokenFor(jti: string, key: CryptoKey): Promise<string> {
