@@ -133,9 +133,7 @@ export const authRoutes = new Hono<AppEnv>()
     const revoked = await loginObject(c.env, key).endSessionOfRefreshToken(await hashSecret(refresh))
     for (const jti of revoked) revocations.noteRevoked(key, { jti })
     c.set('logFields', { action: 'auth.logout' })
-    const res = c.body(null, 204, noStore)
-    for (const cookie of clearedSessionCookies()) res.headers.append('Set-Cookie', cookie)
-    return res
+    return signedOut(c)
   })
   .post('/auth/logout', requireUser(), async (c) => {
     const user = c.get('user')
@@ -147,9 +145,7 @@ export const authRoutes = new Hono<AppEnv>()
     }
     for (const jti of revoked) revocations.noteRevoked(user.key, { jti })
     c.set('logFields', { action: 'auth.logout', resource: user.sessionId ?? user.jti ?? null })
-    const res = c.body(null, 204, noStore)
-    for (const cookie of clearedSessionCookies()) res.headers.append('Set-Cookie', cookie)
-    return res
+    return signedOut(c)
   })
 
   /** Sensitive: ends every session and revokes every token of the caller, so it needs a fresh login. */
@@ -157,9 +153,7 @@ export const authRoutes = new Hono<AppEnv>()
     const user = c.get('user')
     await revokeAllOf(c.env, user.key)
     c.set('logFields', { action: 'auth.logout_all' })
-    const res = c.body(null, 204, noStore)
-    for (const cookie of clearedSessionCookies()) res.headers.append('Set-Cookie', cookie)
-    return res
+    return signedOut(c)
   })
 
   .get('/auth/me', requireUser(), (c) => {
@@ -192,6 +186,13 @@ const iso = (seconds: number) => new Date(seconds * 1000).toISOString()
  * also hands out a trusted-device token (device-token.ts): `device_token` in the body, or the
  * `__Host-device` cookie for a browser.
  */
+
+/** 204, clearing a browser session's cookies (a client without them ignores the headers). */
+function signedOut(c: Context): Response {
+  const res = c.body(null, 204, noStore)
+  for (const cookie of clearedSessionCookies()) res.headers.append('Set-Cookie', cookie)
+  return res
+}
 async function tokenResponse(
   c: Context<AppEnv>,
   auth: AuthConfig,
