@@ -23,6 +23,24 @@ async function aliceWithClip() {
   return { sub, token, ...clip }
 }
 
+/** Alice's voice, published by an admin; Bob, another user; `synth` asks for speech in it. */
+async function alicePublishedVoice(name: string) {
+  const aliceSub = uniqueUser('alice')
+  const alice = await tokenFor(aliceSub)
+  const bob = await tokenFor(uniqueUser('bob'))
+  const admin = await newAdmin()
+  const form = new FormData()
+  form.append('name', name)
+  form.append('prompt_text', 'Hello there.')
+  form.append('prompt_wav', new File([makeWav({ sampleRate: 16000, seconds: 1 })], 'p.wav', { type: 'audio/wav' }))
+  const created = await call('POST', '/v1/voices', { token: alice, body: form })
+  expect(created.status).toBe(201)
+  const voice = (await created.json()) as { voice_id: string; bytes: number }
+  expect((await call('POST', `/admin/voices/${voice.voice_id}/publish?${ownerQuery(aliceSub)}`, { token: admin.token })).status).toBe(200)
+  const synth = (token: string) => call('POST', '/v1/tts', { token, json: { text: 'Hi.', mode: 'zero_shot', voice_id: voice.voice_id } })
+  return { aliceSub, alice, bob, admin, voice, synth }
+}
+
 async function shareOf(token: string, audioId: string): Promise<{ share_id: string; ref: string }> {
   const res = await call('POST', `/v1/audio/${audioId}/shares`, { token, json: { ttl_seconds: 600, max_downloads: 5 } })
   expect(res.status).toBe(201)
@@ -220,19 +238,7 @@ describe('taking down a share or a voice', () => {
   })
 
   it('a voice: nobody can synthesize with it (owner told why, others not), it leaves the shared list and the quota, and a restore publishes it again', async () => {
-    const aliceSub = uniqueUser('alice')
-    const alice = await tokenFor(aliceSub)
-    const bob = await tokenFor(uniqueUser('bob'))
-    const admin = await newAdmin()
-    const form = new FormData()
-    form.append('name', 'Lookalike')
-    form.append('prompt_text', 'Hello there.')
-    form.append('prompt_wav', new File([makeWav({ sampleRate: 16000, seconds: 1 })], 'p.wav', { type: 'audio/wav' }))
-    const created = await call('POST', '/v1/voices', { token: alice, body: form })
-    expect(created.status).toBe(201)
-    const voice = (await created.json()) as { voice_id: string; bytes: number }
-    expect((await call('POST', `/admin/voices/${voice.voice_id}/publish?${ownerQuery(aliceSub)}`, { token: admin.token })).status).toBe(200)
-    const synth = (token: string) => call('POST', '/v1/tts', { token, json: { text: 'Hi.', mode: 'zero_shot', voice_id: voice.voice_id } })
+    const { aliceSub, alice, bob, admin, voice, synth } = await alicePublishedVoice('Lookalike')
     const sharedIds = async () =>
       ((await (await call('GET', '/v1/shared-voices?limit=1000', { token: bob })).json()) as { items: { voice_id: string }[] }).items.map((v) => v.voice_id)
     const daySyntheses = async (token: string) => ((await (await call('GET', '/v1/usage', { token })).json()) as { syntheses_per_day: { used: number } }).syntheses_per_day.used
@@ -414,19 +420,7 @@ describe("an identity provider's admin", () => {
 
 describe('suspension hook (for the accounts work)', () => {
   it("a suspended owner's published voice: others get 410 not_available from /v1/tts, uncharged; the owner still synthesizes with it", async () => {
-    const aliceSub = uniqueUser('alice')
-    const alice = await tokenFor(aliceSub)
-    const bob = await tokenFor(uniqueUser('bob'))
-    const admin = await newAdmin()
-    const form = new FormData()
-    form.append('name', 'Published')
-    form.append('prompt_text', 'Hello there.')
-    form.append('prompt_wav', new File([makeWav({ sampleRate: 16000, seconds: 1 })], 'p.wav', { type: 'audio/wav' }))
-    const created = await call('POST', '/v1/voices', { token: alice, body: form })
-    expect(created.status).toBe(201)
-    const { voice_id } = (await created.json()) as { voice_id: string }
-    expect((await call('POST', `/admin/voices/${voice_id}/publish?${ownerQuery(aliceSub)}`, { token: admin.token })).status).toBe(200)
-    const synth = (token: string) => call('POST', '/v1/tts', { token, json: { text: 'Hi.', mode: 'zero_shot', voice_id } })
+    const { aliceSub, alice, bob, synth } = await alicePublishedVoice('Published')
     const stub = env.USERS.get(env.USERS.idFromName(await userKey('cosyvoice-edge', aliceSub)))
     await stub.setSuspended(true, 'accounts')
 

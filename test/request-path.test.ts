@@ -232,16 +232,22 @@ describe('ORIGIN_POOL_LOCATION', () => {
   })
 })
 
+/** A voice of the token's user (a 2 s, 16 kHz tone) and the file uploaded. */
+async function ownVoice(token: string): Promise<{ voice_id: string; wav: Uint8Array }> {
+  const wav = makeWav({ sampleRate: 16000, seconds: 2, frequency: 300 })
+  const form = new FormData()
+  form.append('name', 'mine')
+  form.append('prompt_text', 'Hello, this is my voice.')
+  form.append('prompt_wav', new File([wav], 'mine.wav', { type: 'audio/wav' }))
+  const created = await call('POST', '/v1/voices', { token, body: form })
+  expect(created.status).toBe(201)
+  return { ...((await created.json()) as { voice_id: string }), wav }
+}
+
 describe('synthesis with a voice', () => {
   it("asks the voice owner's object once (takedown state and transcript together)", async () => {
     const token = await tokenFor(uniqueUser())
-    const form = new FormData()
-    form.append('name', 'mine')
-    form.append('prompt_text', 'Hello, this is my voice.')
-    form.append('prompt_wav', new File([makeWav({ sampleRate: 16000, seconds: 2, frequency: 300 })], 'mine.wav', { type: 'audio/wav' }))
-    const created = await call('POST', '/v1/voices', { token, body: form })
-    expect(created.status).toBe(201)
-    const { voice_id } = (await created.json()) as { voice_id: string }
+    const { voice_id } = await ownVoice(token)
     const edge = countingEdge()
     const res = await edge.send(token, 'Hi there.', { mode: 'zero_shot', voice_id, speaker: undefined })
     expect(res.status).toBe(200)
@@ -319,14 +325,7 @@ describe('share downloads: what the ledger knows, R2 is not asked again', () => 
 
   it("a voice's own download: a range is the route's head and one get, not a second head", async () => {
     const token = await tokenFor(uniqueUser())
-    const form = new FormData()
-    form.append('name', 'mine')
-    form.append('prompt_text', 'Hello, this is my voice.')
-    const wav = makeWav({ sampleRate: 16000, seconds: 2, frequency: 300 })
-    form.append('prompt_wav', new File([wav], 'mine.wav', { type: 'audio/wav' }))
-    const created = await call('POST', '/v1/voices', { token, body: form })
-    expect(created.status).toBe(201)
-    const { voice_id } = (await created.json()) as { voice_id: string }
+    const { voice_id, wav } = await ownVoice(token)
     const edge = r2CountingEdge()
     const piece = await edge.get(`/v1/voices/${voice_id}/content`, { authorization: `Bearer ${token}`, range: 'bytes=0-43' })
     expect(piece.res.status).toBe(206)
