@@ -23,6 +23,30 @@ async function usage(token: string) {
   }
 }
 
+/** POST /v1/tts through the Worker's entrypoint (workerd cancels it if `signal` aborts first). */
+function ttsThroughEntrypoint(token: string, text: string, signal: AbortSignal, o: { chunked?: boolean } = {}) {
+  const json = new TextEncoder().encode(JSON.stringify({ ...SHORT, text }))
+  const body = o.chunked
+    ? new ReadableStream<Uint8Array>({
+        start(controller) {
+          controller.enqueue(json)
+          controller.close()
+        },
+      })
+    : json
+  const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' }
+  return exports.default.fetch(new Request('https://edge.test/v1/tts', { method: 'POST', headers, body, signal }))
+}
+
+/** Starts a synthesis and leaves once it holds its slot, before any audio. */
+async function leaveOnceAdmitted(token: string, text: string, o: { chunked?: boolean } = {}) {
+  const client = new AbortController()
+  const res = ttsThroughEntrypoint(token, text, client.signal, o)
+  await expect.poll(async () => (await usage(token)).concurrent_syntheses.used, { interval: 25, timeout: 2000 }).toBe(1)
+  client.abort()
+  await res.catch(() => {})
+}
+
 describe('per-user limits', () => {
   it('a free user gets exactly 10 syntheses a minute, then 429 with Retry-After', async () => {
     const token = await tokenFor(uniqueUser())
@@ -84,24 +108,41 @@ describe('per-user limits', () => {
     expect(u.concurrent_syntheses.used).toBe(0)
   })
 
-  it('a client that sent its body chunked (no Content-Length) and disconnects before the first byte frees its slot too', async () => {
+  // Through the Worker's own entrypoint, so that workerd cancels the request when the client
+  // leaves, as it does in production: the handler's pending awaits are then never resumed. Each
+  // origin takes 15 s here, far longer than the poll: only the edge letting go can pass it.
+  it('a client that leaves while the origin has sent its headers but no audio frees its slot, uncharged', async () => {
     const token = await tokenFor(uniqueUser())
-    const client = new AbortController()
-    const json = new TextEncoder().encode(JSON.stringify({ ...SHORT, text: 'Slow to start. [[dev:delay=3000]]' }))
-    const body = new ReadableStream<Uint8Array>({
-      start(controller) {
-        controller.enqueue(json)
-        controller.close()
-      },
-    })
-    const first = exports.default.fetch(
-      new Request('https://edge.test/v1/tts', { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body, signal: client.signal }),
-    )
-    // Admitted (its slot is held) before it leaves.
-    await expect.poll(async () => (await usage(token)).concurrent_syntheses.used, { interval: 25, timeout: 2000 }).toBe(1)
-    client.abort()
-    await first.catch(() => {})
+    await leaveOnceAdmitted(token, 'Slow to start. [[dev:delay=15000]]')
     await expect.poll(async () => (await usage(token)).concurrent_syntheses.used, { interval: 50, timeout: 3000 }).toBe(0)
+    expect((await usage(token)).syntheses_per_day.used).toBe(0)
+  })
+
+  it('a client that leaves before the origin has answered at all frees its slot, uncharged', async () => {
+    const token = await tokenFor(uniqueUser())
+    // error500 with a delay: the origin sends nothing, not even its status line, for 15 s.
+    await leaveOnceAdmitted(token, 'Slow to answer. [[dev:error500]][[dev:delay=15000]]')
+    await expect.poll(async () => (await usage(token)).concurrent_syntheses.used, { interval: 50, timeout: 3000 }).toBe(0)
+    expect((await usage(token)).syntheses_per_day.used).toBe(0)
+  })
+
+  it('a client that sent its body chunked (no Content-Length) and leaves before the first byte frees its slot too', async () => {
+    const token = await tokenFor(uniqueUser())
+    await leaveOnceAdmitted(token, 'Slow to start. [[dev:delay=15000]]', { chunked: true })
+    await expect.poll(async () => (await usage(token)).concurrent_syntheses.used, { interval: 50, timeout: 3000 }).toBe(0)
+  })
+
+  it('clients leaving at every moment of a synthesis leave nothing held: the user can synthesize after', async () => {
+    const token = await tokenFor(uniqueUser())
+    for (let i = 0; i < 20; i++) {
+      const client = new AbortController()
+      const res = ttsThroughEntrypoint(token, 'Hi. [[dev:delay=200]]', client.signal)
+      await new Promise((r) => setTimeout(r, i % 10))
+      client.abort()
+      await res.catch(() => {})
+    }
+    await expect.poll(async () => (await usage(token)).concurrent_syntheses.used, { interval: 50, timeout: 3000 }).toBe(0)
+    expect((await synth(token)).status).toBe(200)
   })
 
   it('a client that stops reading is let go after the idle timeout, freeing its slot', async () => {

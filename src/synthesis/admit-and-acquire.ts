@@ -6,6 +6,7 @@ import type { Env } from '../env'
 import { ApiError, withHeaders } from '../http/api-error'
 import type { ServerTiming } from '../http/server-timing'
 import { startAdmission, type Admission } from '../limits/user-limits'
+import { onClientGone } from './client-gone'
 import { acquireOriginSlot, acquireOriginSlotNow, type OriginSlot } from '../pool/pool-client'
 
 export interface AdmitAndAcquireInput {
@@ -51,6 +52,11 @@ export async function admitAndAcquire(input: AdmitAndAcquireInput): Promise<{ ad
   if (freeSlot.status === 'fulfilled' && freeSlot.value) return { admission, slot: freeSlot.value }
 
   const renewal = setInterval(() => void admission.renew().catch(() => {}), LEASE_RENEW_MS)
+  // The pool takes the ticket out of its queue itself (pool-client.ts); the admission is ours.
+  const stopWatching = onClientGone(input.clientSignal, () => {
+    clearInterval(renewal)
+    void admission.settle({ ok: false })
+  })
   try {
     if (freeSlot.status === 'rejected') throw freeSlot.reason
     return { admission, slot: await timing.time('queue', acquireOriginSlot(env, config, slotRequest)) }
@@ -58,6 +64,7 @@ export async function admitAndAcquire(input: AdmitAndAcquireInput): Promise<{ ad
     await admission.settle({ ok: false })
     throw e instanceof ApiError ? withHeaders(e, admission.headers) : e
   } finally {
+    stopWatching()
     clearInterval(renewal)
   }
 }

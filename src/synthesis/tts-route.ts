@@ -20,6 +20,7 @@ import { originsWithoutSpeaker } from './speakers'
 import { audioMetadata } from '../audio/audio-metadata'
 import { LEASE_RENEW_MS } from '../config/leases'
 import { log } from '../log/log'
+import { onClientGone } from './client-gone'
 
 export const ttsRoutes = new Hono<AppEnv>().post('/v1/tts', serverTiming(), requireUser({ scope: 'tts', revocation: 'at-admission' }), async (c) => {
   const timing = c.get('timing')
@@ -51,6 +52,12 @@ export const ttsRoutes = new Hono<AppEnv>().post('/v1/tts', serverTiming(), requ
   })
   // Both leases are kept alive from now on: the wait for the first byte can outlast them.
   const renewal = setInterval(() => void Promise.all([admission.renew(), slot.renew()]).catch(() => {}), LEASE_RENEW_MS)
+  // A client that leaves before the first byte: nothing below it is ever resumed (client-gone.ts).
+  const stopWatching = onClientGone(c.req.raw.signal, () => {
+    clearInterval(renewal)
+    void slot.release()
+    void admission.settle({ ok: false })
+  })
   const originAbort = new AbortController()
   let open: OpenOriginStream
   try {
@@ -70,6 +77,7 @@ export const ttsRoutes = new Hono<AppEnv>().post('/v1/tts', serverTiming(), requ
       'first byte',
     )
   } catch (e) {
+    stopWatching()
     clearInterval(renewal)
     await admission.settle({ ok: false })
     throw e instanceof ApiError ? withHeaders(e, admission.headers) : e
@@ -113,6 +121,8 @@ export const ttsRoutes = new Hono<AppEnv>().post('/v1/tts', serverTiming(), requ
       })
     },
   })
+  // From here a client that leaves cancels the stream, and the relay's onEnd gives the slots back.
+  stopWatching()
   c.set('logFields', { action: 'tts', resource: audioId, mode: request.mode, characters, origin: open.origin.url })
   return new Response(stream, {
     status: 200,
