@@ -254,6 +254,8 @@ describe('taking down a share or a voice', () => {
       customMetadata: { owner_key: await userKey('cosyvoice-edge', aliceSub), name: 'Lookalike', published: new Date().toISOString() },
     })
     await expectTakenDown(await synth(bob), null)
+    // Nor is it offered in the shared list meanwhile.
+    expect(await sharedIds()).not.toContain(voice.voice_id)
     await env.AUDIO.delete(sharedVoiceKey(voice.voice_id))
     // Refused before admission: nobody is charged for it.
     expect(await daySyntheses(alice)).toBe(0)
@@ -419,10 +421,14 @@ describe("an identity provider's admin", () => {
 })
 
 describe('suspension hook (for the accounts work)', () => {
-  it("a suspended owner's published voice: others get 410 not_available from /v1/tts, uncharged; the owner still synthesizes with it", async () => {
-    const { aliceSub, alice, bob, synth } = await alicePublishedVoice('Published')
+  it("a suspended owner's published voice: gone from the shared list, others get 410 not_available from /v1/tts, uncharged; the owner still synthesizes with it", async () => {
+    const { aliceSub, alice, bob, voice, synth } = await alicePublishedVoice('Published')
+    const sharedIds = async () =>
+      ((await (await call('GET', '/v1/shared-voices?limit=1000', { token: bob })).json()) as { items: { voice_id: string }[] }).items.map((v) => v.voice_id)
+    expect(await sharedIds()).toContain(voice.voice_id)
     const stub = env.USERS.get(env.USERS.idFromName(await userKey('cosyvoice-edge', aliceSub)))
     await stub.setSuspended(true, 'accounts')
+    expect(await sharedIds()).not.toContain(voice.voice_id)
 
     const refused = await synth(bob)
     expect(refused.status).toBe(410)
@@ -436,6 +442,7 @@ describe('suspension hook (for the accounts work)', () => {
     await own.arrayBuffer()
 
     await stub.setSuspended(false, 'accounts')
+    expect(await sharedIds()).toContain(voice.voice_id)
     const again = await synth(bob)
     expect(again.status).toBe(200)
     await again.arrayBuffer()

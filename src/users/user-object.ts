@@ -435,6 +435,12 @@ export class UserObject extends DurableObject<Env> {
     return this.#holds.among(kind, objectIds)
   }
 
+  /** Of these objects, the ones nobody but the owner may use now: the held ones, or all while suspended. */
+  withheldFromOthers(kind: TakedownKind, objectIds: string[]): string[] {
+    if (this.#holds.suspended()) return objectIds
+    return this.#holds.among(kind, objectIds).map((n) => n.objectId)
+  }
+
   /** Before an owner deletes an object: the hold that forbids it, or null (and the delete is announced). */
   announceDelete(kind: TakedownKind, objectId: string): TakedownNotice | null {
     const held = this.#holds.announceDelete(kind, objectId, Date.now())

@@ -117,7 +117,12 @@ export const voiceDocs = describeRoutes(
     auth: 'user',
     scope: 'voices',
     query: listingQuerySchema(R2_PAGE_MAX),
-    responses: { 200: { description: 'A page of shared voices', json: page(object({ voice_id: str, name: nullable(str), published: str })) } },
+    responses: {
+      200: {
+        description: "A page of the shared voices you can synthesize with now (a suspended owner's are left out, so a page may be shorter than `limit`: follow `cursor`)",
+        json: page(object({ voice_id: str, name: nullable(str), published: str })),
+      },
+    },
     errors: { 400: ['bad_request', 'invalid_cursor'] },
   },
 )

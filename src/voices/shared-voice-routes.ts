@@ -5,7 +5,8 @@ import { requireUser } from '../auth/require-user'
 import { ownerFromQuery } from '../auth/target-user'
 import { notFound } from '../http/api-error'
 import { isValidId, voiceKey } from '../storage/keys'
-import { listSharedVoices, publishVoice, unpublishVoice } from './shared-voices'
+import { listSharedVoices, publishVoice, unpublishVoice, type SharedVoice } from './shared-voices'
+import type { Env } from '../env'
 import { userObjectByKey } from '../users/user-stub'
 import { listingQuery, R2_PAGE_MAX } from '../http/listing-query'
 import { refuseIfTakenDown } from '../users/takedown-check'
@@ -40,10 +41,24 @@ export const sharedVoiceRoutes = new Hono<AppEnv>()
   .get('/v1/shared-voices', requireUser({ scope: 'voices' }), async (c) => {
     const { limit, cursor } = listingQuery(c, R2_PAGE_MAX)
     const page = await listSharedVoices(c.env.AUDIO, limit, cursor)
-    return c.json({ items: page.voices.map((v) => ({ voice_id: v.voiceId, name: v.name, published: v.published })), cursor: page.cursor }, 200, {
+    const usable = await usableByOthers(c.env, page.voices)
+    return c.json({ items: usable.map((v) => ({ voice_id: v.voiceId, name: v.name, published: v.published })), cursor: page.cursor }, 200, {
       'Cache-Control': 'private, no-store',
     })
   })
+
+/**
+ * The published voices others can synthesize with now: not those of a suspended owner, nor one an
+ * admin holds whose withdrawal did not happen (synthesis refuses both). One call per owner on the
+ * page, in parallel; a page can then be shorter than `limit`, its cursor still goes on.
+ */
+async function usableByOthers(env: Env, voices: SharedVoice[]): Promise<SharedVoice[]> {
+  const byOwner = new Map<string, string[]>()
+  for (const v of voices) byOwner.set(v.ownerKey, [...(byOwner.get(v.ownerKey) ?? []), v.voiceId])
+  const withheld = await Promise.all([...byOwner].map(([ownerKey, ids]) => userObjectByKey(env, ownerKey).withheldFromOthers('voice', ids)))
+  const hidden = new Set(withheld.flat())
+  return voices.filter((v) => !hidden.has(v.voiceId))
+}
 
 /** The voice owner named by `?sub=` (and `?iss=`, default the admin's own issuer: admin-reach.ts), else the admin. */
 async function ownerKeyOf(c: Context<AppEnv>): Promise<string> {
