@@ -374,6 +374,10 @@ describe('shared voices', () => {
     // Only an admin publishes; the owner is named by sub.
     expect((await call('POST', `/admin/voices/${voice.voice_id}/publish?sub=${encodeURIComponent(aliceSub)}`, { token: alice })).status).toBe(403)
     expect((await call('POST', `/admin/voices/${voice.voice_id}/publish?sub=${encodeURIComponent(uniqueUser('nobody'))}`, { token: admin })).status).toBe(404)
+    // An issuer without a sub names nobody: refused, rather than taken to mean the admin's own voice.
+    const issuerOnly = await call('POST', `/admin/voices/${voice.voice_id}/publish?iss=cosyvoice-edge`, { token: admin })
+    expect(issuerOnly.status).toBe(400)
+    expect(await errorOf(issuerOnly)).toMatchObject({ code: 'bad_request', message: expect.stringMatching(/sub/) })
     const published = await call('POST', `/admin/voices/${voice.voice_id}/publish?sub=${encodeURIComponent(aliceSub)}`, { token: admin })
     expect(published.status).toBe(200)
     expect(await published.json()).toMatchObject({ voice_id: voice.voice_id, name: 'House voice', shared: true })

@@ -3,7 +3,7 @@ import type { AppEnv } from '../app-env'
 import { actorOf } from '../auth/principal'
 import { requireUser } from '../auth/require-user'
 import { ownerFromQuery } from '../auth/target-user'
-import { notFound } from '../http/api-error'
+import { badRequest, notFound } from '../http/api-error'
 import { isValidId, voiceKey } from '../storage/keys'
 import { listSharedVoices, publishVoice, unpublishVoice, type SharedVoice } from './shared-voices'
 import type { Env } from '../env'
@@ -62,7 +62,11 @@ async function usableByOthers(env: Env, voices: SharedVoice[]): Promise<SharedVo
 
 /** The voice owner named by `?sub=` (and `?iss=`, default the admin's own issuer: admin-reach.ts), else the admin. */
 async function ownerKeyOf(c: Context<AppEnv>): Promise<string> {
-  if (c.req.query('sub') === undefined) return c.get('user').key
+  if (c.req.query('sub') === undefined) {
+    // An issuer alone names nobody: acting on the admin's own voice instead would be a surprise.
+    if (c.req.query('iss') !== undefined) throw badRequest("iss names the owner's issuer: give their sub too")
+    return c.get('user').key
+  }
   return (await ownerFromQuery(c)).key
 }
 
