@@ -25,6 +25,7 @@ describe('configuration fails closed', () => {
     ['no R2 binding', { AUDIO: undefined }, /R2 binding AUDIO/],
     ['an origin URL that is not http(s)', { ORIGINS: '[{"url":"ftp://gpu-1"}]' }, /ORIGINS\[0\]\.url must be http\(s\)/],
     ['an origin that is neither a URL nor an object', { ORIGINS: '[5]' }, /ORIGINS\[0\] must be a URL or an object with "url"/],
+    ['an origin with a misspelt setting', { ORIGINS: '[{"url":"http://127.0.0.1:1","concurency":4}]' }, /ORIGINS\[0\]\.concurency is not an origin setting \(url, concurrency,/],
     ['a pool setting that is not a number', { ORIGIN_QUEUE_MAX: 'lots' }, /ORIGIN_QUEUE_MAX must be a whole number from 0 to 100000/],
     ['a timeout out of range', { ORIGIN_IDLE_TIMEOUT_MS: '5' }, /ORIGIN_IDLE_TIMEOUT_MS must be a whole number of milliseconds from 100 to 600000/],
     ['a token lifetime out of range', { ACCESS_TTL: '5' }, /ACCESS_TTL must be a whole number of seconds from 60 to 86400/],

@@ -30,6 +30,7 @@ const MAX_SPEAKERS = 1000
 const MAX_SPEAKER_CHARS = 64
 const MAX_CANARY_CHARS = 200
 const DEFAULT_CANARY_TEXT = 'Hello.'
+const ORIGIN_SETTINGS = ['url', 'concurrency', 'weight', 'model', 'name', 'speakers', 'canary']
 
 /** Parses `ORIGINS`: a JSON list of `{url, concurrency?, weight?, model?, name?, speakers?, canary?}` or of plain URLs. */
 export function parseOrigins(raw: string | undefined): OriginConfig[] {
@@ -44,7 +45,10 @@ export function parseOrigins(raw: string | undefined): OriginConfig[] {
   const origins = parsed.map((entry, i): OriginConfig => {
     const o = typeof entry === 'string' ? { url: entry } : entry
     if (typeof o !== 'object' || o === null) throw new ConfigError(`ORIGINS[${i}] must be a URL or an object with "url"`)
-    const { url, concurrency = 1, weight = 1, model = 'cosyvoice3', name = null, speakers = [], canary } = o as Record<string, unknown>
+    const { url, concurrency = 1, weight = 1, model = 'cosyvoice3', name = null, speakers = [], canary, ...rest } = o as Record<string, unknown>
+    // A misspelt setting would otherwise be its default without a word (a "concurency": 4 runs one at a time).
+    const unknown = Object.keys(rest)[0]
+    if (unknown !== undefined) throw new ConfigError(`ORIGINS[${i}].${unknown} is not an origin setting (${ORIGIN_SETTINGS.join(', ')})`)
     let parsedUrl: URL
     try {
       parsedUrl = new URL(String(url))
