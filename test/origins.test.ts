@@ -462,7 +462,7 @@ describe('failover and the circuit breaker: origins are judged by evidence', () 
 describe('ORIGINS: speakers and canaries are validated once, naming the field', () => {
   const cases: [string, unknown, RegExp][] = [
     ['speakers that are not a list', [{ url: 'http://127.0.0.1:1', speakers: '中文女' }], /ORIGINS\[0\]\.speakers must be a list/],
-    ['a blank speaker', [{ url: 'http://127.0.0.1:1', speakers: [' '] }], /ORIGINS\[0\]\.speakers must hold speaker names/],
+    ['a blank speaker', [{ url: 'http://127.0.0.1:1', speakers: [' '] }], /ORIGINS\[0\]\.speakers\[0\] must be a speaker name of 1 to 64 characters/],
     ['a speaker listed twice', [{ url: 'http://127.0.0.1:1', speakers: ['a', 'a'] }], /ORIGINS\[0\]\.speakers lists "a" twice/],
     [
       'an sft canary with a speaker the origin lacks',

@@ -1,4 +1,6 @@
+import * as v from 'valibot'
 import { ConfigError } from './config-error'
+import { readSetting } from './setting'
 
 export type OriginModel = 'cosyvoice3' | 'cosyvoice2'
 
@@ -31,6 +33,106 @@ const MAX_SPEAKER_CHARS = 64
 const MAX_CANARY_CHARS = 200
 const DEFAULT_CANARY_TEXT = 'Hello.'
 const ORIGIN_SETTINGS = ['url', 'concurrency', 'weight', 'model', 'name', 'speakers', 'canary']
+const SPEAKER_NAME = `must be a speaker name of 1 to ${MAX_SPEAKER_CHARS} characters without surrounding spaces`
+
+/** An object's message: for a key it does not know (a misspelt one would otherwise be its default), a missing one, or the wrong type. */
+const objectMessage =
+  (what: string, known: readonly string[], notObject: string, only: Record<string, string> = {}) =>
+  (issue: v.BaseIssue<unknown>) => {
+    const key = issue.path?.at(-1)?.key
+    if (key === undefined) return notObject
+    if (issue.expected === 'never') return only[String(key)] ?? `is not ${what} (${known.join(', ')})`
+    return 'is required'
+  }
+
+const Speakers = v.pipe(
+  v.array(
+    v.pipe(
+      v.string(SPEAKER_NAME),
+      v.check((s) => s.trim() !== '' && s === s.trim() && [...s].length <= MAX_SPEAKER_CHARS, SPEAKER_NAME),
+    ),
+    `must be a list of at most ${MAX_SPEAKERS} speaker names`,
+  ),
+  v.maxLength(MAX_SPEAKERS, `must be a list of at most ${MAX_SPEAKERS} speaker names`),
+  v.rawCheck(({ dataset, addIssue }) => {
+    if (!dataset.typed) return
+    const twice = dataset.value.find((s, i) => dataset.value.indexOf(s) !== i)
+    if (twice !== undefined) addIssue({ message: `lists "${twice}" twice` })
+  }),
+)
+
+const CanaryText = v.optional(
+  v.pipe(
+    v.string(`must be 1 to ${MAX_CANARY_CHARS} characters`),
+    v.check((t) => t.trim() !== '' && [...t].length <= MAX_CANARY_CHARS, `must be 1 to ${MAX_CANARY_CHARS} characters`),
+  ),
+  DEFAULT_CANARY_TEXT,
+)
+const CANARY_SETTINGS = ['mode', 'speaker', 'text']
+const canaryMessage = objectMessage('a canary setting', CANARY_SETTINGS, 'must be an object', { speaker: 'is only for mode "sft"' })
+const Canary = v.variant(
+  'mode',
+  [
+    v.strictObject({ mode: v.literal('sft'), speaker: v.string("must be one of this origin's speakers"), text: CanaryText }, canaryMessage),
+    v.strictObject({ mode: v.literal('cross_lingual'), text: CanaryText }, canaryMessage),
+  ],
+  (issue) => (issue.path ? 'must be "sft" or "cross_lingual"' : 'must be an object'),
+)
+
+const OriginEntry = v.pipe(
+  v.unknown(),
+  v.transform((entry) => (typeof entry === 'string' ? { url: entry } : entry)),
+  v.strictObject(
+    {
+      url: v.pipe(
+        v.string('is not a URL'),
+        v.rawCheck(({ dataset, addIssue }) => {
+          if (!dataset.typed) return
+          const protocol = protocolOf(dataset.value)
+          if (protocol !== 'http:' && protocol !== 'https:') addIssue({ message: protocol ? 'must be http(s)' : 'is not a URL' })
+        }),
+        v.transform((u) => new URL(u).href.replace(/\/$/, '')),
+      ),
+      concurrency: v.optional(v.pipe(v.number('must be a positive integer'), v.integer('must be a positive integer'), v.minValue(1, 'must be a positive integer')), 1),
+      weight: v.optional(v.pipe(v.number('must be a positive number'), v.gtValue(0, 'must be a positive number')), 1),
+      model: v.optional(v.picklist(['cosyvoice3', 'cosyvoice2'], 'must be "cosyvoice3" or "cosyvoice2"'), 'cosyvoice3'),
+      name: v.optional(v.nullable(v.pipe(v.string('must be a string of at most 64 characters'), v.maxLength(64, 'must be a string of at most 64 characters'))), null),
+      speakers: v.optional(Speakers, []),
+      canary: v.optional(Canary),
+    },
+    objectMessage('an origin setting', ORIGIN_SETTINGS, 'must be a URL or an object with "url"'),
+  ),
+  // The canary's speaker must be one the origin has: only the whole entry can tell.
+  v.rawCheck(({ dataset, addIssue }) => {
+    if (!dataset.typed) return
+    const { canary, speakers } = dataset.value
+    if (canary?.mode !== 'sft' || speakers.includes(canary.speaker)) return
+    const path = [
+      { type: 'object', origin: 'value', input: dataset.value, key: 'canary', value: canary },
+      { type: 'object', origin: 'value', input: canary, key: 'speaker', value: canary.speaker },
+    ] as const
+    addIssue({ message: "must be one of this origin's speakers", path: [...path] })
+  }),
+  v.transform(({ canary, ...origin }): OriginConfig => ({ ...origin, canary: canary ?? defaultCanary(origin.speakers) })),
+)
+
+const Origins = v.pipe(
+  v.array(OriginEntry, 'must be a non-empty list'),
+  v.minLength(1, 'must be a non-empty list'),
+  // The pool counts slots per URL: two entries for one machine would let it run twice its concurrency.
+  v.rawCheck(({ dataset, addIssue }) => {
+    if (!dataset.typed) return
+    const urls = dataset.value.map((o) => o.url)
+    const i = urls.findIndex((url, j) => urls.indexOf(url) !== j)
+    const entry = dataset.value[i]
+    if (!entry) return
+    const path = [
+      { type: 'array', origin: 'value', input: dataset.value, key: i, value: entry },
+      { type: 'object', origin: 'value', input: { ...entry }, key: 'url', value: entry.url },
+    ] as const
+    addIssue({ message: 'is listed twice: give the machine one entry with its total concurrency', path: [...path] })
+  }),
+)
 
 /** Parses `ORIGINS`: a JSON list of `{url, concurrency?, weight?, model?, name?, speakers?, canary?}` or of plain URLs. */
 export function parseOrigins(raw: string | undefined): OriginConfig[] {
@@ -41,76 +143,17 @@ export function parseOrigins(raw: string | undefined): OriginConfig[] {
   } catch {
     throw new ConfigError('ORIGINS is not valid JSON')
   }
-  if (!Array.isArray(parsed) || parsed.length === 0) throw new ConfigError('ORIGINS must be a non-empty list')
-  const origins = parsed.map((entry, i): OriginConfig => {
-    const o = typeof entry === 'string' ? { url: entry } : entry
-    if (typeof o !== 'object' || o === null) throw new ConfigError(`ORIGINS[${i}] must be a URL or an object with "url"`)
-    const { url, concurrency = 1, weight = 1, model = 'cosyvoice3', name = null, speakers = [], canary, ...rest } = o as Record<string, unknown>
-    // A misspelt setting would otherwise be its default without a word (a "concurency": 4 runs one at a time).
-    const unknown = Object.keys(rest)[0]
-    if (unknown !== undefined) throw new ConfigError(`ORIGINS[${i}].${unknown} is not an origin setting (${ORIGIN_SETTINGS.join(', ')})`)
-    let parsedUrl: URL
-    try {
-      parsedUrl = new URL(String(url))
-    } catch {
-      throw new ConfigError(`ORIGINS[${i}].url is not a URL`)
-    }
-    if (parsedUrl.protocol !== 'http:' && parsedUrl.protocol !== 'https:') throw new ConfigError(`ORIGINS[${i}].url must be http(s)`)
-    if (!Number.isInteger(concurrency) || (concurrency as number) < 1) throw new ConfigError(`ORIGINS[${i}].concurrency must be a positive integer`)
-    if (typeof weight !== 'number' || !(weight > 0)) throw new ConfigError(`ORIGINS[${i}].weight must be a positive number`)
-    if (model !== 'cosyvoice3' && model !== 'cosyvoice2') throw new ConfigError(`ORIGINS[${i}].model must be "cosyvoice3" or "cosyvoice2"`)
-    if (name !== null && (typeof name !== 'string' || name.length > 64)) throw new ConfigError(`ORIGINS[${i}].name must be a string of at most 64 characters`)
-    const speakerList = parseSpeakers(speakers, `ORIGINS[${i}].speakers`)
-    return {
-      url: parsedUrl.href.replace(/\/$/, ''),
-      concurrency: concurrency as number,
-      weight,
-      model,
-      name,
-      speakers: speakerList,
-      canary: parseCanary(canary, speakerList, `ORIGINS[${i}].canary`),
-    }
-  })
-  // The pool counts slots per URL: two entries for one machine would let it run twice its concurrency.
-  const seen = new Set<string>()
-  origins.forEach((o, i) => {
-    if (seen.has(o.url)) throw new ConfigError(`ORIGINS[${i}].url is listed twice: give the machine one entry with its total concurrency`)
-    seen.add(o.url)
-  })
-  return origins
+  return readSetting('ORIGINS', Origins, parsed)
 }
 
-function parseSpeakers(value: unknown, field: string): string[] {
-  if (!Array.isArray(value) || value.length > MAX_SPEAKERS) throw new ConfigError(`${field} must be a list of at most ${MAX_SPEAKERS} speaker names`)
-  const seen = new Set<string>()
-  for (const speaker of value) {
-    if (typeof speaker !== 'string' || speaker.trim() === '' || speaker !== speaker.trim() || [...speaker].length > MAX_SPEAKER_CHARS) {
-      throw new ConfigError(`${field} must hold speaker names of 1 to ${MAX_SPEAKER_CHARS} characters without surrounding spaces`)
-    }
-    if (seen.has(speaker)) throw new ConfigError(`${field} lists "${speaker}" twice`)
-    seen.add(speaker)
-  }
-  return value as string[]
+function defaultCanary(speakers: readonly string[]): CanaryConfig {
+  return speakers.length > 0 ? { mode: 'sft', speaker: speakers[0]!, text: DEFAULT_CANARY_TEXT } : { mode: 'cross_lingual', text: DEFAULT_CANARY_TEXT }
 }
 
-function parseCanary(value: unknown, speakers: readonly string[], field: string): CanaryConfig {
-  if (value === undefined) {
-    return speakers.length > 0 ? { mode: 'sft', speaker: speakers[0]!, text: DEFAULT_CANARY_TEXT } : { mode: 'cross_lingual', text: DEFAULT_CANARY_TEXT }
+function protocolOf(url: string): string | null {
+  try {
+    return new URL(url).protocol
+  } catch {
+    return null
   }
-  if (typeof value !== 'object' || value === null) throw new ConfigError(`${field} must be an object`)
-  const { mode, speaker, text = DEFAULT_CANARY_TEXT, ...rest } = value as Record<string, unknown>
-  const unknown = Object.keys(rest)[0]
-  if (unknown !== undefined) throw new ConfigError(`${field}.${unknown} is not a canary setting (mode, speaker, text)`)
-  if (typeof text !== 'string' || text.trim() === '' || [...text].length > MAX_CANARY_CHARS) {
-    throw new ConfigError(`${field}.text must be 1 to ${MAX_CANARY_CHARS} characters`)
-  }
-  if (mode === 'sft') {
-    if (typeof speaker !== 'string' || !speakers.includes(speaker)) throw new ConfigError(`${field}.speaker must be one of this origin's speakers`)
-    return { mode, speaker, text }
-  }
-  if (mode === 'cross_lingual') {
-    if (speaker !== undefined) throw new ConfigError(`${field}.speaker is only for mode "sft"`)
-    return { mode, text }
-  }
-  throw new ConfigError(`${field}.mode must be "sft" or "cross_lingual"`)
 }

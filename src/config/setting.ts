@@ -4,13 +4,18 @@ import { ConfigError } from './config-error'
 /**
  * One valibot schema per setting, and one way to read it: a value that does not fit is a
  * ConfigError naming the setting, with the schema's message, so the 500 says exactly what to fix.
- * (The integer settings use it; the JSON settings, ORIGINS, TIERS, AUTH_USERS, TRUSTED_ISSUERS, are
- * checked by their own parsers, whose messages name the place inside them.)
+ * A JSON setting's message names the place inside it too (`ORIGINS[0].concurrency must be …`).
  */
 export function readSetting<S extends v.GenericSchema>(name: string, schema: S, raw: unknown): v.InferOutput<S> {
   const result = v.safeParse(schema, raw)
   if (result.success) return result.output
-  throw new ConfigError(`${name} ${result.issues[0].message}`)
+  const [issue] = result.issues
+  throw new ConfigError(`${name}${placeOf(issue)} ${issue.message}`)
+}
+
+/** Where inside a JSON setting the issue is, as its author would write it: `[0].canary.speaker`. */
+function placeOf(issue: v.GenericIssue): string {
+  return (issue.path ?? []).map((item) => (typeof item.key === 'number' ? `[${item.key}]` : `.${String(item.key)}`)).join('')
 }
 
 /**
