@@ -5,6 +5,7 @@ import { ConfigError } from './config-error'
  * One valibot schema per setting, and one way to read it: a value that does not fit is a
  * ConfigError naming the setting, with the schema's message, so the 500 says exactly what to fix.
  * A JSON setting's message names the place inside it too (`ORIGINS[0].concurrency must be …`).
+ * TRUSTED_ISSUERS keeps its own parser: a broken entry takes out only that issuer (trusted-issuers.ts).
  */
 export function readSetting<S extends v.GenericSchema>(name: string, schema: S, raw: unknown): v.InferOutput<S> {
   const result = v.safeParse(schema, raw)

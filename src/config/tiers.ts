@@ -1,4 +1,6 @@
+import * as v from 'valibot'
 import { ConfigError } from './config-error'
+import { readSetting } from './setting'
 
 /** One role's limits. `null` means unlimited. */
 export interface Tier {
@@ -33,6 +35,28 @@ const NULLABLE = new Set<keyof Tier>(['perMinute', 'perDay', 'concurrency', 'sto
 /** A role's name wherever one is configured (TIERS, AUTH_USERS): a simple lowercase name. */
 export const ROLE_NAME = /^[a-z][a-z0-9_-]{0,31}$/
 
+const limit = (nullable: boolean) => {
+  const message = `must be a non-negative integer${nullable ? ' or null' : ''}`
+  const count = v.pipe(v.number(message), v.integer(message), v.minValue(0, message))
+  return v.optional(nullable ? v.nullable(count) : count)
+}
+
+/** One role's limits in TIERS: snake_case, each optional (what is left out keeps its base value). */
+const TierLimits = v.strictObject(
+  Object.fromEntries((Object.keys(FIELDS) as (keyof Tier)[]).map((field) => [FIELDS[field], limit(NULLABLE.has(field))])) as Record<string, ReturnType<typeof limit>>,
+  (issue) => (issue.path ? `is not a known limit (${Object.values(FIELDS).join(', ')})` : 'must be an object'),
+)
+
+const RESERVED_KEYS = ['__proto__', 'constructor', 'prototype']
+const TIERS_SHAPE = 'must be a JSON object of role → limits'
+const Tiers = v.pipe(
+  v.unknown(),
+  v.check((value) => !Array.isArray(value), TIERS_SHAPE),
+  // valibot's record skips these keys without a word: a role by such a name would vanish silently.
+  v.check((value) => !(typeof value === 'object' && value !== null && RESERVED_KEYS.some((k) => Object.hasOwn(value, k))), `must not name a role ${RESERVED_KEYS.join(', ')}`),
+  v.record(v.pipe(v.string(), v.regex(ROLE_NAME, 'is not a simple lowercase name')), TierLimits, TIERS_SHAPE),
+)
+
 /**
  * Parses `TIERS`: a JSON object of role → partial limits in snake_case, merged over the defaults,
  * e.g. `{"free":{"per_minute":5},"team":{"per_day":1000}}`. A role that is not a default starts
@@ -47,17 +71,11 @@ export function parseTiers(raw: string | undefined): Record<string, Tier> {
   } catch {
     throw new ConfigError('TIERS is not valid JSON')
   }
-  if (!isObject(parsed)) throw new ConfigError('TIERS must be a JSON object of role → limits')
-  for (const [role, limits] of Object.entries(parsed)) {
-    if (!ROLE_NAME.test(role)) throw new ConfigError(`TIERS: role name "${role}" is not a simple lowercase name`)
-    if (!isObject(limits)) throw new ConfigError(`TIERS.${role} must be an object`)
+  for (const [role, limits] of Object.entries(readSetting('TIERS', Tiers, parsed))) {
     const tier: Tier = { ...(tiers[role] ?? tiers.free!) }
-    for (const [key, value] of Object.entries(limits)) {
-      const field = (Object.keys(FIELDS) as (keyof Tier)[]).find((f) => FIELDS[f] === key)
-      if (!field) throw new ConfigError(`TIERS.${role}.${key} is not a known limit (${Object.values(FIELDS).join(', ')})`)
-      if (value === null && NULLABLE.has(field)) tier[field] = null as never
-      else if (typeof value === 'number' && Number.isInteger(value) && value >= 0) tier[field] = value
-      else throw new ConfigError(`TIERS.${role}.${key} must be a non-negative integer${NULLABLE.has(field) ? ' or null' : ''}`)
+    for (const field of Object.keys(FIELDS) as (keyof Tier)[]) {
+      const value = limits[FIELDS[field]]
+      if (value !== undefined) tier[field] = value as never
     }
     tiers[role] = tier
   }
@@ -68,8 +86,4 @@ export function parseTiers(raw: string | undefined): Record<string, Tier> {
 export function tierFor(tiers: Record<string, Tier>, role: string): { name: string; tier: Tier } {
   const tier = Object.hasOwn(tiers, role) ? tiers[role] : undefined
   return tier ? { name: role, tier } : { name: 'free', tier: tiers.free! }
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v)
 }
