@@ -11,6 +11,9 @@ async function callWith(overrides: Record<string, unknown>, path = '/v1/audio') 
   return res
 }
 
+/** A well-formed PBKDF2 hash (of nothing in particular): the legacy AUTH_USERS cases fail elsewhere. */
+const LEGACY_HASH = `pbkdf2-sha256$100000$${'A'.repeat(22)}$${'A'.repeat(43)}`
+
 describe('configuration fails closed', () => {
   const cases: [string, Record<string, unknown>, RegExp][] = [
     ['no JWT_SECRET', { JWT_SECRET: undefined }, /JWT_SECRET is not set/],
@@ -26,6 +29,20 @@ describe('configuration fails closed', () => {
     ['an origin URL that is not http(s)', { ORIGINS: '[{"url":"ftp://gpu-1"}]' }, /ORIGINS\[0\]\.url must be http\(s\)/],
     ['an origin that is neither a URL nor an object', { ORIGINS: '[5]' }, /ORIGINS\[0\] must be a URL or an object with "url"/],
     ['an origin with a misspelt setting', { ORIGINS: '[{"url":"http://127.0.0.1:1","concurency":4}]' }, /ORIGINS\[0\]\.concurency is not an origin setting \(url, concurrency,/],
+    ['AUTH_USERS that is a list', { AUTH_USERS: '[]' }, /AUTH_USERS must be a JSON object of username → \{role, password\}/],
+    ['an AUTH_USERS entry with a misspelt setting', { AUTH_USERS: '{"alice":{"pasword":"x"}}' }, /AUTH_USERS\.alice\.password must be a PBKDF2 hash string/],
+    [
+      'an AUTH_USERS entry with an unknown setting',
+      { AUTH_USERS: `{"alice":{"password":"${LEGACY_HASH}","tier":"premium"}}` },
+      /AUTH_USERS\.alice\.tier is not a user setting \(password, role\)/,
+    ],
+    ['an AUTH_USERS password that is no hash', { AUTH_USERS: '{"alice":{"password":"hunter2"}}' }, /AUTH_USERS\.alice\.password must look like pbkdf2-sha256\$/],
+    [
+      'an AUTH_USERS role that is not a role name',
+      { AUTH_USERS: `{"alice":{"password":"${LEGACY_HASH}","role":"Admin!"}}` },
+      /AUTH_USERS\.alice\.role must be a simple lowercase name/,
+    ],
+    ['an AUTH_USERS user a record would drop silently', { AUTH_USERS: '{"constructor":{"password":"x"}}' }, /AUTH_USERS must not use the name __proto__, constructor, prototype/],
     ['a pool setting that is not a number', { ORIGIN_QUEUE_MAX: 'lots' }, /ORIGIN_QUEUE_MAX must be a whole number from 0 to 100000/],
     ['a timeout out of range', { ORIGIN_IDLE_TIMEOUT_MS: '5' }, /ORIGIN_IDLE_TIMEOUT_MS must be a whole number of milliseconds from 100 to 600000/],
     ['a token lifetime out of range', { ACCESS_TTL: '5' }, /ACCESS_TTL must be a whole number of seconds from 60 to 86400/],

@@ -1,7 +1,8 @@
+import * as v from 'valibot'
 import type { Env } from '../env'
 import { getConfig } from '../config/app-config'
 import { ConfigError } from '../config/config-error'
-import { integerSetting, readSetting } from '../config/setting'
+import { integerSetting, namedEntries, readSetting } from '../config/setting'
 import { ROLE_NAME } from '../config/tiers'
 import { log } from '../log/log'
 import { parsePasswordHash, type PasswordHash } from './password-hash'
@@ -79,8 +80,7 @@ async function build(env: Env): Promise<AuthConfig> {
  * Named AUTH_USERS because `USERS` is the binding of the per-user Durable Object.
  */
 function parseUsers(raw: string | undefined): ReadonlyMap<string, LoginUser> {
-  const users = new Map<string, LoginUser>()
-  if (!raw?.trim()) return users
+  if (!raw?.trim()) return new Map()
   let parsed: unknown
   try {
     // The old `npm run user` escaped every `$` as `\$` in .dev.vars, and wrangler 4.86 keeps the
@@ -89,20 +89,31 @@ function parseUsers(raw: string | undefined): ReadonlyMap<string, LoginUser> {
   } catch {
     throw new ConfigError('AUTH_USERS is not valid JSON')
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new ConfigError('AUTH_USERS must be a JSON object of username → {role, password}')
-  for (const [name, entry] of Object.entries(parsed)) {
-    if (!USERNAME.test(name)) throw new ConfigError(`AUTH_USERS: "${name}" is not a valid username (${USERNAME.source})`)
-    const e = entry as { role?: unknown; password?: unknown } | null
-    if (typeof e?.password !== 'string') throw new ConfigError(`AUTH_USERS.${name}.password must be a PBKDF2 hash string`)
-    const password = parsePasswordHash(e.password)
-    if (typeof password === 'string') throw new ConfigError(`AUTH_USERS.${name}.password ${password}`)
-    const role = e.role === undefined ? 'free' : e.role
-    if (typeof role !== 'string' || !ROLE_NAME.test(role)) throw new ConfigError(`AUTH_USERS.${name}.role must be a simple lowercase name`)
-    users.set(name, { role, password })
-  }
-  return users
+  return new Map(Object.entries(readSetting('AUTH_USERS', LegacyUsers, parsed)))
 }
 
 export const USERNAME = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/
+
+const LegacyUser = v.strictObject(
+  {
+    password: v.pipe(
+      v.string('must be a PBKDF2 hash string'),
+      v.rawTransform(({ dataset, addIssue, NEVER }) => {
+        const hash = parsePasswordHash(dataset.value)
+        if (typeof hash !== 'string') return hash
+        addIssue({ message: hash })
+        return NEVER
+      }),
+    ),
+    role: v.optional(v.pipe(v.string('must be a simple lowercase name'), v.regex(ROLE_NAME, 'must be a simple lowercase name')), 'free'),
+  },
+  (issue) => (issue.expected === 'never' ? 'is not a user setting (password, role)' : issue.path ? 'must be a PBKDF2 hash string' : 'must be an object {role, password}'),
+)
+
+const LegacyUsers = namedEntries(
+  v.pipe(v.string(), v.regex(USERNAME, `is not a valid username (${USERNAME.source})`)),
+  LegacyUser,
+  'must be a JSON object of username → {role, password}',
+)
 
 const seconds = (fallback: number, min: number, max: number) => integerSetting(fallback, min, max, ' of seconds')

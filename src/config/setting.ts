@@ -35,3 +35,19 @@ export function integerSetting(fallback: number, min: number, max: number, unit 
     v.maxValue(max, message),
   )
 }
+
+/** Keys valibot's record skips without a word: an entry by such a name would vanish silently. */
+const RESERVED_KEYS = ['__proto__', 'constructor', 'prototype']
+
+/**
+ * A JSON object setting of name → entry (TIERS, AUTH_USERS): `shape` when it is not an object
+ * (an array included), and a refusal for a name valibot's record would skip.
+ */
+export function namedEntries<K extends v.GenericSchema<string, string>, E extends v.GenericSchema>(name: K, entry: E, shape: string) {
+  return v.pipe(
+    v.unknown(),
+    v.check((value) => !Array.isArray(value), shape),
+    v.check((value) => !(typeof value === 'object' && value !== null && RESERVED_KEYS.some((k) => Object.hasOwn(value, k))), `must not use the name ${RESERVED_KEYS.join(', ')}`),
+    v.record(name, entry, shape),
+  )
+}

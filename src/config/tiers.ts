@@ -1,6 +1,6 @@
 import * as v from 'valibot'
 import { ConfigError } from './config-error'
-import { readSetting } from './setting'
+import { namedEntries, readSetting } from './setting'
 
 /** One role's limits. `null` means unlimited. */
 export interface Tier {
@@ -47,15 +47,7 @@ const TierLimits = v.strictObject(
   (issue) => (issue.path ? `is not a known limit (${Object.values(FIELDS).join(', ')})` : 'must be an object'),
 )
 
-const RESERVED_KEYS = ['__proto__', 'constructor', 'prototype']
-const TIERS_SHAPE = 'must be a JSON object of role → limits'
-const Tiers = v.pipe(
-  v.unknown(),
-  v.check((value) => !Array.isArray(value), TIERS_SHAPE),
-  // valibot's record skips these keys without a word: a role by such a name would vanish silently.
-  v.check((value) => !(typeof value === 'object' && value !== null && RESERVED_KEYS.some((k) => Object.hasOwn(value, k))), `must not name a role ${RESERVED_KEYS.join(', ')}`),
-  v.record(v.pipe(v.string(), v.regex(ROLE_NAME, 'is not a simple lowercase name')), TierLimits, TIERS_SHAPE),
-)
+const Tiers = namedEntries(v.pipe(v.string(), v.regex(ROLE_NAME, 'is not a simple lowercase name')), TierLimits, 'must be a JSON object of role → limits')
 
 /**
  * Parses `TIERS`: a JSON object of role → partial limits in snake_case, merged over the defaults,
