@@ -3,7 +3,7 @@ import { PRESET_SPEAKERS, startOrigin } from '../dev/origin.mjs'
 import { TEST_SECRETS } from './support/test-secrets'
 import { startJwksServer } from './support/jwks-server.mjs'
 import { startSocketEdge } from './support/socket-edge.mjs'
-import { TENANTS } from './support/auth-fixtures'
+import { IDP, TENANTS } from './support/auth-fixtures'
 import { makeTestSigningKeys } from './support/signing-keys'
 
 /**
@@ -24,7 +24,8 @@ export default async function setup(project: TestProject) {
     startOrigin({ ...devOrigin, engine: 'tone' }),
     startOrigin({ ...devOrigin, engine: 'espeak' }),
     makeTestSigningKeys(),
-    startJwksServer({ tenants: TENANTS }),
+    // The provider's own tenants, and those the entries with an explicit jwks_uri use (all but `down`).
+    startJwksServer({ tenants: { ...TENANTS, [IDP.stable.tenant]: {}, [IDP.rotating.tenant]: {}, [IDP.flood.tenant]: {} } }),
     // Tone engine: fast and deterministic, the pool tests are about who gets a GPU, not the speech.
     startOrigin({ ...devOrigin, engine: 'tone', maxConcurrent: 1 }),
     startOrigin({ ...devOrigin, engine: 'tone', maxConcurrent: 1 }),

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest'
 import { call, errorOf } from './support/api'
 import { issuerOf, setDiscovery, tenantToken } from './support/idp'
 import { watchLogLines } from './support/log-lines'
-import { idpStats, idpToken } from './support/tokens'
-import { AUDIENCE } from './support/auth-fixtures'
+import { idpStats, idpToken, jwksUrl } from './support/tokens'
+import { AUDIENCE, unknownRealmIssuer } from './support/auth-fixtures'
 
 const logs = watchLogLines()
 
@@ -62,6 +62,13 @@ describe('OIDC discovery: an entry with only an issuer', () => {
     await expectIssuerRefused(res, /ERR_DISCOVERY_FAILED.*HTTP 503/)
     const tts = await call('POST', '/v1/tts', { token: await tenantToken('nodisco', {}), json: { text: 'hi', mode: 'sft', speaker: '中文女' } })
     expect(tts.status).toBe(401)
+  })
+
+  it('fails closed for an entry naming a realm the provider does not have (its discovery answers 404)', async () => {
+    // Signed by a key the edge trusts for another issuer: only the unknown realm's own keys could do.
+    const now = Math.floor(Date.now() / 1000)
+    const token = await idpToken('stable', { iss: unknownRealmIssuer(jwksUrl()), aud: 'cosyvoice-edge', sub: 'someone', iat: now, exp: now + 600 })
+    await expectIssuerRefused(await call('GET', '/v1/audio', { token }), /ERR_DISCOVERY_FAILED.*HTTP 404/)
   })
 
   it('keeps the last good document through an outage, and drops it when the provider names another issuer', async () => {

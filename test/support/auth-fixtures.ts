@@ -163,6 +163,8 @@ export function trustedIssuers(providerUrl: string): string {
     { issuer: iss('mismatch'), audience: AUDIENCE.mismatch, algorithms: ['ES256'] },
     { issuer: iss('nodisco'), audience: AUDIENCE.nodisco, algorithms: ['ES256'], cooldown_seconds: 0 },
     { issuer: iss('flaky'), audience: AUDIENCE.flaky, algorithms: ['ES256'], cooldown_seconds: 0, cache_max_age_seconds: 0 },
+    // A realm the provider does not have (a typo in the entry): its discovery URL answers 404.
+    { issuer: unknownRealmIssuer(providerUrl), audience: 'cosyvoice-edge', algorithms: ['ES256'], cooldown_seconds: 0 },
     { issuer: BROKEN.badAlg, jwks_uri: stableJwks, audience: 'cosyvoice-edge', algorithms: ['RS257'] },
     { issuer: BROKEN.typo, jwks_uri: stableJwks, audience: 'cosyvoice-edge', algorithms: ['ES256'], roles_claim: 'role', role_mapping: { boss: 'admin' } },
     { issuer: BROKEN.adminDefault, jwks_uri: stableJwks, audience: 'cosyvoice-edge', algorithms: ['ES256'], default_role: 'admin' },
@@ -170,6 +172,9 @@ export function trustedIssuers(providerUrl: string): string {
     { issuer: BROKEN.twice, jwks_uri: stableJwks, audience: 'other', algorithms: ['ES256'] },
   ])
 }
+
+/** An issuer on the loopback provider naming a tenant it was not started with. */
+export const unknownRealmIssuer = (providerUrl: string) => `${providerUrl}/no-such-realm`
 
 /** The token service's bindings for the test run; the signing keys come from globalSetup. */
 export function authBindings(keys: TestSigningKeys) {

@@ -16,7 +16,8 @@ import { exportJWK, generateKeyPair, SignJWT } from 'jose'
  *   POST /t/discovery {mode}              'ok', 'down' (503) or 'mismatch' (names the issuer with a '/' added)
  *   GET  /t/stats                         → {fetches, discoveryFetches, kid, issuer}
  *
- * Tenant options (`tenants` below; any other name is an ES256 tenant made on first use):
+ * Only the tenants it is started with exist: any other name answers 404, as a real provider's
+ * unknown realm or tenant does (an edge pointed at one must see it fail). Tenant options:
  *   alg               RS256 | ES256 | Ed25519 | EdDSA (the header's alg; the key is generated for it)
  *   jwkAlg            the JWK's `alg` (default: alg; null leaves it out, as many providers do)
  *   issuerPath        appended to <url>/<name> to make the issuer
@@ -40,7 +41,7 @@ export async function startJwksServer({ port = 0, host = '127.0.0.1', tenants: o
   // each make a key, the second replacing the one the first signed with.
   function tenant(name) {
     if (!tenants.has(name)) {
-      const o = options[name] ?? {}
+      const o = options[name]
       const alg = o.alg ?? 'ES256'
       tenants.set(
         name,
@@ -72,6 +73,7 @@ export async function startJwksServer({ port = 0, host = '127.0.0.1', tenants: o
       const path = new URL(req.url ?? '/', 'http://x').pathname
       const m = /^\/([a-z0-9-]+)(\/.*)$/.exec(path)
       if (!m) return send(404, { error: 'no such route' })
+      if (!Object.hasOwn(options, m[1])) return send(404, { error: `no tenant ${m[1]}` })
       const t = await tenant(m[1])
       const route = m[2]
       const discoveryPath = `${t.issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`.slice(base.length)
