@@ -101,7 +101,7 @@ export const authRoutes = new Hono<AppEnv>()
     const rotated = await stub.rotateRefreshToken(await hashSecret(presented), await hashSecret(next), { jti, expiresAt: now + auth.accessTtl * 1000 }, presentedAs)
     if (!rotated.ok) {
       // Reuse revoked the family's access tokens in the object; this isolate learns it at once.
-      for (const revoked of rotated.revokedJtis) revocations.noteRevoked(key, { jti: revoked })
+      revocations.noteRevoked(key, { jtis: rotated.revokedJtis })
       const revokedFamily = rotated.reason === 'reused' || rotated.reason === 'wrong_channel'
       c.set('logFields', { action: revokedFamily ? 'auth.refresh_reuse' : 'auth.refresh_refused', reason: rotated.reason })
       throw badRefresh(rotated.reason)
@@ -131,7 +131,7 @@ export const authRoutes = new Hono<AppEnv>()
     const key = refresh ? ownerOf(refresh) : undefined
     if (!refresh || !key) return next()
     const revoked = await loginObject(c.env, key).endSessionOfRefreshToken(await hashSecret(refresh))
-    for (const jti of revoked) revocations.noteRevoked(key, { jti })
+    revocations.noteRevoked(key, { jtis: revoked })
     c.set('logFields', { action: 'auth.logout' })
     return signedOut(c)
   })
@@ -143,7 +143,7 @@ export const authRoutes = new Hono<AppEnv>()
       await stub.revokeTokens({ jti: user.jti, expiresAt: user.expiresAt * 1000 })
       revoked.push(user.jti)
     }
-    for (const jti of revoked) revocations.noteRevoked(user.key, { jti })
+    revocations.noteRevoked(user.key, { jtis: revoked })
     c.set('logFields', { action: 'auth.logout', resource: user.sessionId ?? user.jti ?? null })
     return signedOut(c)
   })

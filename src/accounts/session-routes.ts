@@ -51,7 +51,7 @@ export const sessionRoutes = new Hono<AppEnv>()
     const id = c.req.param('id')
     const revoked = SESSION_ID.test(id) ? await userObject(c.env, user).endLiveSession(id) : null
     if (revoked === null) throw notFound('session')
-    for (const jti of revoked) revocations.noteRevoked(user.key, { jti })
+    revocations.noteRevoked(user.key, { jtis: revoked })
     c.set('logFields', { action: 'auth.session_end', resource: id })
     return c.body(null, 204, noStore)
   })

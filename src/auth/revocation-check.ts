@@ -50,12 +50,12 @@ class RevocationCache {
   }
 
   /** Applies a revocation this isolate just made, so the very next request here sees it. */
-  noteRevoked(userKey: string, change: { jti?: string; revokedBefore?: number }): void {
+  noteRevoked(userKey: string, change: { jtis?: readonly string[]; revokedBefore?: number }): void {
     const entry = this.#entries.get(userKey)
     if (!entry) return
     const state: RevocationState = {
       revokedBefore: change.revokedBefore !== undefined ? Math.max(change.revokedBefore, entry.state.revokedBefore ?? 0) : entry.state.revokedBefore,
-      jtis: change.jti !== undefined ? [...entry.state.jtis, change.jti] : entry.state.jtis,
+      jtis: [...entry.state.jtis, ...(change.jtis ?? [])],
     }
     this.#remember(userKey, state, entry.until)
   }

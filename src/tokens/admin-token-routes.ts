@@ -73,7 +73,7 @@ export const adminTokenRoutes = new Hono<AppEnv>()
       // A revoked jti is remembered until the token would expire anyway: give `exp` for a token
       // that lives longer than the default memory (31 days), e.g. a long-lived IdP token.
       const alsoRevoked = await userObjectByKey(c.env, key).revokeTokens({ jti, ...(exp !== undefined ? { expiresAt: exp * 1000 } : {}) })
-      for (const revoked of [jti, ...alsoRevoked]) revocations.noteRevoked(key, { jti: revoked })
+      revocations.noteRevoked(key, { jtis: [jti, ...alsoRevoked] })
       c.set('logFields', { action: 'admin.revoke', resource: jti })
       return c.json({ revoked: { jti } }, 200)
     }
