@@ -178,6 +178,12 @@ function expect(cond, message) {
 async function signIn(context, user, password = PASSWORDS[user]) {
   const page = await context.newPage()
   page.on('dialog', (d) => d.accept())
+  // What the sign-in asked and was answered, for the message if it does not get through.
+  const authCalls = []
+  page.on('requestfinished', async (r) => {
+    if (new URL(r.url()).pathname.startsWith('/auth/')) authCalls.push(`${r.method()} ${new URL(r.url()).pathname} → ${(await r.response())?.status()}`)
+  })
+  page.on('requestfailed', (r) => authCalls.push(`${r.method()} ${new URL(r.url()).pathname} failed: ${r.failure()?.errorText}`))
   await page.goto(`${BASE}/`)
   await page.getByLabel('Username').fill(user)
   await page.getByLabel('Password').fill(password)
@@ -191,7 +197,7 @@ async function signIn(context, user, password = PASSWORDS[user]) {
           `h1 ${JSON.stringify(document.querySelector('h1')?.textContent)}, error ${JSON.stringify(document.querySelector('#signin-error')?.textContent)}, flash ${JSON.stringify(document.querySelector('#flash')?.textContent)}`,
       )
       .catch(() => '?')
-    throw new Error(`signing in as ${user}: ${seen}`, { cause: error })
+    throw new Error(`signing in as ${user}: ${seen}; calls: ${authCalls.join(', ') || 'none'}`, { cause: error })
   }
   return page
 }
