@@ -103,3 +103,32 @@ describe('/admin/revoke names a real issuer (finding 4)', () => {
     expect((await call('GET', '/v1/audio', { token: edge })).status).toBe(200)
   })
 })
+
+describe('every admin route that names its user by ?sub=&iss= applies the same rules', () => {
+  const ID = '0000000000000000000000000000000a'
+  const ROUTES: [string, string][] = [
+    ['GET', '/admin/audit'],
+    ['GET', '/admin/api-keys'],
+    ['DELETE', `/admin/api-keys/${ID}`],
+    ['GET', '/admin/takedowns'],
+    ['GET', `/admin/takedowns/audio/${ID}`],
+    ['GET', `/admin/takedowns/audio/${ID}/content`],
+    ['DELETE', `/admin/takedowns/audio/${ID}`],
+    ['POST', `/admin/takedowns/audio/${ID}/purge`],
+    ['POST', `/admin/voices/${ID}/publish`],
+    ['DELETE', `/admin/voices/${ID}/publish`],
+  ]
+  const query = (params: Record<string, string>) => `?${new URLSearchParams(params)}`
+
+  for (const [method, path] of ROUTES) {
+    it(`${method} ${path}: no user named, a sub too long, an unknown issuer (400); another issuer's user for an IdP's admin (403)`, async () => {
+      const admin = await edgeAdmin()
+      await expectCode(await call(method, `${path}${query({ iss: 'cosyvoice-edge' })}`, { token: admin }), 400, 'bad_request')
+      await expectCode(await call(method, `${path}${query({ sub: 'x'.repeat(513) })}`, { token: admin }), 400, 'bad_request')
+      await expectCode(await call(method, `${path}${query({ sub: 'x', iss: 'https://nowhere.test' })}`, { token: admin }), 400, 'unknown_issuer')
+      await expectCode(await call(method, `${path}${query({ sub: 'login-basic', iss: 'cosyvoice-edge' })}`, { token: await oktaAdmin() }), 403, 'insufficient_scope')
+      // The longest sub a token may carry is still a user an admin can name.
+      expect((await call(method, `${path}${query({ sub: 'x'.repeat(512) })}`, { token: admin })).status).not.toBe(400)
+    })
+  }
+})
