@@ -2,7 +2,7 @@ import * as v from 'valibot'
 import type { Env } from '../env'
 import { getConfig } from '../config/app-config'
 import { ConfigError } from '../config/config-error'
-import { integerSetting, namedEntries, readSetting } from '../config/setting'
+import { integerSetting, readNamedEntries, readSetting } from '../config/setting'
 import { ROLE_NAME } from '../config/tiers'
 import { log } from '../log/log'
 import { parsePasswordHash, type PasswordHash } from './password-hash'
@@ -89,12 +89,15 @@ function parseUsers(raw: string | undefined): ReadonlyMap<string, LoginUser> {
   } catch {
     throw new ConfigError('AUTH_USERS is not valid JSON')
   }
-  return new Map(Object.entries(readSetting('AUTH_USERS', LegacyUsers, parsed)))
+  const rules = { name: USERNAME, nameMessage: `is not a valid username (${USERNAME.source})`, shape: 'must be a JSON object of username → {role, password}' }
+  return new Map(readNamedEntries('AUTH_USERS', parsed, LegacyUser, rules))
 }
 
 export const USERNAME = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/
 
-const LegacyUser = v.strictObject(
+// Not strict: this secret is only read to be imported once, and an extra key in an old copy of it
+// must not answer every request with a 500.
+const LegacyUser = v.object(
   {
     password: v.pipe(
       v.string('must be a PBKDF2 hash string'),
@@ -107,13 +110,7 @@ const LegacyUser = v.strictObject(
     ),
     role: v.optional(v.pipe(v.string('must be a simple lowercase name'), v.regex(ROLE_NAME, 'must be a simple lowercase name')), 'free'),
   },
-  (issue) => (issue.expected === 'never' ? 'is not a user setting (password, role)' : issue.path ? 'must be a PBKDF2 hash string' : 'must be an object {role, password}'),
-)
-
-const LegacyUsers = namedEntries(
-  v.pipe(v.string(), v.regex(USERNAME, `is not a valid username (${USERNAME.source})`)),
-  LegacyUser,
-  'must be a JSON object of username → {role, password}',
+  (issue) => (issue.path ? 'must be a PBKDF2 hash string' : 'must be an object {role, password}'),
 )
 
 const seconds = (fallback: number, min: number, max: number) => integerSetting(fallback, min, max, ' of seconds')

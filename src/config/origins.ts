@@ -41,7 +41,7 @@ const objectMessage =
   (issue: v.BaseIssue<unknown>) => {
     const key = issue.path?.at(-1)?.key
     if (key === undefined) return notObject
-    if (issue.expected === 'never') return only[String(key)] ?? `is not ${what} (${known.join(', ')})`
+    if (issue.expected === 'never') return Object.hasOwn(only, String(key)) ? only[String(key)]! : `is not ${what} (${known.join(', ')})`
     return 'is required'
   }
 
@@ -94,7 +94,7 @@ const OriginEntry = v.pipe(
         v.transform((u) => new URL(u).href.replace(/\/$/, '')),
       ),
       concurrency: v.optional(v.pipe(v.number('must be a positive integer'), v.integer('must be a positive integer'), v.minValue(1, 'must be a positive integer')), 1),
-      weight: v.optional(v.pipe(v.number('must be a positive number'), v.gtValue(0, 'must be a positive number')), 1),
+      weight: v.optional(v.pipe(v.number('must be a positive number'), v.finite('must be a positive number'), v.gtValue(0, 'must be a positive number')), 1),
       model: v.optional(v.picklist(['cosyvoice3', 'cosyvoice2'], 'must be "cosyvoice3" or "cosyvoice2"'), 'cosyvoice3'),
       name: v.optional(v.nullable(v.pipe(v.string('must be a string of at most 64 characters'), v.maxLength(64, 'must be a string of at most 64 characters'))), null),
       speakers: v.optional(Speakers, []),

@@ -36,18 +36,20 @@ export function integerSetting(fallback: number, min: number, max: number, unit 
   )
 }
 
-/** Keys valibot's record skips without a word: an entry by such a name would vanish silently. */
-const RESERVED_KEYS = ['__proto__', 'constructor', 'prototype']
-
 /**
- * A JSON object setting of name → entry (TIERS, AUTH_USERS): `shape` when it is not an object
- * (an array included), and a refusal for a name valibot's record would skip.
+ * A JSON object setting of name → entry (TIERS, AUTH_USERS), each entry read by its own schema and
+ * its errors named `SETTING.<name>.…`. Not valibot's `record`: it skips `__proto__`, `constructor`
+ * and `prototype` without a word, and a name an operator chose must never vanish silently.
  */
-export function namedEntries<K extends v.GenericSchema<string, string>, E extends v.GenericSchema>(name: K, entry: E, shape: string) {
-  return v.pipe(
-    v.unknown(),
-    v.check((value) => !Array.isArray(value), shape),
-    v.check((value) => !(typeof value === 'object' && value !== null && RESERVED_KEYS.some((k) => Object.hasOwn(value, k))), `must not use the name ${RESERVED_KEYS.join(', ')}`),
-    v.record(name, entry, shape),
-  )
+export function readNamedEntries<E extends v.GenericSchema>(
+  setting: string,
+  raw: unknown,
+  entry: E,
+  rules: { name: RegExp; nameMessage: string; shape: string },
+): [string, v.InferOutput<E>][] {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError(`${setting} ${rules.shape}`)
+  return Object.entries(raw).map(([name, value]) => {
+    if (!rules.name.test(name)) throw new ConfigError(`${setting}.${name} ${rules.nameMessage}`)
+    return [name, readSetting(`${setting}.${name}`, entry, value)]
+  })
 }

@@ -1,6 +1,6 @@
 import * as v from 'valibot'
 import { ConfigError } from './config-error'
-import { namedEntries, readSetting } from './setting'
+import { readNamedEntries } from './setting'
 
 /** One role's limits. `null` means unlimited. */
 export interface Tier {
@@ -42,12 +42,14 @@ const limit = (nullable: boolean) => {
 }
 
 /** One role's limits in TIERS: snake_case, each optional (what is left out keeps its base value). */
-const TierLimits = v.strictObject(
-  Object.fromEntries((Object.keys(FIELDS) as (keyof Tier)[]).map((field) => [FIELDS[field], limit(NULLABLE.has(field))])) as Record<string, ReturnType<typeof limit>>,
-  (issue) => (issue.path ? `is not a known limit (${Object.values(FIELDS).join(', ')})` : 'must be an object'),
+const TierLimits = v.pipe(
+  v.unknown(),
+  v.check((value) => !Array.isArray(value), 'must be an object'),
+  v.strictObject(
+    Object.fromEntries((Object.keys(FIELDS) as (keyof Tier)[]).map((field) => [FIELDS[field], limit(NULLABLE.has(field))])) as Record<string, ReturnType<typeof limit>>,
+    (issue) => (issue.path ? `is not a known limit (${Object.values(FIELDS).join(', ')})` : 'must be an object'),
+  ),
 )
-
-const Tiers = namedEntries(v.pipe(v.string(), v.regex(ROLE_NAME, 'is not a simple lowercase name')), TierLimits, 'must be a JSON object of role → limits')
 
 /**
  * Parses `TIERS`: a JSON object of role → partial limits in snake_case, merged over the defaults,
@@ -63,8 +65,10 @@ export function parseTiers(raw: string | undefined): Record<string, Tier> {
   } catch {
     throw new ConfigError('TIERS is not valid JSON')
   }
-  for (const [role, limits] of Object.entries(readSetting('TIERS', Tiers, parsed))) {
-    const tier: Tier = { ...(tiers[role] ?? tiers.free!) }
+  const entries = readNamedEntries('TIERS', parsed, TierLimits, { name: ROLE_NAME, nameMessage: 'is not a simple lowercase name', shape: 'must be a JSON object of role → limits' })
+  for (const [role, limits] of entries) {
+    // Own properties only: a role named "constructor" must start from free, not from Object's.
+    const tier: Tier = { ...(Object.hasOwn(tiers, role) ? tiers[role]! : tiers.free!) }
     for (const field of Object.keys(FIELDS) as (keyof Tier)[]) {
       const value = limits[FIELDS[field]]
       if (value !== undefined) tier[field] = value as never
