@@ -240,7 +240,7 @@ describe('taking down a share or a voice', () => {
   it('a voice: nobody can synthesize with it (owner told why, others not), it leaves the shared list and the quota, and a restore publishes it again', async () => {
     const { aliceSub, alice, bob, admin, voice, synth } = await alicePublishedVoice('Lookalike')
     const sharedIds = async () =>
-      ((await (await call('GET', '/v1/shared-voices?limit=1000', { token: bob })).json()) as { items: { voice_id: string }[] }).items.map((v) => v.voice_id)
+      ((await (await call('GET', '/v1/shared-voices?limit=100', { token: bob })).json()) as { items: { voice_id: string }[] }).items.map((v) => v.voice_id)
     const daySyntheses = async (token: string) => ((await (await call('GET', '/v1/usage', { token })).json()) as { syntheses_per_day: { used: number } }).syntheses_per_day.used
 
     expect((await takeDown(admin.token, { kind: 'voice', owner: { sub: aliceSub }, id: voice.voice_id, reason: 'impersonation' })).status).toBe(201)
@@ -424,7 +424,7 @@ describe('suspension hook (for the accounts work)', () => {
   it("a suspended owner's published voice: gone from the shared list, others get 410 not_available from /v1/tts, uncharged; the owner still synthesizes with it", async () => {
     const { aliceSub, alice, bob, voice, synth } = await alicePublishedVoice('Published')
     const sharedIds = async () =>
-      ((await (await call('GET', '/v1/shared-voices?limit=1000', { token: bob })).json()) as { items: { voice_id: string }[] }).items.map((v) => v.voice_id)
+      ((await (await call('GET', '/v1/shared-voices?limit=100', { token: bob })).json()) as { items: { voice_id: string }[] }).items.map((v) => v.voice_id)
     expect(await sharedIds()).toContain(voice.voice_id)
     const stub = env.USERS.get(env.USERS.idFromName(await userKey('cosyvoice-edge', aliceSub)))
     await stub.setSuspended(true, 'accounts')

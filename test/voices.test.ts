@@ -395,7 +395,9 @@ describe('shared voices', () => {
     expect((await call('GET', `/v1/voices/${voice.voice_id}/content`, { token: alice })).status).toBe(200)
     expect(await (await call('GET', `/v1/voices/${voice.voice_id}`, { token: alice })).json()).toMatchObject({ shared: true })
 
-    const listed = (await (await call('GET', '/v1/shared-voices?limit=1000', { token: bob })).json()) as { items: Record<string, unknown>[] }
+    const listed = (await (await call('GET', '/v1/shared-voices?limit=100', { token: bob })).json()) as { items: Record<string, unknown>[] }
+    // A page asks every owner on it: it holds at most 100 voices.
+    expect((await call('GET', '/v1/shared-voices?limit=101', { token: bob })).status).toBe(400)
     const entry = listed.items.find((v) => v.voice_id === voice.voice_id)
     expect(entry).toEqual({ voice_id: voice.voice_id, name: 'House voice', published: expect.any(String) })
 
@@ -418,7 +420,7 @@ describe('shared voices', () => {
     await ok.arrayBuffer()
     expect((await call('DELETE', `/v1/voices/${voice.voice_id}`, { token: admin })).status).toBe(204)
     expect((await synth()).status).toBe(404)
-    const listed = (await (await call('GET', '/v1/shared-voices?limit=1000', { token: bob })).json()) as { items: { voice_id: string }[] }
+    const listed = (await (await call('GET', '/v1/shared-voices?limit=100', { token: bob })).json()) as { items: { voice_id: string }[] }
     expect(listed.items.map((v) => v.voice_id)).not.toContain(voice.voice_id)
   })
 })

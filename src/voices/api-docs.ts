@@ -2,6 +2,7 @@ import * as v from 'valibot'
 import { TargetUserQuery } from '../auth/target-user'
 import { bool, describeRoutes, int, LISTING_ERRORS, nullable, num, object, page, str, time } from '../http/route-doc'
 import { listingQuerySchema, R2_PAGE_MAX } from '../http/listing-query'
+import { SHARED_PAGE_MAX } from './shared-voices'
 
 const voiceView = object({
   voice_id: str,
@@ -116,7 +117,7 @@ export const voiceDocs = describeRoutes(
     summary: 'Published voices (id, name, date)',
     auth: 'user',
     scope: 'voices',
-    query: listingQuerySchema(R2_PAGE_MAX),
+    query: listingQuerySchema(SHARED_PAGE_MAX),
     responses: {
       200: {
         description: "A page of the shared voices you can synthesize with now (a suspended owner's are left out, so a page may be shorter than `limit`: follow `cursor`)",

@@ -5,10 +5,10 @@ import { requireUser } from '../auth/require-user'
 import { ownerFromQuery } from '../auth/target-user'
 import { badRequest, notFound } from '../http/api-error'
 import { isValidId, voiceKey } from '../storage/keys'
-import { listSharedVoices, publishVoice, unpublishVoice, type SharedVoice } from './shared-voices'
+import { listSharedVoices, publishVoice, SHARED_PAGE_MAX, unpublishVoice, type SharedVoice } from './shared-voices'
 import type { Env } from '../env'
 import { userObjectByKey } from '../users/user-stub'
-import { listingQuery, R2_PAGE_MAX } from '../http/listing-query'
+import { listingQuery } from '../http/listing-query'
 import { refuseIfTakenDown } from '../users/takedown-check'
 
 /**
@@ -39,7 +39,7 @@ export const sharedVoiceRoutes = new Hono<AppEnv>()
     return c.body(null, 204)
   })
   .get('/v1/shared-voices', requireUser({ scope: 'voices' }), async (c) => {
-    const { limit, cursor } = listingQuery(c, R2_PAGE_MAX)
+    const { limit, cursor } = listingQuery(c, SHARED_PAGE_MAX)
     const page = await listSharedVoices(c.env.AUDIO, limit, cursor)
     const usable = await usableByOthers(c.env, page.voices)
     return c.json({ items: usable.map((v) => ({ voice_id: v.voiceId, name: v.name, published: v.published })), cursor: page.cursor }, 200, {
@@ -50,13 +50,16 @@ export const sharedVoiceRoutes = new Hono<AppEnv>()
 /**
  * The published voices others can synthesize with now: not those of a suspended owner, nor one an
  * admin holds whose withdrawal did not happen (synthesis refuses both). One call per owner on the
- * page, in parallel; a page can then be shorter than `limit`, its cursor still goes on.
+ * page, in parallel (hence pages of at most SHARED_PAGE_MAX); a page can then be shorter than
+ * `limit`, its cursor still goes on.
  */
 async function usableByOthers(env: Env, voices: SharedVoice[]): Promise<SharedVoice[]> {
   const byOwner = new Map<string, string[]>()
   for (const v of voices) byOwner.set(v.ownerKey, [...(byOwner.get(v.ownerKey) ?? []), v.voiceId])
-  const withheld = await Promise.all([...byOwner].map(([ownerKey, ids]) => userObjectByKey(env, ownerKey).withheldFromOthers('voice', ids)))
-  const hidden = new Set(withheld.flat())
+  const owners = [...byOwner]
+  const answers = await Promise.allSettled(owners.map(([ownerKey, ids]) => userObjectByKey(env, ownerKey).withheldFromOthers('voice', ids)))
+  // An owner whose object did not answer: their voices are left out of this page, not the page lost.
+  const hidden = new Set(answers.flatMap((a, i) => (a.status === 'fulfilled' ? a.value : owners[i]![1])))
   return voices.filter((v) => !hidden.has(v.voiceId))
 }
 

@@ -8,6 +8,9 @@ import { listWithMetadata } from '../storage/list-with-metadata'
  * route looks under the caller's own prefix, so nobody but the owner can read or download the
  * prompt. Deleting the voice deletes its pointer.
  */
+/** A page of the listing asks each of its voices' owners' objects: at most this many calls in one request. */
+export const SHARED_PAGE_MAX = 100
+
 export interface SharedVoice {
   voiceId: string
   ownerKey: string
