@@ -23,46 +23,56 @@ afterEach(() => {
  * The app over the real bindings, with both Durable Object namespaces wrapped to record every call
  * that reaches an object (`users.admit`, `pool.acquireNow`, …) and the options each stub was got with.
  */
-function countingEdge(settings: Record<string, string> = {}) {
+/**
+ * The Worker over the test bindings, recording each Durable Object call as `users.admit`,
+ * `pool.acquireNow`…. `dropAnswers` names calls that are made but whose answer never arrives, as in
+ * a request workerd cancelled when its client left (synthesis/client-gone.ts).
+ */
+function countingEdge(settings: Record<string, string> = {}, options: { dropAnswers?: string[] } = {}) {
   const calls: string[] = []
-  const getOptions: unknown[] = []
+  const getOptionsSeen: unknown[] = []
+  const dropAnswers = options.dropAnswers ?? []
   const wrap = <T extends object>(namespace: T, name: string): T =>
     new Proxy(namespace, {
       get(target, prop) {
         if (prop === 'get')
-          return (id: DurableObjectId, options?: unknown) => {
-            if (name === 'pool') getOptions.push(options)
-            return stubRecording((target as unknown as DurableObjectNamespace).get(id, options as DurableObjectNamespaceGetDurableObjectOptions), name, calls)
+          return (id: DurableObjectId, getOptions?: unknown) => {
+            if (name === 'pool') getOptionsSeen.push(getOptions)
+            return stubRecording((target as unknown as DurableObjectNamespace).get(id, getOptions as DurableObjectNamespaceGetDurableObjectOptions), name, calls, dropAnswers)
           }
         const value = Reflect.get(target, prop)
         return typeof value === 'function' ? value.bind(target) : value
       },
     })
   const edgeEnv = { ...env, ...settings, USERS: wrap(env.USERS, 'users'), ORIGIN_POOL: wrap(env.ORIGIN_POOL, 'pool') }
-  const send = async (token: string, text = SHORT.text, fields: Record<string, string | undefined> = {}) => {
+  const send = async (token: string, text = SHORT.text, fields: Record<string, string | undefined> = {}, signal?: AbortSignal) => {
     const ctx = createExecutionContext()
     const res = await app.fetch(
       new Request('https://edge.test/v1/tts', {
         method: 'POST',
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
         body: JSON.stringify({ ...SHORT, text, ...fields }),
+        signal,
       }),
       edgeEnv,
       ctx,
     )
     return Object.assign(res, { done: () => waitOnExecutionContext(ctx) })
   }
-  return { send, calls, getOptions, reset: () => calls.splice(0) }
+  return { send, calls, getOptions: getOptionsSeen, reset: () => calls.splice(0) }
 }
 
-function stubRecording<T extends object>(stub: T, name: string, calls: string[]): T {
+function stubRecording<T extends object>(stub: T, name: string, calls: string[], dropAnswers: string[] = []): T {
   return new Proxy(stub, {
     get(target, prop) {
       const value = Reflect.get(target, prop)
       if (typeof prop !== 'string' || prop === 'then' || typeof value !== 'function') return value
       return (...args: unknown[]) => {
         calls.push(`${name}.${prop}`)
-        return (target as Record<string, (...a: unknown[]) => unknown>)[prop]!(...args)
+        const answer = (target as Record<string, (...a: unknown[]) => unknown>)[prop]!(...args)
+        if (!dropAnswers.includes(`${name}.${prop}`)) return answer
+        void Promise.resolve(answer).catch(() => {})
+        return new Promise(() => {})
       }
     },
   })
@@ -218,6 +228,41 @@ describe('floods answered by the isolate, admission still exact', () => {
     const admitted = await edge.send(token)
     expect(admitted.status).toBe(200)
     await drain(admitted)
+  })
+})
+
+describe('a client that leaves while its admission is on its way', () => {
+  it("ends the user's lease uncharged, and this isolate does not wait for the answer it will never read", async () => {
+    const sub = uniqueUser()
+    const token = await tokenFor(sub)
+    const leaving = countingEdge({}, { dropAnswers: ['users.admit'] })
+    const client = new AbortController()
+    void leaving.send(token, SHORT.text, {}, client.signal).catch(() => {})
+    await expect.poll(() => leaving.calls.includes('users.admit')).toBe(true)
+    client.abort()
+    await expect.poll(() => leaving.calls.includes('users.abandon')).toBe(true)
+    const object = env.USERS.get(env.USERS.idFromName(await userKey('cosyvoice-edge', sub)))
+    const free = tierFor(parseTiers(env.TIERS), 'free').tier
+    await expect.poll(async () => (await object.usage(free)).concurrency.used).toBe(0)
+    expect((await object.usage(free)).day.used).toBe(0)
+    // Free users run one synthesis at a time: had this isolate kept waiting on that answer, the next
+    // one would wait for ever.
+    const next = countingEdge()
+    const res = await Promise.race([next.send(token), new Promise<'stuck'>((r) => setTimeout(() => r('stuck'), 5000))])
+    if (res === 'stuck') throw new Error('the next synthesis waited on the abandoned admission')
+    expect(res.status).toBe(200)
+    await drain(res)
+  })
+
+  it('an abandon that reaches the object before its admit: the admit is refused, nothing is held', async () => {
+    const sub = uniqueUser()
+    const object = env.USERS.get(env.USERS.idFromName(await userKey('cosyvoice-edge', sub)))
+    const free = tierFor(parseTiers(env.TIERS), 'free').tier
+    await object.abandon('late-admit')
+    expect(await object.admit(free, 'late-admit')).toEqual({ ok: false, abandoned: true })
+    expect((await object.usage(free)).concurrency.used).toBe(0)
+    const other = await object.admit(free, 'another-request')
+    expect(other.ok).toBe(true)
   })
 })
 

@@ -22,6 +22,8 @@ export class ApiError extends Error {
 
 export const badRequest = (message: string, code = 'bad_request') => new ApiError(400, code, message)
 export const notFound = (what = 'resource') => new ApiError(404, 'not_found', `${what} not found`)
+/** nginx's 499: the client closed the request; it never sees this, the log does. */
+export const clientGone = () => new ApiError(499 as number as ContentfulStatusCode, 'client_closed_request', 'the client went away')
 
 /** The same error with more headers (e.g. the RateLimit fields on a 502 after admission). */
 export function withHeaders(error: ApiError, headers: Record<string, string>): ApiError {

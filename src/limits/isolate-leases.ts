@@ -64,6 +64,13 @@ export class IsolateLeases {
     return entry
   }
 
+  /** An admission call whose answer will never be read here (its client left): no longer waited on. */
+  forget(user: string, call: Promise<unknown>): void {
+    const asking = this.#asking.get(user)
+    if (!asking?.delete(call)) return
+    if (asking.size === 0) this.#asking.delete(user)
+  }
+
   hold(user: string, reservation: string, lapse: number, headers: Record<string, string>): void {
     let held = this.#held.get(user)
     if (!held) {

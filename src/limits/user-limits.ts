@@ -1,7 +1,7 @@
 import type { Principal } from '../auth/principal'
 import type { Tier } from '../config/tiers'
 import type { Env } from '../env'
-import { ApiError } from '../http/api-error'
+import { ApiError, clientGone } from '../http/api-error'
 import { invalidToken } from '../http/bearer-challenge'
 import { LEASE_MS } from '../config/leases'
 import { DenyCache } from './deny-cache'
@@ -64,7 +64,7 @@ export async function startAdmission(
   tier: Tier,
   requestId: string,
   waitUntil: (promise: Promise<unknown>) => void,
-): Promise<{ admission: Promise<Admission> }> {
+): Promise<{ admission: Promise<Admission>; abandon: () => void }> {
   for (;;) {
     refuseIfKnownOverLimit(user, tier, Date.now())
     if (tier.concurrency === null || leases.held(user.key, Date.now()).count + leases.asking(user.key) < tier.concurrency) break
@@ -74,26 +74,40 @@ export async function startAdmission(
   // Lease times are taken before the call: the object's own lease ends no earlier than this.
   const askedAt = Date.now()
   // The token's (or API key's) revocation check rides on this same call (auth/revocation-check.ts).
+  let reservation: string | undefined
   const answer = leases.ask(
     user.key,
     stub.admit(tier, requestId, { jti: user.jti, issuedAt: user.issuedAt, apiKey: user.apiKey }).then((result) => {
       // Recorded before anyone waiting on this answer looks again.
-      if (!('revoked' in result) && result.ok) leases.hold(user.key, result.reservation, askedAt + LEASE_MS, rateLimitHeaders(result.limits))
-      else if (!('revoked' in result)) remember(user, result, Date.now())
+      if ('revoked' in result || 'abandoned' in result) return result
+      if (result.ok) {
+        reservation = result.reservation
+        leases.hold(user.key, result.reservation, askedAt + LEASE_MS, rateLimitHeaders(result.limits))
+      } else remember(user, result, Date.now())
       return result
     }),
   )
-  return { admission: answer.then((result) => admission(stub, user, tier, result, waitUntil)) }
+  return {
+    admission: answer.then((result) => admission(stub, user, tier, result, waitUntil)),
+    // The client left with the answer on its way: a cancelled request never reads it
+    // (synthesis/client-gone.ts). Others must not wait on it here, nor the object keep its lease.
+    abandon: () => {
+      leases.forget(user.key, answer)
+      if (reservation) leases.release(user.key, reservation)
+      waitUntil(stub.abandon(requestId).catch(() => {}))
+    },
+  }
 }
 
 function admission(
   stub: ReturnType<typeof userObject>,
   user: Principal,
   tier: Tier,
-  result: AdmitResult | { ok: false; revoked: true },
+  result: AdmitResult | { ok: false; revoked: true } | { ok: false; abandoned: true },
   waitUntil: (promise: Promise<unknown>) => void,
 ): Admission {
   if ('revoked' in result) throw invalidToken('token revoked', { internal: 'revoked at admission' })
+  if ('abandoned' in result) throw clientGone()
   const headers = rateLimitHeaders(result.limits)
   if (!result.ok) throw limitError(result.code, result.retryAfter, headers)
   const { reservation } = result

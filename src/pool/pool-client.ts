@@ -1,8 +1,7 @@
-import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import type { AppConfig } from '../config/app-config'
 import type { OriginConfig } from '../config/origins'
 import type { Env } from '../env'
-import { ApiError } from '../http/api-error'
+import { ApiError, clientGone } from '../http/api-error'
 import { originForm } from '../origin/cosyvoice-form'
 import type { OriginPool } from './origin-pool'
 import type { AcquireResult, AttemptFailure, PoolPolicy, SlotReport } from './pool-types'
@@ -209,6 +208,3 @@ function refusal(result: AcquireResult & { ok: false }): ApiError {
       return new ApiError(503, 'origins_unavailable', 'no voice server is available right now', { headers, internal: result.code })
   }
 }
-
-/** nginx's 499: the client closed the request; it never sees this, the log does. */
-const clientGone = () => new ApiError(499 as number as ContentfulStatusCode, 'client_closed_request', 'the client went away')

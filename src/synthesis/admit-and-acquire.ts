@@ -43,28 +43,33 @@ export async function admitAndAcquire(input: AdmitAndAcquireInput): Promise<{ ad
   const { env, config, user, tier, requestId, waitUntil, timing } = input
   const slotRequest = { user: user.key, exclude: input.exclude, signal: input.clientSignal, waitUntil }
   const started = await startAdmission(env, user, tier, requestId, waitUntil)
-  const [admitted, freeSlot] = await Promise.allSettled([timing.time('admission', started.admission), timing.time('pool', acquireOriginSlotNow(env, config, slotRequest))])
-  if (admitted.status === 'rejected') {
-    if (freeSlot.status === 'fulfilled') void freeSlot.value?.release()
-    throw admitted.reason
-  }
-  const admission = admitted.value
-  if (freeSlot.status === 'fulfilled' && freeSlot.value) return { admission, slot: freeSlot.value }
-
-  const renewal = setInterval(() => void admission.renew().catch(() => {}), LEASE_RENEW_MS)
-  // The pool takes the ticket out of its queue itself (pool-client.ts); the admission is ours.
+  // Until both are answered, and while waiting in the queue, a client that leaves gets neither
+  // answer read (client-gone.ts): the admission is given back from here, answered or not. (The pool
+  // takes its ticket back itself: pool-client.ts.)
+  const renewals: ReturnType<typeof setInterval>[] = []
   const stopWatching = onClientGone(input.clientSignal, () => {
-    clearInterval(renewal)
-    void admission.settle({ ok: false })
+    for (const r of renewals) clearInterval(r)
+    started.abandon()
   })
   try {
-    if (freeSlot.status === 'rejected') throw freeSlot.reason
-    return { admission, slot: await timing.time('queue', acquireOriginSlot(env, config, slotRequest)) }
-  } catch (e) {
-    await admission.settle({ ok: false })
-    throw e instanceof ApiError ? withHeaders(e, admission.headers) : e
+    const [admitted, freeSlot] = await Promise.allSettled([timing.time('admission', started.admission), timing.time('pool', acquireOriginSlotNow(env, config, slotRequest))])
+    if (admitted.status === 'rejected') {
+      if (freeSlot.status === 'fulfilled') void freeSlot.value?.release()
+      throw admitted.reason
+    }
+    const admission = admitted.value
+    if (freeSlot.status === 'fulfilled' && freeSlot.value) return { admission, slot: freeSlot.value }
+
+    renewals.push(setInterval(() => void admission.renew().catch(() => {}), LEASE_RENEW_MS))
+    try {
+      if (freeSlot.status === 'rejected') throw freeSlot.reason
+      return { admission, slot: await timing.time('queue', acquireOriginSlot(env, config, slotRequest)) }
+    } catch (e) {
+      await admission.settle({ ok: false })
+      throw e instanceof ApiError ? withHeaders(e, admission.headers) : e
+    }
   } finally {
     stopWatching()
-    clearInterval(renewal)
+    for (const r of renewals) clearInterval(r)
   }
 }

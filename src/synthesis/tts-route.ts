@@ -52,12 +52,13 @@ export const ttsRoutes = new Hono<AppEnv>().post('/v1/tts', serverTiming(), requ
   })
   // Both leases are kept alive from now on: the wait for the first byte can outlast them.
   const renewal = setInterval(() => void Promise.all([admission.renew(), slot.renew()]).catch(() => {}), LEASE_RENEW_MS)
-  // A client that leaves before the first byte: nothing below it is ever resumed (client-gone.ts).
-  const stopWatching = onClientGone(c.req.raw.signal, () => {
+  const giveBack = () => {
     clearInterval(renewal)
     void slot.release()
-    void admission.settle({ ok: false })
-  })
+    void admission.settle({ ok: false }).catch(() => {})
+  }
+  // A client that leaves before the first byte: nothing below it is ever resumed (client-gone.ts).
+  const stopWatching = onClientGone(c.req.raw.signal, giveBack)
   const originAbort = new AbortController()
   let open: OpenOriginStream
   try {
@@ -85,42 +86,51 @@ export const ttsRoutes = new Hono<AppEnv>().post('/v1/tts', serverTiming(), requ
 
   const audioId = newId()
   const key = audioKey(user.key, audioId)
-  const recorder = new TimedRecorder({ bucket: c.env.AUDIO, key, format: COSYVOICE_PCM, httpMetadata: { contentType: 'audio/wav' }, customMetadata }, timing)
-  let released: Promise<void> | undefined
-  // The slot is released once: when the origin is done, or at the end if it never said so.
-  const releaseSlot = (report?: Parameters<typeof slot.release>[0]) => {
-    released ??= timing.time('release', slot.release(report))
-    return released
+  // Until the relay owns the slots, a throw must give them back too.
+  let stream: ReadableStream<Uint8Array>
+  try {
+    const recorder = new TimedRecorder({ bucket: c.env.AUDIO, key, format: COSYVOICE_PCM, httpMetadata: { contentType: 'audio/wav' }, customMetadata }, timing)
+    let released: Promise<void> | undefined
+    // The slot is released once: when the origin is done, or at the end if it never said so.
+    const releaseSlot = (report?: Parameters<typeof slot.release>[0]) => {
+      released ??= timing.time('release', slot.release(report))
+      return released
+    }
+    stream = relaySynthesis({
+      open,
+      format: request.format,
+      pcmFormat: COSYVOICE_PCM,
+      recorder,
+      idleTimeoutMs: config.pool.idleTimeoutMs,
+      abortOrigin: (reason) => originAbort.abort(new Error(reason)),
+      clientSignal: c.req.raw.signal,
+      waitUntil: (p) => c.executionCtx.waitUntil(p),
+      // The GPU is free once the origin is done, not once R2 has the recording: released meanwhile.
+      onOriginDone: () => void releaseSlot(),
+      onEnd: async (outcome: RelayOutcome) => {
+        clearInterval(renewal)
+        // Both slots are freed the moment the synthesis ends, in parallel (each through waitUntil).
+        await Promise.all([
+          timing.time('settle', admission.settle(outcome.ok ? { ok: true, storedKey: key, bytes: outcome.object.size } : { ok: false, charge: walkedAway(outcome.reason) })),
+          releaseSlot({ suspected: suspicionOf(outcome) }),
+        ])
+        // The stages after the response started (r2, settle, release) can't be in its header: here,
+        // with the ones before, is where operators and the bench read them.
+        log.info({
+          request_id: requestId,
+          event: 'synthesis_end',
+          ok: outcome.ok,
+          ...(outcome.ok ? { bytes: outcome.object.size } : { reason: outcome.reason }),
+          timing_ms: timing.toJSON(),
+        })
+      },
+    })
+  } catch (e) {
+    stopWatching()
+    void open.reader.cancel().catch(() => {})
+    giveBack()
+    throw e
   }
-  const stream = relaySynthesis({
-    open,
-    format: request.format,
-    pcmFormat: COSYVOICE_PCM,
-    recorder,
-    idleTimeoutMs: config.pool.idleTimeoutMs,
-    abortOrigin: (reason) => originAbort.abort(new Error(reason)),
-    clientSignal: c.req.raw.signal,
-    waitUntil: (p) => c.executionCtx.waitUntil(p),
-    // The GPU is free once the origin is done, not once R2 has the recording: released meanwhile.
-    onOriginDone: () => void releaseSlot(),
-    onEnd: async (outcome: RelayOutcome) => {
-      clearInterval(renewal)
-      // Both slots are freed the moment the synthesis ends, in parallel (each through waitUntil).
-      await Promise.all([
-        timing.time('settle', admission.settle(outcome.ok ? { ok: true, storedKey: key, bytes: outcome.object.size } : { ok: false, charge: walkedAway(outcome.reason) })),
-        releaseSlot({ suspected: suspicionOf(outcome) }),
-      ])
-      // The stages after the response started (r2, settle, release) can't be in its header: here,
-      // with the ones before, is where operators and the bench read them.
-      log.info({
-        request_id: requestId,
-        event: 'synthesis_end',
-        ok: outcome.ok,
-        ...(outcome.ok ? { bytes: outcome.object.size } : { reason: outcome.reason }),
-        timing_ms: timing.toJSON(),
-      })
-    },
-  })
   // From here a client that leaves cancels the stream, and the relay's onEnd gives the slots back.
   stopWatching()
   c.set('logFields', { action: 'tts', resource: audioId, mode: request.mode, characters, origin: open.origin.url })

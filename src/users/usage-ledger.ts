@@ -50,6 +50,11 @@ export class UsageLedger {
     return { ok: true, reservation, limits: this.snapshot(tier, now) }
   }
 
+  /** A synthesis whose client left before its answer could be read: its lease, if any, ends uncharged. */
+  abandon(requestId: string): void {
+    this.#sql.exec('DELETE FROM leases WHERE request_id = ?', requestId)
+  }
+
   /** Extends a running synthesis' lease. False if it had already lapsed. */
   renew(reservation: string, now: number): boolean {
     return this.#sql.exec('UPDATE leases SET expires_at = ? WHERE id = ?', now + LEASE_MS, reservation).rowsWritten > 0

@@ -1,4 +1,5 @@
 import { DurableObject } from 'cloudflare:workers'
+import { LEASE_MS } from '../config/leases'
 import type { Tier } from '../config/tiers'
 import type { Env } from '../env'
 import type { AdmitResult, LimitSnapshot, SettleOutcome } from './limit-types'
@@ -37,6 +38,8 @@ const MAX_ACTIVE_SHARES = 1000
 
 /** Live (unexpired, unrevoked) API keys one user may have at once. */
 const MAX_LIVE_API_KEYS = 50
+/** Abandoned request ids remembered at once: a user's own requests, so a few are all there ever are. */
+const MAX_ABANDONED = 1000
 
 /** How long a `jti` revoked without a known expiry stays revoked: longer than any token the edge mints. */
 const MAX_REVOKED_JTI_MS = 31 * 86_400_000
@@ -82,6 +85,8 @@ export class UserObject extends DurableObject<Env> {
   readonly #identity: OwnerIdentityLedger
   readonly #apiKeys: ApiKeyLedger
   readonly #transcripts: VoiceTranscripts
+  /** Request ids whose client left before their admission's answer, until when (see abandon). */
+  readonly #abandoned = new Map<string, number>()
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
@@ -478,14 +483,27 @@ export class UserObject extends DurableObject<Env> {
   // --- limits ---
 
   /** Hot path, one round trip: check every limit and reserve a slot for one synthesis. */
-  async admit(tier: Tier, requestId: string, token?: TokenRef & { apiKey?: string }): Promise<AdmitResult | { ok: false; revoked: true }> {
+  async admit(tier: Tier, requestId: string, token?: TokenRef & { apiKey?: string }): Promise<AdmitResult | { ok: false; revoked: true } | { ok: false; abandoned: true }> {
     // The revocation check rides on this call (auth/revocation-check.ts): exact, no extra round trip.
     if (!this.#gate.open || (token && this.#revocations.isRevoked(token, Date.now()))) return { ok: false, revoked: true }
-    if (token && this.#revocations.isRevoked(token, Date.now())) return { ok: false, revoked: true }
     if (token?.apiKey !== undefined && !this.#useApiKey(token.apiKey)) return { ok: false, revoked: true }
+    // Its client already left (abandon came first): nothing to admit, and nobody to tell.
+    if (this.#abandoned.has(requestId)) return { ok: false, abandoned: true }
     const result = this.#usage.admit(tier, requestId, Date.now())
     if (result.ok) await this.#scheduleExpiry()
     return result
+  }
+
+  /**
+   * The client of a request left while its admission was on its way (limits/user-limits.ts): the
+   * lease it may hold ends uncharged, and an admit that arrives after this is refused. Remembered
+   * in memory for a lease's length: the admit, sent first, is never later than that.
+   */
+  abandon(requestId: string): void {
+    const now = Date.now()
+    for (const [id, until] of this.#abandoned) if (until <= now || this.#abandoned.size > MAX_ABANDONED) this.#abandoned.delete(id)
+    this.#abandoned.set(requestId, now + LEASE_MS)
+    this.#usage.abandon(requestId)
   }
 
   async renew(reservation: string): Promise<boolean> {
