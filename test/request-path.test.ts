@@ -28,7 +28,7 @@ afterEach(() => {
  * `pool.acquireNow`…. `dropAnswers` names calls that are made but whose answer never arrives, as in
  * a request workerd cancelled when its client left (synthesis/client-gone.ts).
  */
-function countingEdge(settings: Record<string, string> = {}, options: { dropAnswers?: string[] } = {}) {
+function countingEdge(settings: Record<string, string> = {}, options: { dropAnswers?: string[]; answers?: Record<string, unknown> } = {}) {
   const calls: string[] = []
   const getOptionsSeen: unknown[] = []
   const dropAnswers = options.dropAnswers ?? []
@@ -38,7 +38,13 @@ function countingEdge(settings: Record<string, string> = {}, options: { dropAnsw
         if (prop === 'get')
           return (id: DurableObjectId, getOptions?: unknown) => {
             if (name === 'pool') getOptionsSeen.push(getOptions)
-            return stubRecording((target as unknown as DurableObjectNamespace).get(id, getOptions as DurableObjectNamespaceGetDurableObjectOptions), name, calls, dropAnswers)
+            return stubRecording(
+              (target as unknown as DurableObjectNamespace).get(id, getOptions as DurableObjectNamespaceGetDurableObjectOptions),
+              name,
+              calls,
+              dropAnswers,
+              options.answers,
+            )
           }
         const value = Reflect.get(target, prop)
         return typeof value === 'function' ? value.bind(target) : value
@@ -62,13 +68,15 @@ function countingEdge(settings: Record<string, string> = {}, options: { dropAnsw
   return { send, calls, getOptions: getOptionsSeen, reset: () => calls.splice(0) }
 }
 
-function stubRecording<T extends object>(stub: T, name: string, calls: string[], dropAnswers: string[] = []): T {
+function stubRecording<T extends object>(stub: T, name: string, calls: string[], dropAnswers: string[] = [], answers: Record<string, unknown> = {}): T {
   return new Proxy(stub, {
     get(target, prop) {
       const value = Reflect.get(target, prop)
       if (typeof prop !== 'string' || prop === 'then' || typeof value !== 'function') return value
       return (...args: unknown[]) => {
         calls.push(`${name}.${prop}`)
+        // A made-up answer instead of the call (the pool saying every GPU is busy, say).
+        if (Object.hasOwn(answers, `${name}.${prop}`)) return Promise.resolve(answers[`${name}.${prop}`])
         const answer = (target as Record<string, (...a: unknown[]) => unknown>)[prop]!(...args)
         if (!dropAnswers.includes(`${name}.${prop}`)) return answer
         void Promise.resolve(answer).catch(() => {})
@@ -252,6 +260,23 @@ describe('a client that leaves while its admission is on its way', () => {
     if (res === 'stuck') throw new Error('the next synthesis waited on the abandoned admission')
     expect(res.status).toBe(200)
     await drain(res)
+  })
+
+  it('…or while it waits in the pool queue: its place is given up and its admission ends uncharged', async () => {
+    const sub = uniqueUser()
+    const token = await tokenFor(sub)
+    // Every GPU busy (no slot at once), and the queue's answer never read, as in a cancelled request.
+    const leaving = countingEdge({}, { answers: { 'pool.acquireNow': { ok: false, code: 'would_wait', retryAfter: 0 } }, dropAnswers: ['pool.acquire'] })
+    const client = new AbortController()
+    void leaving.send(token, SHORT.text, {}, client.signal).catch(() => {})
+    await expect.poll(() => leaving.calls.includes('pool.acquire')).toBe(true)
+    const object = env.USERS.get(env.USERS.idFromName(await userKey('cosyvoice-edge', sub)))
+    const free = tierFor(parseTiers(env.TIERS), 'free').tier
+    expect((await object.usage(free)).concurrency.used).toBe(1)
+    client.abort()
+    await expect.poll(() => leaving.calls.includes('pool.cancel')).toBe(true)
+    await expect.poll(async () => (await object.usage(free)).concurrency.used).toBe(0)
+    expect((await object.usage(free)).day.used).toBe(0)
   })
 
   it('an abandon that reaches the object before its admit: the admit is refused, nothing is held', async () => {
