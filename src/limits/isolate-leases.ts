@@ -1,5 +1,7 @@
 /** Upper bound on users tracked per isolate, so a flood of distinct users can't grow memory. */
 const MAX_USERS = 10_000
+/** The longest a request waits on another's admission before it looks again. */
+const LOOK_AGAIN_MS = 1000
 
 interface Held {
   /** Reservation id → when its lease lapses in the user's object unless renewed. */
@@ -43,10 +45,20 @@ export class IsolateLeases {
     return this.#asking.get(user)?.size ?? 0
   }
 
-  /** Resolves when one of the user's admissions in flight has been answered (however). */
+  /**
+   * Resolves when one of the user's admissions in flight has been answered (however), or after a
+   * second at most: a call forgotten meanwhile (its client left) will never answer, and the caller
+   * looks again.
+   */
   async answered(user: string): Promise<void> {
     const asking = this.#asking.get(user)
-    if (asking?.size) await Promise.race([...asking].map((p) => p.catch(() => {})))
+    if (!asking?.size) return
+    let timer: ReturnType<typeof setTimeout> | null = null
+    const lookAgain = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, LOOK_AGAIN_MS)
+    })
+    await Promise.race([lookAgain, ...[...asking].map((p) => p.catch(() => {}))])
+    clearTimeout(timer)
   }
 
   /** Registers an admission call in flight until it settles. */

@@ -75,9 +75,12 @@ export async function startAdmission(
   const askedAt = Date.now()
   // The token's (or API key's) revocation check rides on this same call (auth/revocation-check.ts).
   let reservation: string | undefined
+  let abandoned = false
   const answer = leases.ask(
     user.key,
     stub.admit(tier, requestId, { jti: user.jti, issuedAt: user.issuedAt, apiKey: user.apiKey }).then((result) => {
+      // Its client left first: the object ends (or never made) the lease, nothing to hold here.
+      if (abandoned) return { ok: false as const, abandoned: true as const }
       // Recorded before anyone waiting on this answer looks again.
       if ('revoked' in result || 'abandoned' in result) return result
       if (result.ok) {
@@ -92,9 +95,18 @@ export async function startAdmission(
     // The client left with the answer on its way: a cancelled request never reads it
     // (synthesis/client-gone.ts). Others must not wait on it here, nor the object keep its lease.
     abandon: () => {
+      abandoned = true
       leases.forget(user.key, answer)
-      if (reservation) leases.release(user.key, reservation)
-      waitUntil(stub.abandon(requestId).catch(() => {}))
+      // Like a settle: the hold here ends once the object has ended the lease, not before (until
+      // then it would still refuse), and others wait for that instead of the answer.
+      const ended = stub
+        .abandon(requestId)
+        .catch(() => {})
+        .finally(() => {
+          if (reservation) leases.release(user.key, reservation)
+          denials.forgetSoft(user.key)
+        })
+      waitUntil(leases.ask(user.key, ended))
     },
   }
 }
