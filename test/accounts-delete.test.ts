@@ -7,8 +7,8 @@ import worker from '../src/index'
 import { audioKey, sharedVoiceKey } from '../src/storage/keys'
 import { call, listKeys } from './support/api'
 import { adminToken, createUser, expectStatus, getUser, logIn, patchUser, uniqueName } from './support/accounts'
-import { makeWav } from './support/make-audio'
 import { synthesizeStored } from './support/stored-audio'
+import { createVoice } from './support/voices'
 
 const sft = { text: 'Hello there.', mode: 'sft', speaker: '英文女' }
 
@@ -25,15 +25,7 @@ interface JobView {
 const keyOf = (id: string) => userKey('cosyvoice-edge', id)
 const userStub = async (id: string) => env.USERS.get(env.USERS.idFromName(await keyOf(id)))
 
-async function uploadVoice(token: string): Promise<string> {
-  const form = new FormData()
-  form.append('name', 'Mine')
-  form.append('prompt_text', 'Hello there.')
-  form.append('prompt_wav', new File([makeWav({ sampleRate: 16000, seconds: 2 })], 'p.wav', { type: 'audio/wav' }))
-  const res = await call('POST', '/v1/voices', { token, body: form })
-  expect(res.status).toBe(201)
-  return ((await res.json()) as { voice_id: string }).voice_id
-}
+const uploadVoice = async (token: string): Promise<string> => (await createVoice(token)).voice_id
 
 async function pollJob(admin: string, id: string): Promise<JobView> {
   let job: JobView | undefined

@@ -9,6 +9,7 @@ import { synthesizeStored } from './support/stored-audio'
 import { tokenFor, uniqueIp, uniqueUser } from './support/tokens'
 import { sha256 } from './support/wav'
 import { issuerOf, tenantToken } from './support/idp'
+import { createVoice } from './support/voices'
 
 const SPEECH = { text: 'Evidence.', mode: 'sft', speaker: '英文女' }
 
@@ -29,13 +30,7 @@ async function alicePublishedVoice(name: string) {
   const alice = await tokenFor(aliceSub)
   const bob = await tokenFor(uniqueUser('bob'))
   const admin = await newAdmin()
-  const form = new FormData()
-  form.append('name', name)
-  form.append('prompt_text', 'Hello there.')
-  form.append('prompt_wav', new File([makeWav({ sampleRate: 16000, seconds: 1 })], 'p.wav', { type: 'audio/wav' }))
-  const created = await call('POST', '/v1/voices', { token: alice, body: form })
-  expect(created.status).toBe(201)
-  const voice = (await created.json()) as { voice_id: string; bytes: number }
+  const voice = await createVoice(alice, { name, wav: makeWav({ sampleRate: 16000, seconds: 1 }) })
   expect((await call('POST', `/admin/voices/${voice.voice_id}/publish?${ownerQuery(aliceSub)}`, { token: admin.token })).status).toBe(200)
   const synth = (token: string) => call('POST', '/v1/tts', { token, json: { text: 'Hi.', mode: 'zero_shot', voice_id: voice.voice_id } })
   return { aliceSub, alice, bob, admin, voice, synth }

@@ -11,6 +11,7 @@ import { makeWav } from './support/make-audio'
 import { originRecords } from './support/origin'
 import { TEST_SECRETS } from './support/test-secrets'
 import { tokenFor, uniqueUser } from './support/tokens'
+import { createVoice } from './support/voices'
 
 const origins = inject('poolOrigins')
 const SHORT = 'Hi there.'
@@ -275,17 +276,7 @@ describe('failover and the circuit breaker: origins are judged by evidence', () 
     const rejected = makeWav({ sampleRate: 16000, seconds: 2, frequency: 200 + Math.floor(Math.random() * 1000) })
     const hash = [...new Uint8Array(await crypto.subtle.digest('SHA-256', rejected))].map((b) => b.toString(16).padStart(2, '0')).join('')
     for (const e of entries) expect((await fetch(`${e.url}/__dev/reject-prompt`, { method: 'POST', body: JSON.stringify({ sha256: hash }) })).status).toBe(200)
-    const rejectedVoices = await Promise.all(
-      accounts.map(async (token) => {
-        const form = new FormData()
-        form.append('name', 'rejected')
-        form.append('prompt_text', 'Hello, this is my voice.')
-        form.append('prompt_wav', new File([rejected], 'rejected.wav', { type: 'audio/wav' }))
-        const res = await call('POST', '/v1/voices', { token, body: form })
-        expect(res.status).toBe(201)
-        return ((await res.json()) as { voice_id: string }).voice_id
-      }),
-    )
+    const rejectedVoices = await Promise.all(accounts.map(async (token) => (await createVoice(token, { name: 'rejected', wav: rejected })).voice_id))
     const failing = [
       (_: number) => ({ text: 'Hello there.', mode: 'sft', speaker: 'ghost' }), // declared, not on the origin: KeyError after the 200
       // The model yields nothing: a complete, empty 200 (the edge refuses punctuation-only text before

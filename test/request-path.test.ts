@@ -9,6 +9,7 @@ import { appWith } from './support/app'
 import { makeWav } from './support/make-audio'
 import { synthesizeStored } from './support/stored-audio'
 import { tokenFor, uniqueIp, uniqueUser } from './support/tokens'
+import { createVoice } from './support/voices'
 
 const SHORT = { text: 'Hi.', mode: 'sft', speaker: '英文女' }
 /** Streams for a second or so: a synthesis that is still running while the test floods. */
@@ -308,13 +309,7 @@ describe('ORIGIN_POOL_LOCATION', () => {
 /** A voice of the token's user (a 2 s, 16 kHz tone) and the file uploaded. */
 async function ownVoice(token: string): Promise<{ voice_id: string; wav: Uint8Array }> {
   const wav = makeWav({ sampleRate: 16000, seconds: 2, frequency: 300 })
-  const form = new FormData()
-  form.append('name', 'mine')
-  form.append('prompt_text', 'Hello, this is my voice.')
-  form.append('prompt_wav', new File([wav], 'mine.wav', { type: 'audio/wav' }))
-  const created = await call('POST', '/v1/voices', { token, body: form })
-  expect(created.status).toBe(201)
-  return { ...((await created.json()) as { voice_id: string }), wav }
+  return { ...(await createVoice(token, { wav })), wav }
 }
 
 describe('synthesis with a voice', () => {

@@ -3,10 +3,10 @@ import { describe, expect, inject, it } from 'vitest'
 import { PRESET_SPEAKERS } from '../dev/origin.mjs'
 import { call, errorOf, listKeys } from './support/api'
 import { appWith } from './support/app'
-import { makeWav } from './support/make-audio'
 import { originRecords, originUrls } from './support/origin'
 import { tokenFor, uniqueUser } from './support/tokens'
 import { readWavHeader, rms, sha256 } from './support/wav'
+import { createVoice } from './support/voices'
 
 const HELLO = { text: '你好，世界。Hello there.', mode: 'sft', speaker: '中文女' }
 /** What CosyVoice3 needs before text without a prompt (sft, cross_lingual) and before a transcript. */
@@ -329,15 +329,7 @@ describe('speakers', () => {
 describe('the README examples, with the markers each model needs', () => {
   const PROMPT_TEXT = 'Hello, this is my voice.'
 
-  async function voiceFor(token: string): Promise<string> {
-    const form = new FormData()
-    form.append('name', 'Me')
-    form.append('prompt_text', PROMPT_TEXT)
-    form.append('prompt_wav', new File([makeWav({ sampleRate: 16000, seconds: 2 })], 'me.wav', { type: 'audio/wav' }))
-    const res = await call('POST', '/v1/voices', { token, body: form })
-    expect(res.status).toBe(201)
-    return ((await res.json()) as { voice_id: string }).voice_id
-  }
+  const voiceFor = async (token: string): Promise<string> => (await createVoice(token, { promptText: PROMPT_TEXT })).voice_id
 
   it('on a CosyVoice3 origin, sft, zero_shot, cross_lingual and instruct2 all give audio', async () => {
     const token = await tokenFor(uniqueUser(), { role: 'premium' })

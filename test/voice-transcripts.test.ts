@@ -8,6 +8,7 @@ import { makeWav } from './support/make-audio'
 import { originRecords } from './support/origin'
 import { newAdmin, ownerQuery, takeDown } from './support/moderation'
 import { tokenFor, uniqueUser } from './support/tokens'
+import { voiceForm } from './support/voices'
 
 /**
  * Issue 13, finding 3: a transcript over ~650 Chinese characters did not fit R2's 2 KB of custom
@@ -16,13 +17,7 @@ import { tokenFor, uniqueUser } from './support/tokens'
 const END_OF_PROMPT = 'You are a helpful assistant.<|endofprompt|>'
 const LONGEST = '希望你以后能够做的比我还好呦。'.repeat(67).slice(0, 1000) // 1000 code points, 3000 bytes of UTF-8
 
-function voiceForm(promptText: string): FormData {
-  const form = new FormData()
-  form.append('name', '长'.repeat(100))
-  form.append('prompt_text', promptText)
-  form.append('prompt_wav', new File([makeWav({ sampleRate: 16000, seconds: 2 })], 'prompt.wav', { type: 'audio/wav' }))
-  return form
-}
+const longNamedVoice = (promptText: string) => voiceForm({ name: '长'.repeat(100), promptText })
 
 const transcriptRows = async (sub: string) =>
   runInDurableObject(env.USERS.get(env.USERS.idFromName(await userKey('cosyvoice-edge', sub))), (_instance, state) =>
@@ -33,7 +28,7 @@ describe('voice transcripts', () => {
   it('the longest transcript allowed (1000 Chinese characters) is accepted, shown whole and sent to the origin whole', async () => {
     const sub = uniqueUser()
     const token = await tokenFor(sub)
-    const res = await call('POST', '/v1/voices', { token, body: voiceForm(LONGEST) })
+    const res = await call('POST', '/v1/voices', { token, body: longNamedVoice(LONGEST) })
     expect(res.status).toBe(201)
     const voice = (await res.json()) as { voice_id: string; prompt_text: string }
     expect(voice.prompt_text).toBe(LONGEST)
@@ -53,7 +48,7 @@ describe('voice transcripts', () => {
   it('one character more is a clear 400, and nothing is stored or charged', async () => {
     const sub = uniqueUser()
     const token = await tokenFor(sub)
-    const res = await call('POST', '/v1/voices', { token, body: voiceForm(`${LONGEST}好`) })
+    const res = await call('POST', '/v1/voices', { token, body: longNamedVoice(`${LONGEST}好`) })
     expect(res.status).toBe(400)
     expect((await errorOf(res)).code).toBe('invalid_upload')
     expect(((await (await call('GET', '/v1/voices', { token })).json()) as { items: unknown[] }).items).toEqual([])
@@ -64,7 +59,7 @@ describe('voice transcripts', () => {
   it('deleting a voice deletes its transcript', async () => {
     const sub = uniqueUser()
     const token = await tokenFor(sub)
-    const voice = (await (await call('POST', '/v1/voices', { token, body: voiceForm('一段话。') })).json()) as { voice_id: string }
+    const voice = (await (await call('POST', '/v1/voices', { token, body: longNamedVoice('一段话。') })).json()) as { voice_id: string }
     expect((await transcriptRows(sub)).map((r) => r.text)).toEqual(['一段话。'])
     expect((await call('DELETE', `/v1/voices/${voice.voice_id}`, { token })).status).toBe(204)
     expect(await transcriptRows(sub)).toEqual([])
@@ -73,7 +68,7 @@ describe('voice transcripts', () => {
   it("a published voice's transcript comes from its owner, for another user's zero_shot", async () => {
     const owner = uniqueUser('owner')
     const ownerToken = await tokenFor(owner)
-    const voice = (await (await call('POST', '/v1/voices', { token: ownerToken, body: voiceForm(LONGEST) })).json()) as { voice_id: string }
+    const voice = (await (await call('POST', '/v1/voices', { token: ownerToken, body: longNamedVoice(LONGEST) })).json()) as { voice_id: string }
     const admin = await tokenFor(uniqueUser('admin'), { role: 'admin' })
     expect((await call('POST', `/admin/voices/${voice.voice_id}/publish?sub=${owner}`, { token: admin })).status).toBe(200)
     const tts = await call('POST', '/v1/tts', { token: await tokenFor(uniqueUser()), json: { text: '你好。', mode: 'zero_shot', voice_id: voice.voice_id } })
@@ -101,7 +96,7 @@ describe('voice transcripts', () => {
   it("an admin's purge of a taken-down voice deletes its transcript with it", async () => {
     const sub = uniqueUser()
     const token = await tokenFor(sub)
-    const voice = (await (await call('POST', '/v1/voices', { token, body: voiceForm('证据。') })).json()) as { voice_id: string }
+    const voice = (await (await call('POST', '/v1/voices', { token, body: longNamedVoice('证据。') })).json()) as { voice_id: string }
     const admin = await newAdmin()
     expect((await takeDown(admin.token, { kind: 'voice', owner: { sub }, id: voice.voice_id, reason: 'impersonation' })).status).toBe(201)
     expect((await transcriptRows(sub)).map((r) => r.text)).toEqual(['证据。'])

@@ -180,19 +180,19 @@ const loginObject = userObjectByKey
 
 const iso = (seconds: number) => new Date(seconds * 1000).toISOString()
 
-/**
- * RFC 6749 §5.1 token response. With `cookie`, a browser session instead: the tokens go in HttpOnly
- * cookies and the body carries only the CSRF token, so script never holds a credential. A login
- * also hands out a trusted-device token (device-token.ts): `device_token` in the body, or the
- * `__Host-device` cookie for a browser.
- */
-
 /** 204, clearing a browser session's cookies (a client without them ignores the headers). */
 function signedOut(c: Context): Response {
   const res = c.body(null, 204, noStore)
   for (const cookie of clearedSessionCookies()) res.headers.append('Set-Cookie', cookie)
   return res
 }
+
+/**
+ * RFC 6749 §5.1 token response. With `cookie`, a browser session instead: the tokens go in HttpOnly
+ * cookies and the body carries only the CSRF token, so script never holds a credential. A login
+ * also hands out a trusted-device token (device-token.ts): `device_token` in the body, or the
+ * `__Host-device` cookie for a browser.
+ */
 async function tokenResponse(
   c: Context<AppEnv>,
   auth: AuthConfig,

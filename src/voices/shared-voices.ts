@@ -1,6 +1,9 @@
 import { sharedVoiceKey, sharedVoicePrefix } from '../storage/keys'
 import { listWithMetadata } from '../storage/list-with-metadata'
 
+/** A page of the listing asks each of its voices' owners' objects: at most this many calls in one request. */
+export const SHARED_PAGE_MAX = 100
+
 /**
  * Published voices. The prompt audio never moves or gets copied: publishing writes an empty pointer
  * object `shared/voices/<id>` whose metadata names the owner's key, and synthesis follows it when
@@ -8,9 +11,6 @@ import { listWithMetadata } from '../storage/list-with-metadata'
  * route looks under the caller's own prefix, so nobody but the owner can read or download the
  * prompt. Deleting the voice deletes its pointer.
  */
-/** A page of the listing asks each of its voices' owners' objects: at most this many calls in one request. */
-export const SHARED_PAGE_MAX = 100
-
 export interface SharedVoice {
   voiceId: string
   ownerKey: string
