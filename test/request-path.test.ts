@@ -23,11 +23,9 @@ afterEach(() => {
 /**
  * The app over the real bindings, with both Durable Object namespaces wrapped to record every call
  * that reaches an object (`users.admit`, `pool.acquireNow`, …) and the options each stub was got with.
- */
-/**
- * The Worker over the test bindings, recording each Durable Object call as `users.admit`,
- * `pool.acquireNow`…. `dropAnswers` names calls that are made but whose answer never arrives, as in
- * a request workerd cancelled when its client left (synthesis/client-gone.ts).
+ * `answers` replaces a call's answer with a made-up one; `dropAnswers` names calls that are made but
+ * whose answer never arrives, as in a request workerd cancelled when its client left
+ * (synthesis/client-gone.ts).
  */
 function countingEdge(settings: Record<string, string> = {}, options: { dropAnswers?: string[]; answers?: Record<string, unknown> } = {}) {
   const calls: string[] = []
@@ -76,7 +74,6 @@ function stubRecording<T extends object>(stub: T, name: string, calls: string[],
       if (typeof prop !== 'string' || prop === 'then' || typeof value !== 'function') return value
       return (...args: unknown[]) => {
         calls.push(`${name}.${prop}`)
-        // A made-up answer instead of the call (the pool saying every GPU is busy, say).
         if (Object.hasOwn(answers, `${name}.${prop}`)) return Promise.resolve(answers[`${name}.${prop}`])
         const answer = (target as Record<string, (...a: unknown[]) => unknown>)[prop]!(...args)
         if (!dropAnswers.includes(`${name}.${prop}`)) return answer
@@ -86,6 +83,10 @@ function stubRecording<T extends object>(stub: T, name: string, calls: string[],
     },
   })
 }
+
+/** The Durable Object of an edge-issued user's `sub`, asked directly. */
+const userObjectOf = async (sub: string) => env.USERS.get(env.USERS.idFromName(await userKey('cosyvoice-edge', sub)))
+const free = tierFor(parseTiers(env.TIERS), 'free').tier
 
 async function drain(res: Response & { done: () => Promise<void> }) {
   if (res.status === 200) await res.arrayBuffer()
@@ -218,8 +219,7 @@ describe('floods answered by the isolate, admission still exact', () => {
     // Another isolate's synthesis: a lease this isolate did not take and cannot see end.
     const sub = uniqueUser()
     const token = await tokenFor(sub)
-    const object = env.USERS.get(env.USERS.idFromName(await userKey('cosyvoice-edge', sub)))
-    const free = tierFor(parseTiers(env.TIERS), 'free').tier
+    const object = await userObjectOf(sub)
     const elsewhere = await object.admit(free, 'elsewhere')
     if (!elsewhere.ok || 'revoked' in elsewhere) throw new Error('the lease from elsewhere was refused')
 
@@ -255,8 +255,7 @@ describe('a client that leaves while its admission is on its way', () => {
     expect(next.calls).toEqual([])
     client.abort()
     await expect.poll(() => leaving.calls.includes('users.abandon')).toBe(true)
-    const object = env.USERS.get(env.USERS.idFromName(await userKey('cosyvoice-edge', sub)))
-    const free = tierFor(parseTiers(env.TIERS), 'free').tier
+    const object = await userObjectOf(sub)
     // Had this isolate kept waiting on the answer nobody will read, the waiting one never would go on.
     const res = await Promise.race([waiting, new Promise<'stuck'>((r) => setTimeout(() => r('stuck'), 5000))])
     if (res === 'stuck') throw new Error('the next synthesis waited on the abandoned admission')
@@ -274,8 +273,7 @@ describe('a client that leaves while its admission is on its way', () => {
     const client = new AbortController()
     void leaving.send(token, SHORT.text, {}, client.signal).catch(() => {})
     await expect.poll(() => leaving.calls.includes('pool.acquire')).toBe(true)
-    const object = env.USERS.get(env.USERS.idFromName(await userKey('cosyvoice-edge', sub)))
-    const free = tierFor(parseTiers(env.TIERS), 'free').tier
+    const object = await userObjectOf(sub)
     expect((await object.usage(free)).concurrency.used).toBe(1)
     client.abort()
     await expect.poll(() => leaving.calls.includes('pool.cancel')).toBe(true)
@@ -285,8 +283,7 @@ describe('a client that leaves while its admission is on its way', () => {
 
   it('an abandon that reaches the object before its admit: the admit is refused, nothing is held', async () => {
     const sub = uniqueUser()
-    const object = env.USERS.get(env.USERS.idFromName(await userKey('cosyvoice-edge', sub)))
-    const free = tierFor(parseTiers(env.TIERS), 'free').tier
+    const object = await userObjectOf(sub)
     await object.abandon('late-admit')
     expect(await object.admit(free, 'late-admit')).toEqual({ ok: false, abandoned: true })
     expect((await object.usage(free)).concurrency.used).toBe(0)
