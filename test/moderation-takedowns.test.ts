@@ -33,7 +33,10 @@ async function alicePublishedVoice(name: string) {
   const voice = await createVoice(alice, { name, wav: makeWav({ sampleRate: 16000, seconds: 1 }) })
   expect((await call('POST', `/admin/voices/${voice.voice_id}/publish?${ownerQuery(aliceSub)}`, { token: admin.token })).status).toBe(200)
   const synth = (token: string) => call('POST', '/v1/tts', { token, json: { text: 'Hi.', mode: 'zero_shot', voice_id: voice.voice_id } })
-  return { aliceSub, alice, bob, admin, voice, synth }
+  /** The ids of the shared voices Bob is offered. */
+  const sharedIds = async () =>
+    ((await (await call('GET', '/v1/shared-voices?limit=100', { token: bob })).json()) as { items: { voice_id: string }[] }).items.map((v) => v.voice_id)
+  return { aliceSub, alice, bob, admin, voice, synth, sharedIds }
 }
 
 async function shareOf(token: string, audioId: string): Promise<{ share_id: string; ref: string }> {
@@ -233,9 +236,7 @@ describe('taking down a share or a voice', () => {
   })
 
   it('a voice: nobody can synthesize with it (owner told why, others not), it leaves the shared list and the quota, and a restore publishes it again', async () => {
-    const { aliceSub, alice, bob, admin, voice, synth } = await alicePublishedVoice('Lookalike')
-    const sharedIds = async () =>
-      ((await (await call('GET', '/v1/shared-voices?limit=100', { token: bob })).json()) as { items: { voice_id: string }[] }).items.map((v) => v.voice_id)
+    const { aliceSub, alice, bob, admin, voice, synth, sharedIds } = await alicePublishedVoice('Lookalike')
     const daySyntheses = async (token: string) => ((await (await call('GET', '/v1/usage', { token })).json()) as { syntheses_per_day: { used: number } }).syntheses_per_day.used
 
     expect((await takeDown(admin.token, { kind: 'voice', owner: { sub: aliceSub }, id: voice.voice_id, reason: 'impersonation' })).status).toBe(201)
@@ -417,9 +418,7 @@ describe("an identity provider's admin", () => {
 
 describe('suspension hook (for the accounts work)', () => {
   it("a suspended owner's published voice: gone from the shared list, others get 410 not_available from /v1/tts, uncharged; the owner still synthesizes with it", async () => {
-    const { aliceSub, alice, bob, voice, synth } = await alicePublishedVoice('Published')
-    const sharedIds = async () =>
-      ((await (await call('GET', '/v1/shared-voices?limit=100', { token: bob })).json()) as { items: { voice_id: string }[] }).items.map((v) => v.voice_id)
+    const { aliceSub, alice, bob, voice, synth, sharedIds } = await alicePublishedVoice('Published')
     expect(await sharedIds()).toContain(voice.voice_id)
     const stub = env.USERS.get(env.USERS.idFromName(await userKey('cosyvoice-edge', aliceSub)))
     await stub.setSuspended(true, 'accounts')
