@@ -46,9 +46,9 @@ export async function admitAndAcquire(input: AdmitAndAcquireInput): Promise<{ ad
   // Until both are answered, and while waiting in the queue, a client that leaves gets neither
   // answer read (client-gone.ts): the admission is given back from here, answered or not. (The pool
   // takes its ticket back itself: pool-client.ts.)
-  const renewals: ReturnType<typeof setInterval>[] = []
+  let renewal: ReturnType<typeof setInterval> | null = null
   const stopWatching = onClientGone(input.clientSignal, () => {
-    for (const r of renewals) clearInterval(r)
+    clearInterval(renewal)
     started.abandon()
   })
   try {
@@ -60,7 +60,7 @@ export async function admitAndAcquire(input: AdmitAndAcquireInput): Promise<{ ad
     const admission = admitted.value
     if (freeSlot.status === 'fulfilled' && freeSlot.value) return { admission, slot: freeSlot.value }
 
-    renewals.push(setInterval(() => void admission.renew().catch(() => {}), LEASE_RENEW_MS))
+    renewal = setInterval(() => void admission.renew().catch(() => {}), LEASE_RENEW_MS)
     try {
       if (freeSlot.status === 'rejected') throw freeSlot.reason
       return { admission, slot: await timing.time('queue', acquireOriginSlot(env, config, slotRequest)) }
@@ -70,6 +70,6 @@ export async function admitAndAcquire(input: AdmitAndAcquireInput): Promise<{ ad
     }
   } finally {
     stopWatching()
-    for (const r of renewals) clearInterval(r)
+    clearInterval(renewal)
   }
 }
