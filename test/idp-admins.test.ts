@@ -121,9 +121,10 @@ describe('every admin route that names its user by ?sub=&iss= applies the same r
   const query = (params: Record<string, string>) => `?${new URLSearchParams(params)}`
 
   for (const [method, path] of ROUTES) {
-    it(`${method} ${path}: no user named, a sub too long, an unknown issuer (400); another issuer's user for an IdP's admin (403)`, async () => {
+    it(`${method} ${path}: no user named, an empty sub, a sub too long, an unknown issuer (400); another issuer's user for an IdP's admin (403)`, async () => {
       const admin = await edgeAdmin()
       await expectCode(await call(method, `${path}${query({ iss: 'cosyvoice-edge' })}`, { token: admin }), 400, 'bad_request')
+      await expectCode(await call(method, `${path}${query({ sub: '' })}`, { token: admin }), 400, 'bad_request')
       await expectCode(await call(method, `${path}${query({ sub: 'x'.repeat(513) })}`, { token: admin }), 400, 'bad_request')
       await expectCode(await call(method, `${path}${query({ sub: 'x', iss: 'https://nowhere.test' })}`, { token: admin }), 400, 'unknown_issuer')
       await expectCode(await call(method, `${path}${query({ sub: 'login-basic', iss: 'cosyvoice-edge' })}`, { token: await oktaAdmin() }), 403, 'insufficient_scope')

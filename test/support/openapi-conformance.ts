@@ -38,7 +38,6 @@ const AUTH_CODES = new Set(['invalid_token', 'insufficient_scope', 'csrf_failed'
  * be one of those listed). Every test that calls the Worker through test/support/api.ts runs this,
  * so an undocumented status or error code fails the test that provoked it.
  */
-
 export async function checkAgainstOpenApi(method: string, url: string, res: Response): Promise<void> {
   if (method === 'OPTIONS') return // CORS preflights (http/cors.ts) are no operation of the API
   const path = new URL(url).pathname
